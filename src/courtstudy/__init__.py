@@ -1,0 +1,28 @@
+"""courtstudy: trial quality and efficiency indicators and causal studies of court reforms.
+
+The public API is imported lazily so that ``import courtstudy`` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    "load_cases": "courtstudy.loading",
+    "load_courts": "courtstudy.loading",
+    "simulate_court": "courtstudy.simulate",
+    "EffectResult": "courtstudy.results",
+    "StructuralError": "courtstudy.errors",
+}
+
+__all__ = sorted(_EXPORTS) + ["__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'courtstudy' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
