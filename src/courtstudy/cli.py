@@ -14,7 +14,7 @@ import sys
 from courtstudy.errors import CourtstudyError
 
 #: Subcommands in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("simulate", "validate", "indicators", "edition", "demo")
+COMMANDS: tuple[str, ...] = ("simulate", "validate", "indicators", "edition")
 
 
 def build_parser() -> argparse.ArgumentParser:
