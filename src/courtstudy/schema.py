@@ -175,8 +175,8 @@ def conform_cases(frame: pd.DataFrame) -> pd.DataFrame:
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"column {name!r} cannot be read as {dtype}: {exc}") from exc
         else:
-            out[name] = pd.Series(pd.array([pd.NA] * n, dtype=dtype) if dtype != DATE_DTYPE
-                                  else pd.array([pd.NaT] * n, dtype=dtype), index=frame.index)
+            # Each dtype spells "missing" its own way (NA, NaN, NaT); let pandas choose it.
+            out[name] = pd.Series(index=frame.index, dtype=dtype)
     extras = [c for c in frame.columns if c not in CASE_DTYPES]
     result = pd.DataFrame(out, index=frame.index)
     for c in extras:
