@@ -10,8 +10,11 @@ The deadline of a case is::
                + limit_days + extension_days + suspended_days
 
 and a case closes within the limit when ``closed_date <= deadline`` (domain.md section 2).
-Cases with no procedure, or a procedure/instance/date with no row in the table, get no deadline
-(missing, never a guess).
+Rows are keyed by case type, procedure, instance and filing-date range. The shipped table holds
+civil limits only; a criminal case under 速裁 or 简易 gets no deadline rather than the civil one.
+A frame without a ``case_type`` column is taken as civil; a case with no case type, no procedure,
+or a case type/procedure/instance/date with no row in the table gets no deadline (missing, never
+a guess).
 
 The small-claims threshold is a province-year table (domain.md section 3); the shipped table
 holds the one published figure in domain.md and the synthetic demo province.
@@ -30,15 +33,18 @@ _REFERENCE = PACKAGE_DIR / "reference"
 
 
 def statutory_limits(extra: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
-    """The limits table: procedure, instance, valid_from, valid_to (filing dates, inclusive),
+    """The limits table: case_type, procedure, instance, valid_from, valid_to (filing dates, inclusive),
     limit_months, limit_days, max_extension_months, source. ``extra`` rows (same columns, a
     frame or a CSV path) are appended and win over shipped rows for the same key and dates."""
     table = pd.read_csv(_REFERENCE / "statutory_limits.csv", encoding="utf-8",
-                        parse_dates=["valid_from", "valid_to"], dtype={"procedure": "string", "instance": "string"})
+                        parse_dates=["valid_from", "valid_to"],
+                        dtype={"case_type": "string", "procedure": "string", "instance": "string"})
     if extra is not None:
         more = extra if isinstance(extra, pd.DataFrame) else pd.read_csv(extra, encoding="utf-8-sig")
         more = more.assign(valid_from=pd.to_datetime(more["valid_from"]),
                            valid_to=pd.to_datetime(more.get("valid_to")))
+        if "case_type" not in more:
+            more = more.assign(case_type="civil")
         table = pd.concat([more, table], ignore_index=True)
     table["valid_to"] = table["valid_to"].fillna(pd.Timestamp("2262-01-01"))
     return table
@@ -66,11 +72,14 @@ def threshold_for(province: str, year: int, table: pd.DataFrame | None = None) -
 
 
 def limit_terms(procedure: pd.Series, filed_date: pd.Series, instance: pd.Series | None = None,
-                table: pd.DataFrame | None = None) -> pd.DataFrame:
-    """For each case, the ``limit_months`` and ``limit_days`` that apply (NaN when none does)."""
+                table: pd.DataFrame | None = None, case_type: pd.Series | None = None) -> pd.DataFrame:
+    """For each case, the ``limit_months`` and ``limit_days`` that apply (NaN when none does).
+    Missing ``instance`` means first instance; ``case_type=None`` means every case is civil."""
     table = statutory_limits() if table is None else table
     n = len(procedure)
     inst = (instance if instance is not None else pd.Series("first", index=procedure.index)).fillna("first")
+    ctype = (case_type if case_type is not None else pd.Series("civil", index=procedure.index))
+    kind = ctype.astype("string").to_numpy(dtype=object, na_value=None)
     months = np.full(n, np.nan)
     days = np.full(n, np.nan)
     proc = procedure.astype("string").to_numpy(dtype=object, na_value=None)
@@ -78,7 +87,7 @@ def limit_terms(procedure: pd.Series, filed_date: pd.Series, instance: pd.Series
     filed = pd.to_datetime(filed_date).to_numpy()
     # Earlier rows of the table win (user rows are put first by statutory_limits(extra=...)).
     for row in table.iloc[::-1].itertuples(index=False):
-        hit = ((proc == row.procedure) & (ins == row.instance)
+        hit = ((kind == row.case_type) & (proc == row.procedure) & (ins == row.instance)
                & (filed >= np.datetime64(row.valid_from)) & (filed <= np.datetime64(row.valid_to)))
         months[hit] = row.limit_months
         days[hit] = row.limit_days
@@ -110,7 +119,8 @@ def deadlines(cases: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Seri
     Extension and suspended days that are missing count as zero.
     """
     terms = limit_terms(cases["procedure"], cases["filed_date"],
-                        cases["instance"] if "instance" in cases else None, table)
+                        cases["instance"] if "instance" in cases else None, table,
+                        cases["case_type"] if "case_type" in cases else None)
     base = add_calendar_months(cases["filed_date"], terms["limit_months"])
     extra = (terms["limit_days"].fillna(0)
              + pd.to_numeric(cases.get("extension_days"), errors="coerce").fillna(0).to_numpy()
