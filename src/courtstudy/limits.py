@@ -119,8 +119,8 @@ def deadlines(cases: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Seri
     Extension and suspended days that are missing count as zero.
     """
     terms = limit_terms(cases["procedure"], cases["filed_date"],
-                        cases["instance"] if "instance" in cases else None, table,
-                        cases["case_type"] if "case_type" in cases else None)
+                        cases.get("instance"), table,
+                        cases.get("case_type"))
     base = add_calendar_months(cases["filed_date"], terms["limit_months"])
     extra = (terms["limit_days"].fillna(0)
              + pd.to_numeric(cases.get("extension_days"), errors="coerce").fillna(0).to_numpy()

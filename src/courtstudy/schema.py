@@ -166,7 +166,6 @@ def conform_cases(frame: pd.DataFrame) -> pd.DataFrame:
     a value cannot take the canonical dtype.
     """
     out = {}
-    n = len(frame)
     for name in CASE_COLUMNS:
         dtype = CASE_DTYPES[name]
         if name in frame.columns:
