@@ -1,0 +1,94 @@
+"""``courtstudy indicators DATA``: the wide indicator table, one row per group and period."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def _load(data: str, courts: str):
+    """Canonical cases and courts from DATA (``demo`` = the synthetic court's export)."""
+    from courtstudy.loading import load_cases
+
+    if data == "demo":
+        from courtstudy.demo import ensure_demo
+
+        files = ensure_demo()
+        data, courts = str(files.cases), courts or str(files.courts)
+    loaded = load_cases(Path(data), courts=courts or None)
+    return loaded.cases, loaded.courts
+
+
+def handle(args: argparse.Namespace) -> int:
+    from courtstudy.errors import CourtstudyError
+    from courtstudy.indicators import IndicatorEngine, wide
+
+    cases, courts = _load(args.data, args.courts)
+    by = [c.strip() for c in args.by.split(",") if c.strip()]
+    period = args.period
+    if args.period == "custom" and not (args.start and args.end):
+        raise CourtstudyError("--period custom needs --from and --to (自定义期间需要起止日期)")
+    court_filter = [c.strip() for c in args.court.split(",") if c.strip()] or None
+    try:
+        engine = IndicatorEngine(cases, courts=courts, as_of=args.as_of or None)
+        long = engine.compute(by=by, period=period, start=args.start or None,
+                              end=args.end or None, court_filter=court_filter,
+                              horizon=args.horizon, pseudonymise=args.pseudonymise)
+    except ValueError as exc:
+        raise CourtstudyError(f"{args.data}: {exc}") from exc
+    table = wide(long, lang="zh" if args.lang == "zh" else None)
+    out = args.out
+    if not out:
+        table.to_csv(sys.stdout, index=False)
+        return 0
+    path = Path(out)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.suffix.lower() == ".xlsx":
+        table.to_excel(path, index=False, sheet_name="indicators")
+    elif path.suffix.lower() == ".csv":
+        # Excel opens UTF-8 CSV with Chinese correctly only with a byte-order mark.
+        table.to_csv(path, index=False, encoding="utf-8-sig")
+    else:
+        raise CourtstudyError(f"--out {out}: expected a .csv or .xlsx file name")
+    done = "已写入" if args.lang == "zh" else "Written"
+    print(f"{done}: {path} ({len(table)} rows, as of {engine.as_of.date()})", file=sys.stderr)
+    return 0
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "indicators",
+        help="trial quality and efficiency indicators (审判质效指标) by group and period",
+        description=(
+            "Compute every indicator (结案率, 结收比, 平均审理天数, 法定审限内结案率, 服判息诉率 ...) "
+            "for each group and period and write the wide table: the group columns, a 'period' "
+            "column (2023-11, 2023Q4, 2023H2, 2023) and one column per indicator. Figures are "
+            "as known at the as-of date, so an old period gives the same numbers from a newer "
+            "export. DATA is an export load_cases reads (CSV/XLSX/Parquet) or 'demo'."
+        ),
+    )
+    parser.add_argument("data", metavar="DATA", help="the export file, or 'demo' (导出文件)")
+    parser.add_argument("--by", default="court",
+                        help="group columns, comma-separated: court, team, team_type, track, "
+                             "procedure, cause, judge, case_type, instance (default: court)")
+    parser.add_argument("--period", default="quarter",
+                        choices=("month", "quarter", "half", "year", "custom"),
+                        help="period length; custom = the single period --from .. --to")
+    parser.add_argument("--as-of", dest="as_of", default="",
+                        help="as-of date (YYYY-MM-DD); default: the latest date in the data")
+    parser.add_argument("--courts", default="", metavar="COURTS",
+                        help="courts table (法院表) with judges per year, for 人均结案数")
+    parser.add_argument("--court", default="", metavar="NAMES",
+                        help="only these courts, comma-separated")
+    parser.add_argument("--from", dest="start", default="", help="first day (YYYY-MM-DD)")
+    parser.add_argument("--to", dest="end", default="", help="last day (YYYY-MM-DD)")
+    parser.add_argument("--horizon", type=int, default=365,
+                        help="horizon in days of the restricted mean duration (default 365)")
+    parser.add_argument("--pseudonymise", action="store_true",
+                        help="replace judge names by stable pseudonyms (法官A01 ...)")
+    parser.add_argument("--out", default="", metavar="FILE",
+                        help=".csv (UTF-8 with BOM) or .xlsx; default: CSV on standard output")
+    parser.add_argument("--lang", choices=("zh", "en"), default="zh",
+                        help="indicator column headers: Chinese labels or canonical names")
+    parser.set_defaults(handler=handle)

@@ -1,0 +1,91 @@
+"""Trial quality and efficiency indicators (审判质效), domain.md sections 1-2.
+
+Register the cases once, then ask for any grouping and periods::
+
+    from courtstudy.indicators import IndicatorEngine, wide, compare, headline
+    engine = IndicatorEngine(cases, courts=courts, as_of="2024-03-31")
+    long = engine.compute(by="court", period="quarter", start="2022-01-01")
+    table = wide(long, lang="zh")               # one row per court and quarter
+    yoy = compare(long, kind="yoy")             # previous value, change, direction, good
+
+:func:`indicators` does both steps for a single query. The catalogue (names, labels, formulas,
+better directions) is :data:`INDICATORS` / :func:`catalogue`; conventions are in
+:mod:`courtstudy.indicators.definitions`, the engine in :mod:`courtstudy.indicators.engine`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+
+import pandas as pd
+
+from courtstudy.indicators.compare import compare, headline
+from courtstudy.indicators.definitions import (
+    BY_NAME,
+    GROUP_COLUMNS,
+    INDICATOR_NAMES,
+    INDICATORS,
+    Indicator,
+    catalogue,
+    column_label,
+)
+from courtstudy.indicators.engine import IndicatorEngine, default_as_of, prepare_cases
+from courtstudy.indicators.pseudonym import pseudonym_map, pseudonymise
+from courtstudy.indicators.survival import km_table
+from courtstudy.periods import Period
+
+__all__ = [
+    "GROUP_COLUMNS", "INDICATORS", "INDICATOR_NAMES", "Indicator", "IndicatorEngine", "catalogue",
+    "column_label", "compare", "default_as_of", "headline", "indicators", "km_table",
+    "prepare_cases", "pseudonym_map", "pseudonymise", "wide",
+]
+
+
+def indicators(cases: pd.DataFrame, by: str | Sequence[str] = ("court",),
+               period: str | Period | Iterable[str | Period] = "quarter",
+               start: pd.Timestamp | str | None = None, end: pd.Timestamp | str | None = None,
+               as_of: pd.Timestamp | str | None = None, courts: pd.DataFrame | None = None,
+               court_filter: Sequence[str] | None = None, horizon: int = 365,
+               backend=None, limits: pd.DataFrame | None = None,
+               pseudonymise: bool = False, salt: str | None = None) -> pd.DataFrame:
+    """The long indicator table of one query (registers the cases, computes, returns pandas).
+
+    For several queries on the same cases build one :class:`IndicatorEngine` and call
+    :meth:`IndicatorEngine.compute` repeatedly: the cases are registered once.
+    """
+    engine = IndicatorEngine(cases, courts=courts, backend=backend, as_of=as_of, limits=limits)
+    return engine.compute(by=by, period=period, start=start, end=end, court_filter=court_filter,
+                          horizon=horizon, pseudonymise=pseudonymise, salt=salt)
+
+
+def wide(long: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """One row per group and period, one column per indicator (catalogue order).
+
+    Group columns and ``period`` keep their canonical names; indicator columns are named by
+    ``lang``: ``None`` the canonical names (``disposition_rate``), ``"zh"`` the Chinese labels
+    (结案率), ``"en"`` the English labels. Two flag columns follow: ``immature`` (an
+    appeal-based figure of the row includes closings within 30 days before as_of) and
+    ``incomplete`` (the period ends after as_of), labelled in the same language.
+    """
+    if lang not in (None, "zh", "en"):
+        raise ValueError(f"lang must be 'zh', 'en' or None, got {lang!r}")
+    by = [c for c in long.columns if c in GROUP_COLUMNS]
+    keys = [*by, "period_start", "period"]
+    order = [n for n in INDICATOR_NAMES if n in set(long["indicator"])]
+    frame = long.assign(**{c: long[c].astype("string").fillna("\x1f") for c in by})
+    table = frame.set_index([*keys, "indicator"])["value"].unstack("indicator")
+    table = table.reindex(columns=order)
+    for name in order:
+        if BY_NAME[name].kind == "count":  # whole numbers: shown without decimals
+            table[name] = table[name].round().astype("Int64")
+    flags = frame.groupby(keys, sort=True, dropna=False)[["immature", "incomplete"]].any()
+    table = table.join(flags).reset_index()
+    for c in by:
+        table[c] = table[c].replace("\x1f", pd.NA).astype("string")
+    table = table.drop(columns="period_start")
+    table.columns.name = None
+    table["period"] = table["period"].astype("string")
+    if lang is not None:
+        table = table.rename(columns={n: column_label(n, lang)
+                                      for n in [*order, "immature", "incomplete"]})
+    return table
