@@ -9,16 +9,22 @@ How it works (so that a province's data can run on another Ibis backend unchange
    out and counted in ``IndicatorEngine.filed_after_as_of``). Date arithmetic that backends do
    differently (calendar months clipped to month end; statutory deadlines by the rule and table
    of :func:`courtstudy.limits.deadlines`, vectorised, and tested to agree with it) happens
-   here, once, in numpy.
-2. :class:`IndicatorEngine` registers that table once (DuckDB by default: the Arrow table is
-   registered on the raw connection, no copy and no conversion per query; another backend gets
-   it through ``create_table``) and keeps the Ibis table for every query.
+   here, once, in numpy. This is the portable path (any Ibis backend, or a prepared table).
+2. On DuckDB (the default) the same table is built inside DuckDB instead, multi-threaded and
+   without per-case arrays in Python (tested to agree with :func:`prepare_cases` column by
+   column): the needed columns are handed over as Arrow (no copy of dates and numbers), text
+   columns as integer codes into their distinct values (so comparisons and groupings are on
+   integers; the engine decodes the small results), calendar arithmetic is looked up in a
+   table of the distinct filing days (computed by the numpy functions below), and the result
+   is stored compactly (the 0/1 columns as the bits of one integer) behind a view that reads
+   like :func:`prepare_cases`. Another backend gets the numpy table through ``create_table``.
+   Either way the Ibis table is kept for every query.
 3. :meth:`IndicatorEngine.compute` maps each date to a period bucket (0 = before the first
-   period, 1..K the periods of a contiguous grid, K+1 = after the last or never) and runs six
+   period, 1..K the periods of a contiguous grid, K+1 = after the last or never) and runs four
    grouped aggregations in the backend: filings by bucket, closings by bucket (with every
-   closed-case sum and the median), the starts of the 12/18/36-month pending ages, and the
-   filing-cohort survival table. The per-(group, bucket) results are small; the stock identities
-   finish in numpy:
+   closed-case sum and the median), the starts of the 12/18/36-month pending ages (one pass),
+   and the filing-cohort survival table. The per-(group, bucket) results are small; the stock
+   identities finish in numpy:
 
    * carried_over(k) = sum over buckets j < k of (filed_j - closed_j)
    * pending(k) = carried_over(k) + filed(k) - closed(k)
@@ -31,6 +37,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -401,6 +408,194 @@ def prepare_cases(cases: pd.DataFrame, as_of: pd.Timestamp | str | None = None,
     return pa.table(out)
 
 
+# -- DuckDB-native preparation ------------------------------------------------------------
+#: Canonical columns the preparation reads (besides the group columns).
+_INPUT_COLUMNS: tuple[str, ...] = (
+    "filed_date", "closed_date", "procedure", "instance", "case_type", "disposition",
+    "extension_days", "suspended_days", "appealed", "appeal_filed_date", "appeal_result",
+    "appeal_closed_date", "retrial_petition")
+#: 0/1 columns of :func:`prepare_cases`, stored as the bits of one integer in DuckDB.
+_FLAGS: tuple[str, ...] = ("is_closed", "has_limit", "within", "extended", "mediation",
+                           "med_wd", "fic", "simp", "sc", "appealed", "accepted", "revrem",
+                           "decided", "undecided", "mature")
+
+
+def _sql_text(value: str) -> str:
+    return "'" + str(value).replace("'", "''") + "'"
+
+
+def _day_number(value) -> int:
+    return int((np.datetime64(pd.Timestamp(value).date(), "D") - _EPOCH).astype("int64"))
+
+
+def _limit_rows(limits: pd.DataFrame | None) -> list[tuple[tuple[str, str, str], int, int,
+                                                         int | None, float | None]]:
+    """The usable rows of a limits table in priority order: (case type, procedure, instance),
+    first and last filing day, limit months and days (None: the row gives no limit)."""
+    table = _limits.statutory_limits() if limits is None else limits
+    rows = []
+    for row in table.itertuples(index=False):
+        key = (getattr(row, "case_type", "civil"), row.procedure, row.instance)
+        if any(pd.isna(v) for v in key) or pd.isna(row.valid_from) or pd.isna(row.valid_to):
+            continue  # a row without a key matches no case (as in deadline_days)
+        no_limit = pd.isna(row.limit_months) or pd.isna(row.limit_days)
+        rows.append((tuple(str(v) for v in key), _day_number(row.valid_from),
+                     _day_number(row.valid_to), None if no_limit else int(row.limit_months),
+                     None if no_limit else float(row.limit_days)))
+    return rows
+
+
+def _day_table(first: int, last: int, months: Iterable[int]) -> pa.Table:
+    """Per filing day from ``first`` to ``last``: month index, the pending-age starts and the
+    day plus each statutory number of months (the tested numpy calendar arithmetic, done once
+    per distinct day instead of once per case)."""
+    days = np.arange(first, last + 1, dtype="int64")
+    year, month, day = _civil(days)
+    columns = {"day": days.astype("int32"), "fm": (year * 12 + month - 1).astype("int32")}
+    for m in PENDING_AGES:
+        shifted, total, month_end = _shift_months(year, month, day, m)
+        columns[f"a{m}d"] = (shifted + 1).astype("int32")
+        columns[f"a{m}m"] = (total + month_end).astype("int32")
+    for m in sorted(set(months)):
+        columns[f"plus{m}"] = _shift_months(year, month, day, m)[0].astype("int32")
+    return pa.table(columns)
+
+
+#: Text columns the preparation compares with codes (it reads them as integer codes).
+_TEXT_INPUTS: tuple[str, ...] = ("procedure", "instance", "case_type", "disposition",
+                                 "appeal_result")
+
+
+def _prepare_sql(source: str, days: str, columns: set[str], as_of: pd.Timestamp,
+                 rows: list, group_columns: Sequence[str],
+                 dictionaries: dict[str, tuple[str, ...]]) -> str:
+    """One statement over the registered input and day table giving the compact prepared
+    table: the integer columns of :func:`prepare_cases`, its 0/1 columns as the bits of
+    ``flags`` (see :data:`_FLAGS`) and the group columns as integer codes into
+    ``dictionaries`` (-1 = missing). Text columns arrive as such codes (``-1`` = missing), so
+    every comparison is an integer one. :func:`_prepared_view` reads the table back with the
+    columns of :func:`prepare_cases` (same values; tested to agree)."""
+    asof_d = _day_number(as_of)
+    present = [c for c in dict.fromkeys([*_INPUT_COLUMNS, *group_columns]) if c in columns]
+
+    def absent(column: str, sql_type: str) -> str:
+        value = "-1" if sql_type == "INTEGER" else "NULL"  # text columns are codes
+        return "" if column in columns else f", CAST({value} AS {sql_type}) AS {column}"
+
+    def days_of(column: str) -> str:
+        return f"CAST(CAST({column} AS DATE) - DATE '1970-01-01' AS INTEGER)"
+
+    def code(column: str, value: str) -> int:
+        # -2 matches nothing (-1 is missing): a value absent from the data is never equal.
+        values = dictionaries.get(column, ())
+        return values.index(value) if value in values else -2
+
+    def one_of(column: str, values: Sequence[str]) -> str:
+        return f"{column} IN ({', '.join(str(code(column, v)) for v in values)})"
+
+    missing = "".join(absent(c, t) for c, t in (
+        ("closed_date", "DATE"), ("appeal_filed_date", "DATE"), ("appeal_closed_date", "DATE"),
+        ("procedure", "INTEGER"), ("instance", "INTEGER"), ("disposition", "INTEGER"),
+        ("appeal_result", "INTEGER"), ("appealed", "BOOLEAN"), ("retrial_petition", "BOOLEAN"),
+        ("extension_days", "DOUBLE"), ("suspended_days", "DOUBLE")))
+    # The first matching row of the limits table (earlier rows win); missing instance = first;
+    # no case_type column = every case civil.
+    whens = []
+    for i, (key, lo, hi, _, _) in enumerate(rows):
+        kind = (f"case_type = {code('case_type', key[0])} AND " if "case_type" in columns
+                else "" if key[0] == "civil" else "false AND ")
+        inst = (f"instance IN (-1, {code('instance', key[2])})" if key[2] == "first"
+                else f"instance = {code('instance', key[2])}")
+        whens.append(f"WHEN {kind}procedure = {code('procedure', key[1])} AND {inst} AND fd "
+                     f"BETWEEN {lo} AND {hi} THEN {i}")
+    limit_row = f"CASE {' '.join(whens)} END" if whens else "CAST(NULL AS INTEGER)"
+    bases = [f"WHEN {i} THEN plus{m} + {d!r}" for i, (_, _, _, m, d) in enumerate(rows)
+             if m is not None]
+    deadline = (f"CAST(CASE limit_row {' '.join(bases)} END AS DOUBLE) + extension + suspended"
+                if bases else "CAST(NULL AS DOUBLE)")
+    fic = (f"closed AND instance = {code('instance', 'first')} "
+           f"AND case_type = {code('case_type', 'civil')}" if "case_type" in columns
+           else "false")
+    flags = {
+        "is_closed": "closed",
+        "has_limit": "has_limit_",
+        "within": "has_limit_ AND cd <= deadline",
+        "extended": "closed AND extension > 0",
+        "mediation": f"closed AND disposition = {code('disposition', 'mediation')}",
+        "med_wd": f"closed AND {one_of('disposition', ['mediation', 'withdrawal'])}",
+        "fic": "fic_",
+        "simp": f"fic_ AND {one_of('procedure', ['simplified', 'small_claims'])}",
+        "sc": f"fic_ AND procedure = {code('procedure', 'small_claims')}",
+        "appealed": "appealed_",
+        "accepted": "closed AND NOT appealed_ AND NOT coalesce(retrial_petition, false)",
+        "revrem": f"decided_ AND {one_of('appeal_result', ['modified', 'remanded'])}",
+        "decided": "decided_",
+        "undecided": "appealed_ AND NOT decided_",
+        "mature": f"closed AND cd <= {asof_d - MATURITY_DAYS}",
+    }
+    bits = " + ".join(f"CAST({flags[name]} AS SMALLINT) * {1 << i}"
+                      for i, name in enumerate(_FLAGS))
+    ages = "".join(f", a{m}d, a{m}m" for m in PENDING_AGES)
+    # Codes of a group column fit in two bytes unless it has more than 32,767 distinct values.
+    groups = "".join(
+        f", CAST({c} AS {'SMALLINT' if len(dictionaries.get(c, ())) < 2**15 else 'INTEGER'})"
+        f" AS {c}" for c in group_columns if c in columns)
+    return f"""
+WITH step1 AS (
+    SELECT {', '.join(f'i.{c}' for c in present)}{missing},
+           {days_of('filed_date')} AS fd, {days_of('closed_date')} AS cd_raw,
+           {days_of('appeal_filed_date')} AS afd, {days_of('appeal_closed_date')} AS acd,
+           coalesce(CAST(suspended_days AS DOUBLE), 0) AS suspended,
+           coalesce(CAST(extension_days AS DOUBLE), 0) AS extension
+    FROM {source} AS i
+    WHERE filed_date <= TIMESTAMP '{as_of.date().isoformat()}'
+), step2 AS (
+    SELECT step1.*, d.* EXCLUDE (day),
+           coalesce(cd_raw >= 0 AND cd_raw <= {asof_d}, false) AS closed,
+           {limit_row} AS limit_row
+    FROM step1 JOIN {days} AS d ON step1.fd = d.day
+), step3 AS (
+    SELECT *,
+           CASE WHEN closed THEN cd_raw ELSE {_NEVER_DAY} END AS cd,
+           closed AND CASE WHEN afd >= 0 THEN afd <= {asof_d}
+                           ELSE coalesce(appealed, false) END AS appealed_,
+           {deadline} AS deadline
+    FROM step2
+), step4 AS (
+    SELECT *,
+           appealed_ AND appeal_result >= 0 AND coalesce(acd, -1) <= {asof_d} AS decided_,
+           closed AND coalesce(deadline >= 0, false) AS has_limit_,
+           {fic} AS fic_
+    FROM step3
+)
+SELECT fd, fm, cd,
+       CASE WHEN closed THEN CAST(year(CAST(closed_date AS DATE)) * 12
+                                  + month(CAST(closed_date AS DATE)) - 1 AS INTEGER)
+            ELSE {_NEVER_MONTH} END AS cm,
+       CASE WHEN closed THEN cd - fd - suspended ELSE 0.0 END AS trial,
+       CAST({bits} AS SMALLINT) AS flags{ages}{groups}
+FROM step4
+"""
+
+
+def _prepared_view(table: str, as_of: pd.Timestamp, group_columns: Sequence[str]) -> str:
+    """The compact prepared table read back with the columns of :func:`prepare_cases`."""
+    asof_d = _day_number(as_of)
+    flag = {name: f"CAST((flags >> {i}) & 1 AS TINYINT)" for i, name in enumerate(_FLAGS)}
+    closed = "(flags & 1) = 1"
+    derived = {
+        "dur": f"CASE WHEN {closed} THEN cd - fd ELSE 0 END",
+        "km_time": f"CAST(CASE WHEN {closed} THEN cd ELSE {asof_d} END - fd AS INTEGER)",
+        "km_event": flag["is_closed"],
+    }
+    out = []
+    for name in ("fd", "fm", "cd", "cm", "dur", "trial", "km_time", "km_event", *_FLAGS,
+                 *[f"a{m}{u}" for m in PENDING_AGES for u in "dm"], *group_columns):
+        out.append(f"{derived[name]} AS {name}" if name in derived
+                   else f"{flag[name]} AS {name}" if name in flag else name)
+    return f"SELECT {', '.join(out)} FROM {table}"
+
+
 @dataclass(frozen=True)
 class _Grid:
     """Period buckets: K contiguous buckets (requested periods and the gaps between them)."""
@@ -437,12 +632,34 @@ def _make_grid(periods: Sequence[Period]) -> _Grid:
 
 def _bucket(table, day_col: str, month_col: str, grid: _Grid):
     """Ibis expression: the bucket (0..K+1) of a date column."""
+    import ibis
+
     if grid.freq_months is not None:
-        index = table[month_col] // grid.freq_months
-        return (index - grid.first_index + 1).clip(0, grid.n_buckets + 1).cast("int32")
+        # greatest/least rather than .clip(): clip compiles to nested CASEs that repeat the
+        # expression (several times slower per case on DuckDB).
+        month = table[month_col]
+        index = month if grid.freq_months == 1 else month // grid.freq_months
+        bucket = index - grid.first_index + 1
+        return ibis.greatest(0, ibis.least(grid.n_buckets + 1, bucket)).cast("int32")
     day = table[day_col]
     terms = [(day >= b).cast("int32") for b in grid.boundaries]
     return functools.reduce(lambda a, b: a + b, terms).cast("int32")
+
+
+def _encode(arr: pa.Array) -> tuple[tuple[str, ...], pa.Array]:
+    """A text column as int32 codes into its distinct values (-1 = missing), all in Arrow (the
+    codes of :class:`_Codes` without a numpy copy)."""
+    encoded = pc.dictionary_encode(arr)
+    if isinstance(encoded, pa.ChunkedArray):
+        encoded = encoded.combine_chunks()
+    codes = pc.fill_null(encoded.indices.cast(pa.int32()), -1)
+    return tuple(encoded.dictionary.to_pylist()), codes
+
+
+def _fetch(expr) -> pd.DataFrame:
+    """Run an Ibis expression and return pandas through Arrow (cheaper than ``execute`` for
+    the million-row survival table)."""
+    return expr.to_pyarrow().to_pandas()
 
 
 _CLOSED_SUMS: tuple[str, ...] = ("dur", "trial", "has_limit", "within", "extended", "mediation",
@@ -482,16 +699,24 @@ class IndicatorEngine:
             self.con = None
             self.group_columns = tuple(c for c in GROUP_COLUMNS if c in cases.columns)
             self._first_filed = None
+            self._dictionaries = {}
             return
         self.as_of = default_as_of(cases) if as_of is None else pd.Timestamp(as_of).normalize()
         self.filed_after_as_of = int((pd.to_datetime(cases["filed_date"]) > self.as_of).sum())
-        prepared = prepare_cases(cases, self.as_of, limits)
-        self.group_columns = tuple(c for c in GROUP_COLUMNS if c in prepared.column_names)
-        self._first_filed = (pd.Timestamp(np.datetime64(int(pa.compute.min(prepared["fd"])
-                                                          .as_py()), "D"))
-                             if prepared.num_rows else self.as_of)
         self.con = self._connect(backend)
-        self.table = self._register(prepared, name)
+        self._dictionaries: dict[str, tuple[str, ...]] = {}
+        raw = getattr(self.con, "con", None)
+        if self.con.name == "duckdb" and raw is not None:
+            _check(cases)
+            self.table = self._prepare_in_duckdb(raw, cases, limits, name)
+            first = raw.execute(f"SELECT min(fd) FROM {name}").fetchall()[0][0]
+        else:
+            prepared = prepare_cases(cases, self.as_of, limits)
+            self.table = self._register(prepared, name)
+            first = pc.min(prepared["fd"]).as_py()
+        self.group_columns = tuple(c for c in GROUP_COLUMNS if c in self.table.columns)
+        self._first_filed = (pd.Timestamp(np.datetime64(int(first), "D"))
+                             if first is not None else self.as_of)
 
     @staticmethod
     def _connect(backend):
@@ -502,6 +727,55 @@ class IndicatorEngine:
         if isinstance(backend, str):
             return getattr(ibis, backend).connect()
         return backend
+
+    def _prepare_in_duckdb(self, raw, cases: pd.DataFrame, limits: pd.DataFrame | None,
+                           name: str):
+        """Register the needed columns of ``cases`` with DuckDB and build the prepared table in
+        one multi-threaded statement: no per-case arrays in Python beyond the text columns'
+        integer codes. Calendar arithmetic is done once per distinct filing day (a small day
+        table joined on the filing day); text columns become codes into their distinct values
+        (kept in ``self._dictionaries``), so that comparisons and groupings are on integers."""
+        columns = [c for c in dict.fromkeys([*_INPUT_COLUMNS, *GROUP_COLUMNS]) if c in cases]
+        encoded = [c for c in columns if c in _TEXT_INPUTS or c in GROUP_COLUMNS]
+        source, days, base = f"{name}__input", f"{name}__days", f"{name}__base"
+        rows = _limit_rows(limits)
+        filed = pd.to_datetime(cases["filed_date"])
+        first = _day_number(filed.min()) if len(cases) else 0
+        last = _day_number(min(filed.max(), self.as_of)) if len(cases) else 0
+        plain = [c for c in columns if c not in encoded]
+        table = pa.Table.from_pandas(cases[plain], preserve_index=False)
+        # Arrow releases the GIL while hashing: the columns are encoded side by side.
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            coded = list(pool.map(lambda c: _encode(_arrow_text(cases, c)), encoded))
+        for column, (values, codes) in zip(encoded, coded, strict=True):
+            self._dictionaries[column] = values
+            table = table.append_column(column, codes)
+        del coded
+        raw.register(source, table)
+        raw.register(days, _day_table(first, max(first, last),
+                                      [m for _, _, _, m, _ in rows if m is not None]))
+        try:
+            sql = _prepare_sql(source, days, set(columns), self.as_of, rows, GROUP_COLUMNS,
+                               self._dictionaries)
+            raw.execute(f"CREATE OR REPLACE TABLE {base} AS {sql}")
+        finally:
+            raw.unregister(source)
+            raw.unregister(days)
+        groups = [c for c in GROUP_COLUMNS if c in columns]
+        raw.execute(f"CREATE OR REPLACE VIEW {name} AS "
+                    f"{_prepared_view(base, self.as_of, groups)}")
+        return self.con.table(name)
+
+    def _decode(self, frame: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
+        """Group codes of an aggregation result back to their text (missing -> marker)."""
+        coded = [c for c in by if c in self._dictionaries]
+        if not coded:
+            return frame
+        out = {}
+        for c in coded:
+            values = np.array([*self._dictionaries[c], _MISSING], dtype=object)
+            out[c] = pd.array(values[frame[c].to_numpy(dtype="int64")], dtype="string")
+        return frame.assign(**out)
 
     def _register(self, prepared: pa.Table, name: str):
         raw = getattr(self.con, "con", None)
@@ -574,12 +848,16 @@ class IndicatorEngine:
                    horizon: int) -> dict[str, pd.DataFrame]:
         t = self.table
         if courts is not None:
-            t = t.filter(t.court.isin(list(courts)))
+            wanted = list(courts)
+            if "court" in self._dictionaries:
+                known = self._dictionaries["court"]
+                wanted = [known.index(c) for c in wanted if c in known] or [-2]
+            t = t.filter(t.court.isin(wanted))
         t = t.mutate(fb=_bucket(t, "fd", "fm", grid), cb=_bucket(t, "cd", "cm", grid),
                      **{f"lo{m}": _bucket(t, f"a{m}d", f"a{m}m", grid) for m in PENDING_AGES})
         k = grid.n_buckets
         out: dict[str, pd.DataFrame] = {}
-        out["filed"] = t.group_by([*by, "fb"]).agg(n=t.count()).execute()
+        out["filed"] = _fetch(t.group_by([*by, "fb"]).agg(n=t.count()))
         closed = t.filter(t.is_closed == 1)
         metrics = {"n": closed.count(),
                    "co_closed": (closed.fb < closed.cb).cast("int64").sum(),
@@ -588,15 +866,21 @@ class IndicatorEngine:
                         for c in _CLOSED_SUMS})
         for m in PENDING_AGES:
             metrics[f"end{m}"] = (closed[f"lo{m}"] < closed.cb).cast("int64").sum()
-        out["closed"] = closed.group_by([*by, "cb"]).agg(**metrics).execute()
-        for m in PENDING_AGES:
-            lo = f"lo{m}"
-            aged = t.filter((t[lo] < t.cb) & (t[lo] <= k))
-            out[f"start{m}"] = aged.group_by([*by, lo]).agg(n=aged.count()).execute()
+        out["closed"] = _fetch(closed.group_by([*by, "cb"]).agg(**metrics))
+        # One pass for every age: a case over 18 or 36 months is also over 12 (the starts
+        # grow with the age), so the 12-month condition selects every case needed.
+        ages = [f"lo{m}" for m in PENDING_AGES]
+        young = ages[int(np.argmin(PENDING_AGES))]
+        aged = t.filter((t[young] < t.cb) & (t[young] <= k))
+        starts = _fetch(aged.group_by([*by, *ages, "cb"]).agg(n=aged.count()))
+        for lo in ages:
+            rows = starts[(starts[lo] < starts["cb"]) & (starts[lo] <= k)]
+            out[f"start{lo[2:]}"] = (rows.groupby([*by, lo], sort=False, dropna=False)["n"]
+                                     .sum().reset_index())
         cohort = t.filter((t.fb >= 1) & (t.fb <= k))
-        out["km"] = (cohort.group_by([*by, "fb", "km_time"])
-                     .agg(n=cohort.count(), events=cohort.km_event.cast("int64").sum())
-                     .execute())
+        out["km"] = _fetch(cohort.group_by([*by, "fb", "km_time"])
+                           .agg(n=cohort.count(), events=cohort.km_event.cast("int64").sum()))
+        out = {q: self._decode(frame, by) for q, frame in out.items()}
         out["horizon"] = pd.DataFrame({"h": [horizon]})
         return out
 
