@@ -28,7 +28,6 @@ non-zero.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import html
 import json
 import os
@@ -54,7 +53,7 @@ from courtstudy.notebook import (
     resolve_inputs,
     split_courts,
 )
-from courtstudy.paths import PROJECT_ROOT, notebooks_dir, reports_dir
+from courtstudy.paths import PROJECT_ROOT, file_sha256, notebooks_dir, reports_dir
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
 NOTEBOOK_PATTERN = re.compile(r"^(\d{2})_[A-Za-z0-9_\-]+\.ipynb$")
@@ -103,14 +102,6 @@ def _now() -> datetime:
 
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def discover_notebooks(directory: Path | str | None = None,
@@ -403,9 +394,9 @@ def run_edition(name: str, *, data: str = "demo", courts: str = "", period: str 
         "status": status,
         "parameters": parameters,
         "as_of": as_of_used,
-        "data": {"file": cases_path.name, "path": str(cases_path), "sha256": _sha256(cases_path),
+        "data": {"file": cases_path.name, "path": str(cases_path), "sha256": file_sha256(cases_path),
                  "courts_file": str(courts_path) if courts_path else None,
-                 "courts_sha256": _sha256(courts_path) if courts_path else None},
+                 "courts_sha256": file_sha256(courts_path) if courts_path else None},
         "rows": {k: loading.get(k) for k in ("rows_read", "accepted", "quarantined")}
         | {"quarantined_by_reason": loading.get("by_reason", {})},
         "package_version": __version__,

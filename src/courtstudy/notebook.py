@@ -66,7 +66,7 @@ import pandas as pd
 
 from courtstudy import __version__
 from courtstudy.errors import CourtstudyError
-from courtstudy.paths import PACKAGE_DIR, data_dir
+from courtstudy.paths import PACKAGE_DIR, data_dir, file_sha256
 from courtstudy.periods import Period, parse_period
 from courtstudy.publish import DEFAULT_MIN_CELL, TableRelease, prepare_table
 
@@ -119,14 +119,6 @@ def parameters_from(namespace: Mapping[str, Any]) -> dict[str, Any]:
 
 
 # ------------------------------------------------------------------------------------- loading
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _loader_fingerprint() -> str:
     digest = hashlib.sha256(__version__.encode("utf-8"))
     for name in _LOADER_SOURCES:
@@ -176,7 +168,7 @@ def load_data(data: str = "demo", courts: str = "", cache_dir: Path | None | str
     if cache_dir is None:
         return load_cases(cases_path, courts=courts_path)
     key = hashlib.sha256("|".join([
-        _sha256(cases_path), _sha256(courts_path) if courts_path else "", _loader_fingerprint(),
+        file_sha256(cases_path), file_sha256(courts_path) if courts_path else "", _loader_fingerprint(),
     ]).encode("utf-8")).hexdigest()[:32]
     cache = Path(cache_dir) / f"loaded-{key}.pickle"
     if cache.is_file():

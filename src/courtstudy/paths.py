@@ -6,6 +6,7 @@ papermill from any folder finds the same files (Cookiecutter Data Science's ``PR
 
 from __future__ import annotations
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -37,3 +38,12 @@ def reports_dir() -> Path:
 def demo_dir() -> Path:
     """``data/demo/``: the synthetic court's demo export, courts table and ground truth."""
     return data_dir() / "demo"
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks (exports can be gigabytes)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
