@@ -34,9 +34,14 @@ OUTCOMES = ("log_duration", "rmst", "closed_90")
 def one_replication(args: tuple[int, float, tuple[str, ...]]) -> list[dict]:
     seed, scale, outcomes = args
     warnings.simplefilter("ignore")
-    from courtstudy.fasttrack import build_court_panel, callaway_santanna, placebo_test, twfe
-    from courtstudy.fasttrack.did import prepare_did_data
     from courtstudy.simulate import simulate_court
+    from courtstudy.studies.fasttrack import (
+        build_court_panel,
+        callaway_santanna,
+        placebo_test,
+        twfe,
+    )
+    from courtstudy.studies.fasttrack.did import prepare_did_data
 
     try:
         sim = simulate_court(seed=seed, scale=scale)
@@ -136,15 +141,15 @@ def to_markdown(table: pd.DataFrame, args: argparse.Namespace, seconds: float, c
 
 def speed() -> str:
     warnings.simplefilter("ignore")
-    from courtstudy.fasttrack import (
+    from courtstudy.simulate import simulate_court
+    from courtstudy.studies.fasttrack import (
         build_court_panel,
         callaway_santanna,
         run_fast_track_study,
         saturated_event_study,
         simple_att_fast,
     )
-    from courtstudy.fasttrack.did import prepare_did_data
-    from courtstudy.simulate import simulate_court
+    from courtstudy.studies.fasttrack.did import prepare_did_data
 
     sim = simulate_court(scale=1.0)
     lines = [f"synthetic court: {len(sim.cases)} cases"]

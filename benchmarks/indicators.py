@@ -106,8 +106,8 @@ def run_engine(cases: pd.DataFrame) -> pd.DataFrame:
 def run_pandas(cases: pd.DataFrame) -> pd.DataFrame:
     """The same table with plain pandas groupby (month buckets, cumulative stocks, medians,
     pending ages, filing-cohort survival)."""
+    from courtstudy.core.limits import add_calendar_months, deadlines
     from courtstudy.indicators.survival import km_table
-    from courtstudy.limits import add_calendar_months, deadlines
 
     as_of = AS_OF
     first = pd.Period(START, "M")
@@ -223,8 +223,8 @@ def child(method: str, n: int) -> None:
     # Imports are a one-off cost per process, not part of either method's speed.
     import ibis.backends.duckdb  # noqa: F401
 
+    import courtstudy.core.limits  # noqa: F401
     import courtstudy.indicators  # noqa: F401
-    import courtstudy.limits  # noqa: F401
 
     cases = synthetic_cases(n)
     input_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

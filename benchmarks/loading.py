@@ -37,10 +37,10 @@ def timed(label: str, function, repeat: int = 3):
 
 
 def main(scale: float = 1.0) -> None:
-    from courtstudy import normalize
-    from courtstudy.export import write_export
-    from courtstudy.loading import load_cases
+    from courtstudy.ingest import normalize
+    from courtstudy.ingest.loading import load_cases
     from courtstudy.simulate import simulate_court
+    from courtstudy.simulate.export import write_export
 
     sim = simulate_court(scale=scale)
     with tempfile.TemporaryDirectory() as tmp:

@@ -30,9 +30,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
 
-    from courtstudy.demo import ensure_demo
-    from courtstudy.loading import load_cases
+    from courtstudy.ingest.loading import load_cases
     from courtstudy.simulate import simulate_court
+    from courtstudy.simulate.demo import ensure_demo
 
     print(f"{'what':<44}{'cases':>9}{'min s':>9}{'median s':>10}")
     for scale in (0.05, 0.25, 1.0):

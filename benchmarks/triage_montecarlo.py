@@ -3,7 +3,7 @@
 Each replication simulates a small court (``simulate_court(seed=seed + r, scale=...)``), builds
 the analysis sample, runs every method (raw difference, regression adjustment, IPW, AIPW; KM and
 IPW-weighted KM RMST) and compares each estimate with the true effect *on the cases that
-estimate used*, from the potential outcomes (:func:`courtstudy.effects.truth.sample_truth`).
+estimate used*, from the potential outcomes (:func:`courtstudy.studies.triage.truth.sample_truth`).
 For each outcome and method it reports the mean truth, bias, RMSE, mean standard error, the
 standard deviation of the errors, and the coverage of the 95% interval (with its Monte Carlo
 standard error, sqrt(0.95 * 0.05 / reps)). The raw difference is compared with the ATT: its
@@ -28,9 +28,9 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def one_replication(seed: int, scale: float, hidden: float, estimand: str) -> pd.DataFrame:
-    from courtstudy.effects import run_triage_study
-    from courtstudy.effects.truth import sample_truth
     from courtstudy.simulate import simulate_court
+    from courtstudy.studies.triage import run_triage_study
+    from courtstudy.studies.triage.truth import sample_truth
 
     sim = simulate_court(seed=seed, scale=scale, hidden_confounding=hidden)
     study = run_triage_study(sim.cases, sim.courts, as_of=sim.as_of, estimand=estimand, cox=False,
@@ -50,9 +50,9 @@ def _population(scale: float, seed: int, hidden: float):
     """One large synthetic court (built once per process) and its true effects on its own cases."""
     key = (scale, seed, hidden)
     if key not in _POPULATION:
-        from courtstudy.effects import build_sample
-        from courtstudy.effects.truth import sample_truth
         from courtstudy.simulate import simulate_court
+        from courtstudy.studies.triage import build_sample
+        from courtstudy.studies.triage.truth import sample_truth
 
         sim = simulate_court(seed=seed, scale=scale, hidden_confounding=hidden)
         sample = build_sample(sim.cases, sim.courts, as_of=sim.as_of)
@@ -64,7 +64,7 @@ def one_subsample(rep: int, fraction: float, population_scale: float, seed: int,
                   estimand: str) -> pd.DataFrame:
     """A simple random sample (without replacement) of the cases of one large court, so that the
     population effect is fixed and known and cases are (nearly) independent draws."""
-    from courtstudy.effects import run_triage_study
+    from courtstudy.studies.triage import run_triage_study
 
     sim, truth = _population(population_scale, seed, hidden)
     rng = np.random.default_rng([seed, rep])

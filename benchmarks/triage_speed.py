@@ -1,6 +1,6 @@
 """Speed of the full triage study (all outcomes, all methods, diagnostics, sensitivity, Cox).
 
-Runs :func:`courtstudy.effects.run_triage_study` on the synthetic court at the requested scales
+Runs :func:`courtstudy.studies.triage.run_triage_study` on the synthetic court at the requested scales
 (scale 1 = about 200k cases, scale 5 = about 1M) and, as the alternative in the same run, fits
 the propensity model with statsmodels' ``Logit`` on the same design to compare with the numpy
 Newton solver the study uses. Prints wall-clock seconds per step, and the CPU seconds of the study (process time, all
@@ -28,9 +28,9 @@ def main() -> int:
 
     import statsmodels.api as sm
 
-    from courtstudy.effects import build_sample, run_triage_study
-    from courtstudy.effects.propensity import fit_propensity
     from courtstudy.simulate import simulate_court
+    from courtstudy.studies.triage import build_sample, run_triage_study
+    from courtstudy.studies.triage.propensity import fit_propensity
 
     print(f"{'scale':>6} {'cases':>9} {'sample':>9} {'simulate_s':>10} {'sample_s':>9} {'study_s':>8} "
           f"{'study_cpu_s':>11} {'ps_numpy_s':>10} {'ps_statsmodels_s':>16} {'max_ps_diff':>11} {'load1':>5}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from courtstudy.case_number import parse_case_number, parse_case_numbers
+from courtstudy.ingest.case_number import parse_case_number, parse_case_numbers
 
 CASES = [
     # raw, canonical, year, court code, type code, seq, case type, instance

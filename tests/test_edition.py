@@ -11,17 +11,17 @@ import pytest
 from openpyxl import load_workbook
 
 from courtstudy import cli
-from courtstudy.demo import courts_export
-from courtstudy.edition import (
+from courtstudy.core.paths import notebooks_dir
+from courtstudy.report.edition import (
     EditionError,
     _move_into_place,
     discover_notebooks,
     run_edition,
     write_reports_index,
 )
-from courtstudy.export import write_export
-from courtstudy.paths import notebooks_dir
 from courtstudy.simulate import simulate_court
+from courtstudy.simulate.demo import courts_export
+from courtstudy.simulate.export import write_export
 
 PARAMETERS_CELL = "\n".join([
     'data = "demo"', 'courts = ""', 'period = "2023Q4"', 'as_of = ""', 'court_filter = ""',
@@ -37,7 +37,7 @@ def make_notebook(path: Path, *bodies: str) -> Path:
     params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
     params.metadata["tags"] = ["parameters"]
     setup = nbformat.v4.new_code_cell(
-        "from courtstudy import notebook as nb\nctx = nb.setup(**nb.parameters_from(globals()))")
+        "from courtstudy.report import notebook as nb\nctx = nb.setup(**nb.parameters_from(globals()))")
     notebook.cells = [params, setup, *(nbformat.v4.new_code_cell(b) for b in bodies)]
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
@@ -198,7 +198,7 @@ def test_public_edition_of_the_report_notebooks(small, tmp_path):
                           for v in row if v is not None))
     leaked = [name for name in small["judges"] if any(name in t for t in texts)]
     assert leaked == []
-    from courtstudy.publish import count_columns
+    from courtstudy.report.publish import count_columns
 
     for path in csvs:
         # counts: integer columns as read back, and columns named like a count (those may hold

@@ -6,16 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy.effects import estimators as est
-from courtstudy.effects.diagnostics import balance_table, effective_sample_size, weights
-from courtstudy.effects.propensity import fit_propensity, trimming_mask
-from courtstudy.effects.sensitivity import (
+from courtstudy.studies.triage import estimators as est
+from courtstudy.studies.triage.diagnostics import balance_table, effective_sample_size, weights
+from courtstudy.studies.triage.propensity import fit_propensity, trimming_mask
+from courtstudy.studies.triage.sensitivity import (
     evalue_risk_difference,
     evalue_rr,
     omitted_variable_bounds,
     robustness_value,
 )
-from courtstudy.effects.survival import kaplan_meier, rmst, rmst_difference
+from courtstudy.studies.triage.survival import kaplan_meier, rmst, rmst_difference
 
 
 def _strata_data():

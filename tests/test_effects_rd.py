@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy.effects.rd import density_test, running_variable, small_claims_rd
-from courtstudy.errors import CourtstudyError
+from courtstudy.core.errors import CourtstudyError
 from courtstudy.simulate import simulate_court
+from courtstudy.studies.triage.rd import density_test, running_variable, small_claims_rd
 
 SEED = 20240101
 SCALE = 0.1

@@ -12,10 +12,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy.effects import estimators as est
-from courtstudy.effects.propensity import fit_propensity
-from courtstudy.effects.rd import rd_estimate
-from courtstudy.effects.survival import cox_model
+from courtstudy.studies.triage import estimators as est
+from courtstudy.studies.triage.propensity import fit_propensity
+from courtstudy.studies.triage.rd import rd_estimate
+from courtstudy.studies.triage.survival import cox_model
 
 DATA = Path(__file__).parent / "data"
 

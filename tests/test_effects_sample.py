@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy.effects.sample import build_sample
-from courtstudy.errors import CourtstudyError
-from courtstudy.schema import conform_cases
+from courtstudy.core.errors import CourtstudyError
+from courtstudy.core.schema import conform_cases
+from courtstudy.studies.triage.sample import build_sample
 
 AS_OF = "2024-03-31"
 

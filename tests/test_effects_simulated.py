@@ -1,7 +1,7 @@
 """The triage study on the synthetic court, against the true effects of its potential outcomes.
 
 The truth an estimate is compared with is the effect on the very cases it used
-(:func:`courtstudy.effects.truth.sample_truth`), checked against the simulator's own truth
+(:func:`courtstudy.studies.triage.truth.sample_truth`), checked against the simulator's own truth
 table where both cover the same cases. Simulations are small (scale 0.05, about 6k cases in the
 triage sample) so that the file runs in well under a minute.
 """
@@ -12,11 +12,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy.effects import build_sample, run_triage_study
-from courtstudy.effects.heterogeneity import claim_band, heterogeneity
-from courtstudy.effects.sensitivity import _CrossProducts, bias_bound
-from courtstudy.effects.truth import sample_truth
 from courtstudy.simulate import simulate_court
+from courtstudy.studies.triage import build_sample, run_triage_study
+from courtstudy.studies.triage.heterogeneity import claim_band, heterogeneity
+from courtstudy.studies.triage.sensitivity import _CrossProducts, bias_bound
+from courtstudy.studies.triage.truth import sample_truth
 
 SEED = 20240101
 SCALE = 0.05

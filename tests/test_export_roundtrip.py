@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy import schema
-from courtstudy.export import FIELD_PLANTS, QUARANTINE_PLANTS, write_export
-from courtstudy.loading import load_cases
+from courtstudy.core import schema
+from courtstudy.ingest.loading import load_cases
+from courtstudy.simulate.export import FIELD_PLANTS, QUARANTINE_PLANTS, write_export
 
 COURTS = [("示范市第一人民法院", "蒙0291"), ("示范市第二人民法院", "蒙0292"), ("示范市中级人民法院", "蒙02")]
 KINDS = [("民初", "civil", "first"), ("民终", "civil", "second"), ("执恢", "enforcement", None),

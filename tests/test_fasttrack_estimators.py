@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy.fasttrack import (
+from courtstudy.studies.fasttrack import (
     callaway_santanna,
     interrupted_time_series,
     minimum_detectable_effect,
@@ -16,8 +16,8 @@ from courtstudy.fasttrack import (
     twfe,
     twfe_weights,
 )
-from courtstudy.fasttrack.its import default_maxlags
-from courtstudy.fasttrack.placebo import permutation_p_value
+from courtstudy.studies.fasttrack.its import default_maxlags
+from courtstudy.studies.fasttrack.placebo import permutation_p_value
 
 
 def _staggered(seed=0, cohorts=(0, 0, 0, 7, 7, 10, 10, 13, 13, 16), n_t=20, noise=0.1, effect=None):

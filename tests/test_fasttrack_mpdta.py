@@ -1,4 +1,4 @@
-"""Published mpdta results reproduced through courtstudy.fasttrack's own wrappers.
+"""Published mpdta results reproduced through courtstudy.studies.fasttrack's own wrappers.
 
 Reference numbers: R ``did`` README / Callaway & Sant'Anna (2021) via domain.md section 5
 (never-treated controls, no covariates, yearly periods, R defaults: varying base period).
@@ -17,7 +17,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy.fasttrack import callaway_santanna, saturated_event_study, simple_att_fast, twfe
+from courtstudy.studies.fasttrack import (
+    callaway_santanna,
+    saturated_event_study,
+    simple_att_fast,
+    twfe,
+)
 
 HALF_UNIT_4DP = 5e-5
 

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import pytest
 
-from courtstudy.fasttrack import build_court_panel
-from courtstudy.schema import conform_cases
+from courtstudy.core.schema import conform_cases
+from courtstudy.studies.fasttrack import build_court_panel
 
 OUTCOMES = ("closed_90", "rmst", "log_duration", "appeal_rate", "reversal_remand_rate",
             "mediation_withdrawal_rate", "per_judge_closed")
@@ -119,7 +119,7 @@ def test_quarter_panel_and_always_treated(fixture):
 
 
 def test_parse_outcomes_parameter():
-    from courtstudy.fasttrack import OUTCOMES, parse_outcomes
+    from courtstudy.studies.fasttrack import OUTCOMES, parse_outcomes
 
     assert parse_outcomes("") == tuple(OUTCOMES)
     assert parse_outcomes("rmst，appeal_rate、closed_90") == ("rmst", "appeal_rate", "closed_90")

@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy.fasttrack import (
+from courtstudy.simulate import simulate_court
+from courtstudy.studies.fasttrack import (
     build_court_panel,
     callaway_santanna,
     pick_its_court,
@@ -23,8 +24,7 @@ from courtstudy.fasttrack import (
     twfe,
     twfe_weights,
 )
-from courtstudy.fasttrack.did import prepare_did_data
-from courtstudy.simulate import simulate_court
+from courtstudy.studies.fasttrack.did import prepare_did_data
 
 DURATION_OUTCOMES = ("rmst", "log_duration", "closed_90")
 

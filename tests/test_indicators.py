@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from courtstudy.core.schema import conform_cases
 from courtstudy.indicators import (
     IndicatorEngine,
     catalogue,
@@ -18,7 +19,6 @@ from courtstudy.indicators import (
     pseudonymise,
     wide,
 )
-from courtstudy.schema import conform_cases
 
 AS_OF = "2024-03-31"
 T = pd.Timestamp
@@ -323,7 +323,7 @@ def test_compare_marks_immature_not_comparable(engine):
 
 
 def test_pop_shift():
-    from courtstudy.periods import parse_period
+    from courtstudy.core.periods import parse_period
     assert parse_period("2024Q1").shift("pop").label == "2023Q4"
     assert parse_period("2024-03").shift("yoy").label == "2023-03"
 
@@ -406,7 +406,7 @@ def test_as_of_invariance_synthetic(synthetic):
 
 
 def test_deadlines_agree_with_limits_module():
-    from courtstudy import limits
+    from courtstudy.core import limits
     from courtstudy.indicators.engine import _arrow_text, _Codes, _days, deadline_days
 
     cases = pd.concat([fixture_cases(), _random_cases(500, seed=4)], ignore_index=True)
@@ -426,8 +426,8 @@ def test_deadlines_agree_with_limits_module():
 
 
 def test_calendar_arithmetic_matches_limits():
+    from courtstudy.core.limits import add_calendar_months
     from courtstudy.indicators.engine import _add_months_days, _days, _month_index
-    from courtstudy.limits import add_calendar_months
 
     dates = pd.Series(pd.date_range("1999-12-01", "2025-03-31", freq="D"))
     days = _days(dates)

@@ -9,7 +9,7 @@ import pytest
 from test_indicators import EXPECTED_Q1_JIA, fixture_cases
 
 from courtstudy.commands.indicators import register
-from courtstudy.errors import CourtstudyError
+from courtstudy.core.errors import CourtstudyError
 
 
 def main(argv: list[str]) -> int:

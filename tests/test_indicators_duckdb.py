@@ -1,5 +1,5 @@
 """The DuckDB-native preparation against the numpy one (prepare_cases), which is itself checked
-against courtstudy.limits and hand-computed fixtures in test_indicators.py: both must give the
+against courtstudy.core.limits and hand-computed fixtures in test_indicators.py: both must give the
 same table, value for value, and the same indicators."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 from test_indicators import AS_OF, COURTS, _random_cases, fixture_cases
 
+from courtstudy.core.limits import statutory_limits
 from courtstudy.indicators import IndicatorEngine, prepare_cases
-from courtstudy.limits import statutory_limits
 
 T = pd.Timestamp
 
@@ -59,7 +59,7 @@ def _every_day() -> pd.DataFrame:
                                                                           < 0.9),
                           "extension_days": np.where(rng.random(len(filed)) < .2, 31, 0),
                           "suspended_days": np.where(rng.random(len(filed)) < .2, 10, 0)})
-    from courtstudy.schema import conform_cases
+    from courtstudy.core.schema import conform_cases
     return conform_cases(frame)
 
 

@@ -3,7 +3,12 @@
 import pandas as pd
 import pytest
 
-from courtstudy.limits import add_calendar_months, deadlines, small_claims_thresholds, threshold_for
+from courtstudy.core.limits import (
+    add_calendar_months,
+    deadlines,
+    small_claims_thresholds,
+    threshold_for,
+)
 
 
 def _cases(rows):
@@ -53,7 +58,7 @@ def test_user_rows_win_over_shipped_rows():
     extra = pd.DataFrame({"case_type": ["criminal"], "procedure": ["expedited"], "instance": ["first"],
                           "valid_from": ["2018-10-26"], "valid_to": [None], "limit_months": [0],
                           "limit_days": [10], "max_extension_months": [0], "source": ["criminal 速裁"]})
-    from courtstudy.limits import statutory_limits
+    from courtstudy.core.limits import statutory_limits
 
     table = statutory_limits(extra=extra)
     got = deadlines(_cases([("criminal", "expedited", "first", "2023-03-01", 0, 0)]), table)

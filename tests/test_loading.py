@@ -13,9 +13,10 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from courtstudy import cli, schema
-from courtstudy.errors import StructuralError
-from courtstudy.loading import ISSUE_COLUMNS, load_cases, load_courts
+from courtstudy import cli
+from courtstudy.core import schema
+from courtstudy.core.errors import StructuralError
+from courtstudy.ingest.loading import ISSUE_COLUMNS, load_cases, load_courts
 
 
 def write_csv(path: Path, header: list[str], rows: list[list[str]], encoding: str = "utf-8",

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy import normalize, schema
+from courtstudy.core import schema
+from courtstudy.ingest import normalize
 
 D = dt.date(2023, 5, 6)
 

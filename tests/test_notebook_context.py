@@ -1,4 +1,4 @@
-"""The notebook context (courtstudy.notebook) and the public-release rules (courtstudy.publish)."""
+"""The notebook context (courtstudy.report.notebook) and the public-release rules (courtstudy.report.publish)."""
 
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from openpyxl import load_workbook  # noqa: E402
 
-from courtstudy import notebook as nb  # noqa: E402
-from courtstudy.demo import courts_export  # noqa: E402
-from courtstudy.export import write_export  # noqa: E402
-from courtstudy.publish import prepare_table  # noqa: E402
+from courtstudy.report import notebook as nb  # noqa: E402
+from courtstudy.report.publish import prepare_table  # noqa: E402
 from courtstudy.simulate import simulate_court  # noqa: E402
+from courtstudy.simulate.demo import courts_export  # noqa: E402
+from courtstudy.simulate.export import write_export  # noqa: E402
 
 
 @pytest.fixture(scope="module")

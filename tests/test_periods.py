@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from courtstudy.periods import Period, calendar_period, parse_period, period_range
+from courtstudy.core.periods import Period, calendar_period, parse_period, period_range
 
 T = pd.Timestamp
 

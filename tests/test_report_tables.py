@@ -1,4 +1,4 @@
-"""Tables behind report notebooks 01 and 02 (courtstudy.quality, courtstudy.overview), checked
+"""Tables behind report notebooks 01 and 02 (courtstudy.ingest.quality, courtstudy.indicators.overview), checked
 against hand-computed fixtures and statsmodels."""
 
 from __future__ import annotations
@@ -12,8 +12,11 @@ import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 from statsmodels.duration.survfunc import SurvfuncRight  # noqa: E402
 
-from courtstudy import charts, overview, quality, schema  # noqa: E402
-from courtstudy.periods import parse_period  # noqa: E402
+from courtstudy.core import schema  # noqa: E402
+from courtstudy.core.periods import parse_period  # noqa: E402
+from courtstudy.indicators import overview
+from courtstudy.ingest import quality
+from courtstudy.report import charts
 
 T = pd.Timestamp
 
@@ -141,7 +144,7 @@ def test_charts_draw_chinese_with_the_court_style():
 
     import matplotlib.pyplot as plt
 
-    from courtstudy.style import use_court_style
+    from courtstudy.report.style import use_court_style
 
     use_court_style()
     profile = pd.DataFrame({"month": range(1, 13), "filed_index": np.linspace(0.6, 1.2, 12),

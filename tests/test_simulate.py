@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from courtstudy import limits, schema
+from courtstudy.core import limits, schema
 from courtstudy.simulate import TrueEffects, simulate_court
 from courtstudy.simulate.calendar import LUNAR_NEW_YEAR, add_months, day_number
 from courtstudy.simulate.truth import OUTCOMES
@@ -386,8 +386,8 @@ def test_arguments_are_checked():
 # --- demo files and command ---------------------------------------------------------------------
 
 def test_demo_files_round_trip_through_the_loader(tmp_path):
-    from courtstudy import demo
-    from courtstudy.loading import load_cases, load_courts
+    from courtstudy.ingest.loading import load_cases, load_courts
+    from courtstudy.simulate import demo
 
     files = demo.build_demo(tmp_path, scale=0.02)
     assert demo.is_current(files, demo.expected_stamp(scale=0.02))

@@ -14,7 +14,7 @@ import pytest  # noqa: E402
 import seaborn as sns  # noqa: E402
 from matplotlib import font_manager  # noqa: E402
 
-from courtstudy import style  # noqa: E402
+from courtstudy.report import style  # noqa: E402
 
 CHINESE = "审判质效：结案率、服判息诉率（二〇二三年第四季度）"
 

@@ -11,11 +11,11 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS: dict[str, str] = {
-    "load_cases": "courtstudy.loading",
-    "load_courts": "courtstudy.loading",
+    "load_cases": "courtstudy.ingest.loading",
+    "load_courts": "courtstudy.ingest.loading",
     "simulate_court": "courtstudy.simulate",
-    "EffectResult": "courtstudy.results",
-    "StructuralError": "courtstudy.errors",
+    "EffectResult": "courtstudy.studies.results",
+    "StructuralError": "courtstudy.core.errors",
 }
 
 __all__ = sorted(_EXPORTS) + ["__version__"]

@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-from courtstudy.errors import CourtstudyError
+from courtstudy.core.errors import CourtstudyError
 
 #: Subcommands in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("simulate", "validate", "indicators", "edition")

@@ -51,7 +51,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from courtstudy.edition import EditionError, run_edition
+    from courtstudy.report.edition import EditionError, run_edition
 
     if args.demo:
         if args.data:

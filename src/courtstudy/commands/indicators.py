@@ -9,10 +9,10 @@ from pathlib import Path
 
 def _load(data: str, courts: str):
     """Canonical cases and courts from DATA (``demo`` = the synthetic court's export)."""
-    from courtstudy.loading import load_cases
+    from courtstudy.ingest.loading import load_cases
 
     if data == "demo":
-        from courtstudy.demo import ensure_demo
+        from courtstudy.simulate.demo import ensure_demo
 
         files = ensure_demo()
         data, courts = str(files.cases), courts or str(files.courts)
@@ -21,7 +21,7 @@ def _load(data: str, courts: str):
 
 
 def handle(args: argparse.Namespace) -> int:
-    from courtstudy.errors import CourtstudyError
+    from courtstudy.core.errors import CourtstudyError
     from courtstudy.indicators import IndicatorEngine, wide
 
     cases, courts = _load(args.data, args.courts)

@@ -37,7 +37,7 @@ def _non_negative(text: str) -> float:
 def handle(args: argparse.Namespace) -> int:
     zh = args.lang == "zh"
     if args.demo:
-        from courtstudy.demo import ensure_demo
+        from courtstudy.simulate.demo import ensure_demo
 
         files = ensure_demo(force=args.force)
         print("示例数据（合成法院）：" if zh else "Demo data (synthetic court):")
@@ -48,10 +48,10 @@ def handle(args: argparse.Namespace) -> int:
 
     import pandas as pd
 
-    from courtstudy.demo import courts_export
-    from courtstudy.export import write_export
-    from courtstudy.paths import data_dir
+    from courtstudy.core.paths import data_dir
     from courtstudy.simulate import simulate_court
+    from courtstudy.simulate.demo import courts_export
+    from courtstudy.simulate.export import write_export
 
     out = Path(args.out) if args.out else data_dir() / "simulated"
     out.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def _mapping(pairs: list[str] | None) -> dict[str, str]:
-    from courtstudy.errors import StructuralError
+    from courtstudy.core.errors import StructuralError
 
     mapping: dict[str, str] = {}
     for pair in pairs or []:
@@ -20,7 +20,7 @@ def _mapping(pairs: list[str] | None) -> dict[str, str]:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from courtstudy.loading import load_cases
+    from courtstudy.ingest.loading import load_cases
 
     path = Path(args.path)
     loaded = load_cases(path, mapping=_mapping(args.map), courts=args.courts or None)

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from courtstudy.core.periods import Period
 from courtstudy.indicators.compare import compare, headline
 from courtstudy.indicators.definitions import (
     BY_NAME,
@@ -30,9 +31,8 @@ from courtstudy.indicators.definitions import (
     column_label,
 )
 from courtstudy.indicators.engine import IndicatorEngine, default_as_of, prepare_cases
-from courtstudy.indicators.pseudonym import pseudonym_map, pseudonymise
 from courtstudy.indicators.survival import km_table
-from courtstudy.periods import Period
+from courtstudy.report.pseudonym import pseudonym_map, pseudonymise
 
 __all__ = [
     "GROUP_COLUMNS", "INDICATORS", "INDICATOR_NAMES", "Indicator", "IndicatorEngine", "catalogue",

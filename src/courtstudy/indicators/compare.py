@@ -22,8 +22,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from courtstudy.core.periods import parse_period
 from courtstudy.indicators.definitions import BY_NAME, GROUP_COLUMNS
-from courtstudy.periods import parse_period
 
 _FLAT = 1e-12
 

@@ -12,7 +12,7 @@ Conventions we chose where domain.md is silent (also in ``docs/assumptions.md``)
 * Missing ``extension_days`` / ``suspended_days`` count as 0; missing ``appealed`` /
   ``retrial_petition`` count as "no".
 * ``within_limit_rate`` counts only closed cases to which a statutory limit applies
-  (courtstudy.limits has a row for their procedure, instance and filing date).
+  (courtstudy.core.limits has a row for their procedure, instance and filing date).
 * ``per_judge_closed`` is reported only when the grouping contains ``court`` (or is the whole
   data): the judges of the court (sum over courts) in the year of the period's end.
 * Survival indicators (``km_median_days``, ``rmst_days``) describe the cohort *filed* in the

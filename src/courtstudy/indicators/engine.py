@@ -8,7 +8,7 @@ How it works (so that a province's data can run on another Ibis backend unchange
    appeals filed or decided after ``as_of`` become unknown, cases filed after ``as_of`` are left
    out and counted in ``IndicatorEngine.filed_after_as_of``). Date arithmetic that backends do
    differently (calendar months clipped to month end; statutory deadlines by the rule and table
-   of :func:`courtstudy.limits.deadlines`, vectorised, and tested to agree with it) happens
+   of :func:`courtstudy.core.limits.deadlines`, vectorised, and tested to agree with it) happens
    here, once, in numpy. This is the portable path (any Ibis backend, or a prepared table).
 2. On DuckDB (the default) the same table is built inside DuckDB instead, multi-threaded and
    without per-case arrays in Python (tested to agree with :func:`prepare_cases` column by
@@ -45,7 +45,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from courtstudy import limits as _limits
+from courtstudy.core import limits as _limits
+from courtstudy.core.periods import FREQ_MONTHS, Period, parse_period, period_range
 from courtstudy.indicators.definitions import (
     APPEAL_BASED,
     BY_NAME,
@@ -53,7 +54,6 @@ from courtstudy.indicators.definitions import (
     INDICATOR_NAMES,
 )
 from courtstudy.indicators.survival import km_table
-from courtstudy.periods import FREQ_MONTHS, Period, parse_period, period_range
 
 #: Appeal information settles this many days after closing (domain.md "Maturity").
 MATURITY_DAYS = 30
@@ -127,7 +127,7 @@ def _month_index(days: np.ndarray) -> np.ndarray:
 
 def _add_months_days(days: np.ndarray, months: int) -> np.ndarray:
     """Day numbers plus whole calendar months, clipped to month end (2023-08-31 + 6 months =
-    2024-02-29), the same rule as :func:`courtstudy.limits.add_calendar_months`."""
+    2024-02-29), the same rule as :func:`courtstudy.core.limits.add_calendar_months`."""
     return _shift_months(*_civil(days), months)[0]
 
 
@@ -216,7 +216,7 @@ def deadline_days(procedure: _Codes, instance: _Codes, fd: np.ndarray,
                   table: pd.DataFrame | None = None,
                   case_type: _Codes | None = None) -> np.ndarray:
     """Statutory deadline of each case as a day number (-1 where no limit applies): the rule of
-    :func:`courtstudy.limits.deadlines` (filed + limit months clipped to month end + limit days +
+    :func:`courtstudy.core.limits.deadlines` (filed + limit months clipped to month end + limit days +
     extension + suspended days; earlier table rows win; missing instance = first; the table's
     rows are keyed by case type, and ``case_type=None`` means every case is civil).
 
@@ -278,7 +278,7 @@ def _check(cases: pd.DataFrame) -> None:
     missing = [c for c in ("case_id", "court", "filed_date") if c not in cases]
     if missing:
         raise ValueError(f"cases frame lacks required column(s) {missing}: pass a canonical "
-                         "frame (courtstudy.schema.CASE_COLUMNS), e.g. from load_cases()")
+                         "frame (courtstudy.core.schema.CASE_COLUMNS), e.g. from load_cases()")
     filed = pd.to_datetime(cases["filed_date"])
     closed = pd.to_datetime(cases["closed_date"]) if "closed_date" in cases else None
     bad = filed.isna()
@@ -311,7 +311,7 @@ def prepare_cases(cases: pd.DataFrame, as_of: pd.Timestamp | str | None = None,
       ``med_wd``, ``fic`` (first-instance civil closed), ``simp``, ``sc``, ``appealed``,
       ``accepted``, ``revrem``, ``decided``, ``undecided``, ``mature``.
 
-    ``limits`` is a statutory-limits table (``courtstudy.limits.statutory_limits(extra=...)``);
+    ``limits`` is a statutory-limits table (``courtstudy.core.limits.statutory_limits(extra=...)``);
     the shipped table by default. Group columns have missing values replaced by a marker.
     """
     _check(cases)
@@ -699,7 +699,7 @@ class IndicatorEngine:
     required). ``courts`` is the canonical courts table (court, year, judges) used by
     ``per_judge_closed``. ``backend`` is ``None`` (an in-process DuckDB), ``"duckdb"``,
     ``"polars"`` or any Ibis backend connection. ``limits`` is a statutory-limits table
-    (``courtstudy.limits.statutory_limits(extra=...)`` to extend it).
+    (``courtstudy.core.limits.statutory_limits(extra=...)`` to extend it).
 
     Example::
 
@@ -829,7 +829,7 @@ class IndicatorEngine:
         if isinstance(period, Period):
             return [period]
         if isinstance(period, str):
-            from courtstudy.periods import FREQ_ALIASES
+            from courtstudy.core.periods import FREQ_ALIASES
             if period.strip().lower() in FREQ_ALIASES:
                 lo = pd.Timestamp(start) if start is not None else self._first_filed
                 hi = pd.Timestamp(end) if end is not None else self.as_of
@@ -854,7 +854,7 @@ class IndicatorEngine:
         (the period ends after as_of). One row per group, period and indicator; groups with no
         caseload in a period are left out. ``court_filter`` keeps only those courts. ``horizon`` is
         the RMST horizon in days. ``pseudonymise`` replaces judge names (see
-        :mod:`courtstudy.indicators.pseudonym`).
+        :mod:`courtstudy.report.pseudonym`).
         """
         by = [by] if isinstance(by, str) else list(by)
         unknown = [c for c in by if c not in GROUP_COLUMNS]
@@ -871,7 +871,7 @@ class IndicatorEngine:
         raw = self._aggregate(by, grid, court_filter, horizon)
         long = self._assemble(by, grid, raw, names, court_filter)
         if pseudonymise and "judge" in by:
-            from courtstudy.indicators.pseudonym import pseudonymise as _pseudo
+            from courtstudy.report.pseudonym import pseudonymise as _pseudo
             long = _pseudo(long, columns=("judge",), salt=salt)
         return long
 

@@ -128,7 +128,7 @@ def _december_21(years: np.ndarray) -> np.ndarray:
 
 def add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
     """Day numbers plus whole calendar months, clipped to month end (as
-    :func:`courtstudy.limits.add_calendar_months`)."""
+    :func:`courtstudy.core.limits.add_calendar_months`)."""
     d64 = EPOCH + days.astype("timedelta64[D]")
     month_start = d64.astype("datetime64[M]")
     dom0 = (d64 - month_start.astype("datetime64[D]")).astype(np.int64)

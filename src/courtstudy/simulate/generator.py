@@ -49,7 +49,7 @@ import pandas as pd
 from scipy.special import expit
 from scipy.stats import norm
 
-from courtstudy import limits, schema
+from courtstudy.core import limits, schema
 from courtstudy.simulate import catalogue
 from courtstudy.simulate.calendar import (
     NA_DAY,
@@ -106,7 +106,7 @@ class SimulationSettings:
 class SyntheticCourt:
     """A simulated set of courts: data, truth and the latent variables behind them.
 
-    ``cases``: canonical cases frame (:func:`courtstudy.schema.conform_cases`), censored at
+    ``cases``: canonical cases frame (:func:`courtstudy.core.schema.conform_cases`), censored at
     ``as_of``. ``courts``: canonical courts table (court, year, judges, triage_start,
     fast_track_start, province). ``truth``: true effects on this sample (see
     :func:`courtstudy.simulate.truth.truth_table`). ``latent``: one row per case (same order as
@@ -467,7 +467,7 @@ def _draw_courts(settings: SimulationSettings, start_day: int) -> dict[str, np.n
 def _limit_terms(procedure: np.ndarray, filed: np.ndarray, table: pd.DataFrame
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Limit months, extra days and maximum extension months of first-instance cases, as
-    :func:`courtstudy.limits.limit_terms` chooses them (earlier table rows win)."""
+    :func:`courtstudy.core.limits.limit_terms` chooses them (earlier table rows win)."""
     months = np.zeros(len(procedure), dtype=np.int64)
     plus = np.zeros(len(procedure), dtype=np.int64)
     ext = np.zeros(len(procedure), dtype=np.int64)

@@ -11,7 +11,7 @@ Mechanics, in order (all days are integers):
 1. natural trial days ``T = exp(log_trial_base + shift_log_duration)``; calendar days
    ``D = max(1, round(T)) + suspended_days`` (suspension, e.g. an appraisal, adds time);
 2. statutory limit ``L = limit(filed, procedure) - filed + suspended_days``
-   (:mod:`courtstudy.limits`); a case that would overrun is extended with probability 0.85
+   (:mod:`courtstudy.core.limits`); a case that would overrun is extended with probability 0.85
    when its procedure allows an extension, by whole 30-day steps up to the maximum
    (``extension_days``); a case still overrunning by at most 60 days is rushed to close in the
    last 10 days before its deadline with probability 0.7 (审限前突击结案); the rest overrun;

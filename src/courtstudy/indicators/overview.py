@@ -1,0 +1,262 @@
+"""The 审判质效 overview of report notebook 02: tables built on :mod:`courtstudy.indicators`.
+
+* :func:`yoy_panel`: headline indicators of one period against the same period a year earlier,
+  with the direction of each change and whether it went the good way ("五升三降").
+* :func:`group_panel`: a few indicators per court (or team) for one period beside the same
+  group's value a year earlier: each group against its own past, listed by name, never ranked.
+* :func:`pending_age_profile` / :func:`long_pending_list`: the cases pending at the end of the
+  period by age (NCSC CourTools measure 4, age of active pending caseload) and the list of
+  those pending longer than a year, for follow-up (internal editions only).
+* :func:`km_curves`: Kaplan-Meier curves of time to closing of a filing cohort, pending cases
+  censored at the as-of date (the same convention as the ``km_median_days`` indicator).
+
+Pending at the end ``E`` of a period (domain.md section 1): ``filed_date <= E`` and
+(``closed_date`` empty or ``> E``), counting only what was known at ``as_of``. Age = ``E -
+filed_date`` in days; age bands use calendar months (a case filed 2022-12-31 is over 12 months
+old on 2024-01-01).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from courtstudy.core import schema
+from courtstudy.core.periods import Period
+
+#: Headline indicators of the overview, in display order.
+HEADLINE: tuple[str, ...] = (
+    "filed", "closed", "pending", "disposition_rate", "clearance_rate", "mean_days",
+    "km_median_days", "rmst_days", "within_limit_rate", "mediation_withdrawal_rate",
+    "simplified_rate", "appeal_rate", "acceptance_rate", "reversal_remand_rate",
+    "per_judge_closed", "pending_over_12m_share", "pending_over_18m",
+)
+#: Age bands of the pending caseload: (lower bound in months, inclusive; label zh; label en).
+AGE_BANDS: tuple[tuple[int, str, str], ...] = (
+    (0, "3个月以内", "under 3 months"), (3, "3-6个月", "3-6 months"),
+    (6, "6-12个月", "6-12 months"), (12, "12-18个月", "12-18 months"),
+    (18, "18-36个月", "18-36 months"), (36, "36个月以上", "over 36 months"),
+)
+
+_ARROWS = {"up": "↑", "down": "↓", "flat": "→"}
+
+
+def _labels(lang: str) -> dict[str, str]:
+    from courtstudy.indicators import INDICATORS
+
+    return {i.name: i.label(lang) for i in INDICATORS}
+
+
+def _verdict(good, comparable: bool, immature: bool, lang: str) -> str:
+    if immature:
+        return "未成熟，不比较" if lang == "zh" else "immature, not compared"
+    if not comparable or pd.isna(good):
+        return "—"
+    if lang == "zh":
+        return "向好" if good else "变差"
+    return "better" if good else "worse"
+
+
+def yoy_panel(compared: pd.DataFrame, period: Period | str, lang: str = "zh",
+              indicators: Sequence[str] = HEADLINE) -> pd.DataFrame:
+    """One row per indicator of ``period`` from a :func:`courtstudy.indicators.compare` table
+    of one group: ``indicator``, ``indicator_label`` (in ``lang``), ``current``,
+    ``previous_value``, ``change``, ``direction`` (an arrow) and ``verdict`` (better / worse /
+    not compared, in ``lang``)."""
+    label = period.label if isinstance(period, Period) else str(period)
+    rows = compared[compared["period"].astype(str) == label].set_index("indicator")
+    names = [n for n in indicators if n in rows.index]
+    labels = _labels(lang)
+    return pd.DataFrame({
+        "indicator": names,
+        "indicator_label": [labels[n] for n in names],
+        "current": rows.loc[names, "value"].to_numpy(dtype=float),
+        "previous_value": rows.loc[names, "previous_value"].to_numpy(dtype=float),
+        "change": rows.loc[names, "change"].to_numpy(dtype=float),
+        "direction": [_ARROWS.get(str(d), "—") if pd.notna(d) else "—" for d in rows.loc[names, "direction"]],
+        "verdict": [_verdict(rows.at[n, "good"], bool(rows.at[n, "comparable"]), bool(rows.at[n, "immature"]), lang)
+                    for n in names],
+    })
+
+
+def group_panel(compared: pd.DataFrame, group: str, period: Period | str,
+                indicators: Sequence[str]) -> pd.DataFrame:
+    """Per ``group`` value (court, team ...) and indicator: this period (``<indicator>``) and a
+    year earlier (``<indicator>_previous``), sorted by the group's name (no ranking). Other
+    group columns of the comparison (the court of a team) come first."""
+    label = period.label if isinstance(period, Period) else str(period)
+    rows = compared[(compared["period"].astype(str) == label) & compared["indicator"].isin(indicators)]
+    keys = [c for c in ("court", "team", "team_type", "track") if c in rows.columns and c != group]
+    index = [*keys, group]
+    now = rows.pivot_table(index=index, columns="indicator", values="value", aggfunc="first", dropna=False)
+    before = rows.pivot_table(index=index, columns="indicator", values="previous_value",
+                              aggfunc="first", dropna=False)
+    out = pd.DataFrame(index=now.index)
+    for name in indicators:
+        if name in now.columns:
+            out[name] = now[name]
+            out[f"{name}_previous"] = before[name] if name in before.columns else np.nan
+    return out.sort_index().reset_index()
+
+
+def pending_at(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestamp) -> pd.DataFrame:
+    """The cases pending at ``end`` as known at ``as_of``, with ``age_days`` and ``age_months``
+    (completed calendar months since filing)."""
+    end, as_of = pd.Timestamp(end), pd.Timestamp(as_of)
+    known_closed = cases["closed_date"].where(cases["closed_date"] <= as_of)
+    mask = (cases["filed_date"] <= end) & (cases["filed_date"] <= as_of) & (
+        known_closed.isna() | (known_closed > end))
+    out = cases.loc[mask].copy()
+    filed = out["filed_date"]
+    out["age_days"] = (end - filed).dt.days.astype("int64")
+    months = (end.year - filed.dt.year) * 12 + (end.month - filed.dt.month)
+    months = months - (filed.dt.day > end.day).astype("int64")
+    out["age_months"] = months.astype("int64")
+    return out
+
+
+def pending_age_profile(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestamp,
+                        by: str = "court", lang: str = "zh") -> pd.DataFrame:
+    """Cases pending at ``end`` per ``by`` and age band (:data:`AGE_BANDS`): the ``by`` column,
+    one count column per band (named in ``lang``) and ``pending`` (the total)."""
+    pending = pending_at(cases, end, as_of)
+    bounds = [b for b, _, _ in AGE_BANDS]
+    names = [zh if lang == "zh" else en for _, zh, en in AGE_BANDS]
+    band = pd.cut(pending["age_months"], bins=[*bounds, np.inf], right=False, labels=names)
+    table = pd.crosstab(pending[by].astype(str), band).reindex(columns=names, fill_value=0)
+    table = table.astype("int64")
+    table.columns = list(names)
+    table["pending"] = table.sum(axis=1)
+    table.index.name = by
+    return table.reset_index()
+
+
+def long_pending_list(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestamp,
+                      months: int = 12, lang: str = "zh") -> pd.DataFrame:
+    """Cases pending at ``end`` for more than ``months`` calendar months, oldest first: case
+    number, court, team, judge, cause, procedure, filing date, age in days, extension and
+    suspended days; columns labelled in ``lang``. A case-level list: internal editions only."""
+    pending = pending_at(cases, end, as_of)
+    old = pending[pending["age_months"] >= months].sort_values(["age_days", "case_id"],
+                                                               ascending=[False, True])
+    columns = ["case_id", "court", "team", "judge", "cause", "procedure", "filed_date",
+               "age_days", "extension_days", "suspended_days"]
+    out = old[columns].copy()
+    out["filed_date"] = out["filed_date"].dt.strftime("%Y-%m-%d")
+    out["procedure"] = out["procedure"].map(
+        lambda c: schema.label("procedure", c, lang) if pd.notna(c) else c)
+    age = "未结天数" if lang == "zh" else "Days pending"
+    out = out.rename(columns={c: schema.column_label(c, lang) for c in columns if c != "age_days"}
+                     | {"age_days": age})
+    return out.reset_index(drop=True)
+
+
+def km_curve(time: np.ndarray, closed: np.ndarray) -> pd.DataFrame:
+    """Kaplan-Meier product-limit estimate S(t) = prod_{t_i <= t} (1 - d_i / n_i) of time to
+    closing; ``closed`` False = censored. A first row (t = 0, S = 1), then one row per
+    distinct closing time:
+    ``time``, ``at_risk``, ``closings``, ``surv``."""
+    time = np.asarray(time, dtype=float)
+    closed = np.asarray(closed, dtype=bool)
+    frame = pd.DataFrame({"time": time, "d": closed.astype(int), "m": 1})
+    per = frame.groupby("time", sort=True).sum()
+    at_risk = per["m"][::-1].cumsum()[::-1]
+    events = per[per["d"] > 0]
+    n = at_risk.loc[events.index]
+    surv = np.cumprod(1 - events["d"].to_numpy() / n.to_numpy())
+    out = pd.DataFrame({"time": events.index.to_numpy(dtype=float), "at_risk": n.to_numpy(dtype="int64"),
+                        "closings": events["d"].to_numpy(dtype="int64"), "surv": surv})
+    # S = 1 from t = 0 until the first closing (a same-day closing adds a second row at 0).
+    start = pd.DataFrame({"time": [0.0], "at_risk": [len(time)], "closings": [0], "surv": [1.0]})
+    return pd.concat([start, out], ignore_index=True)
+
+
+def km_curves(cases: pd.DataFrame, cohorts: Mapping[str, Period], as_of: pd.Timestamp,
+              by: str | None = None) -> pd.DataFrame:
+    """KM curves of the cases filed in each cohort period (``{label: Period}``), optionally per
+    ``by`` group: time = (closed_date if closed by ``as_of`` else ``as_of``) - filed_date in
+    days. Columns ``cohort``, ``group`` (``""`` without ``by``), ``n``, and those of
+    :func:`km_curve`."""
+    as_of = pd.Timestamp(as_of)
+    parts = []
+    for label, period in cohorts.items():
+        cohort = cases[(cases["filed_date"] >= period.start) & (cases["filed_date"] <= period.end)
+                       & (cases["filed_date"] <= as_of)]
+        groups = [("", cohort)] if by is None else [
+            (str(k), g) for k, g in cohort.groupby(by, sort=True) if len(g)]
+        for key, part in groups:
+            closed = part["closed_date"].notna() & (part["closed_date"] <= as_of)
+            stop = part["closed_date"].where(closed, as_of)
+            days = (stop - part["filed_date"]).dt.days.to_numpy(dtype=float)
+            curve = km_curve(days, closed.to_numpy())
+            parts.append(curve.assign(cohort=label, group=key, n=len(part)))
+    out = pd.concat(parts, ignore_index=True)
+    return out[["cohort", "group", "n", "time", "at_risk", "closings", "surv"]]
+
+
+#: Indicators drawn in the monthly trend panels.
+TREND: tuple[str, ...] = ("filed", "closed", "pending", "mean_days", "within_limit_rate",
+                          "mediation_withdrawal_rate")
+#: The three duration measures of the overview (closed-case mean, KM median, RMST).
+DURATIONS: tuple[str, ...] = ("mean_days", "km_median_days", "rmst_days")
+
+
+def headline_text(compared: pd.DataFrame, period: Period | str, lang: str = "zh") -> str:
+    """The "五升三降" line of one period of a whole-data comparison
+    (:func:`courtstudy.indicators.headline` over the :data:`HEADLINE` indicators)."""
+    from courtstudy.indicators import headline
+
+    label = period.label if isinstance(period, Period) else str(period)
+    rows = compared[(compared["period"].astype(str) == label) & compared["indicator"].isin(HEADLINE)]
+    return headline(rows, lang=lang)
+
+
+def trailing_periods(period: Period, freq: str, count: int) -> list[Period]:
+    """The ``count`` periods of frequency ``freq`` ending with the one holding ``period.end``."""
+    from courtstudy.core.periods import calendar_period
+
+    out = [calendar_period(period.end, freq)]
+    while len(out) < count:
+        out.insert(0, calendar_period(out[0].start - pd.Timedelta(days=1), freq))
+    return out
+
+
+def trend_table(engine, period: Period, freq: str = "month", count: int = 24,
+                by: str | Sequence[str] = (), indicators: Sequence[str] = TREND) -> pd.DataFrame:
+    """Wide table (one row per group and period) of ``indicators`` over the ``count`` periods of
+    ``freq`` up to ``period``'s end, canonical column names."""
+    from courtstudy.indicators import wide
+
+    long = engine.compute(by=by, period=trailing_periods(period, freq, count),
+                          indicators=list(indicators))
+    return wide(long)
+
+
+def labels_of(names: Sequence[str], lang: str = "zh") -> dict[str, str]:
+    """Indicator name -> label in ``lang``."""
+    labels = _labels(lang)
+    return {n: labels[n] for n in names}
+
+
+def duration_table(long: pd.DataFrame, long_total: pd.DataFrame, period: Period | str,
+                   lang: str = "zh") -> pd.DataFrame:
+    """Closed-case mean, KM median and RMST of ``period`` per court, then the whole data
+    (``long``: computed by court; ``long_total``: by nothing), plus the closed cases each mean
+    rests on and the filing cohort the KM figures describe: columns ``court``, ``closed``,
+    ``mean_days``, ``filed``, ``km_median_days``, ``rmst_days`` (canonical names; the notebook
+    context labels them). ``lang`` names the total row."""
+    label = period.label if isinstance(period, Period) else str(period)
+    wanted = [*DURATIONS, "closed", "filed"]
+
+    def of(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame[(frame["period"].astype(str) == label) & frame["indicator"].isin(wanted)]
+
+    by_court = of(long).pivot_table(index="court", columns="indicator", values="value", aggfunc="first")
+    total = of(long_total).set_index("indicator")["value"].rename("全部" if lang == "zh" else "All courts")
+    out = pd.concat([by_court, total.to_frame().T])
+    out = out[["closed", "mean_days", "filed", "km_median_days", "rmst_days"]]
+    out.columns.name = None
+    out.index.name = "court"
+    return out.reset_index()

@@ -1,0 +1,244 @@
+"""Data-quality tables for report notebook 01: what was read, kept, set aside and how complete.
+
+* :func:`quarantine_table` / :func:`field_issue_table`: the loader's quarantine and field
+  issues counted by reason (and column), with labels in the report's language.
+* :func:`field_coverage`: the share of accepted cases with a value in each field, by court and
+  filing year (``coverage = non-missing / cases``; a field a court never fills shows 0).
+* :func:`monthly_flow`: cases filed and closed per calendar month.
+* :func:`seasonal_profile`: each calendar month's filings and closings relative to the year's
+  monthly average (index = count in month / (yearly count / 12), averaged over complete
+  years): the Spring Festival dip (January/February filings) and the December closing push
+  show as values well below and above 1.
+* :func:`reliability_notes`: plain-language warnings about anything that makes later results
+  less reliable.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from courtstudy.core import schema
+
+#: Fields whose coverage is reported (identifiers, the closing date, whose absence means
+#: "pending", and the parts derived from the case number are left out).
+COVERAGE_FIELDS: tuple[str, ...] = tuple(
+    f.name for f in schema.CASE_FIELDS if f.name not in ("case_id", "court", "filed_date", "closed_date"))
+#: Fields that only apply to some cases: their coverage is over those cases only.
+#: ``track`` applies where triage operated (filed on or after the court's triage_start, when a
+#: courts table is given).
+APPLIES_TO: dict[str, str] = {
+    "disposition": "closed", "appeal_filed_date": "appealed", "appeal_result": "appealed",
+    "appeal_closed_date": "appealed", "track": "triage",
+}
+#: Fields whose low coverage is not a warning: blank while the appeal is undecided.
+NO_WARNING: frozenset[str] = frozenset({"appeal_result", "appeal_closed_date"})
+
+_REASONS_EN: dict[str, str] = {
+    "malformed_row": "Malformed row", "missing_case_id": "No case number",
+    "missing_filed_date": "No filing date", "bad_filed_date": "Unreadable filing date",
+    "closed_before_filed": "Closed before filed", "duplicate_row": "Exact duplicate row",
+    "conflicting_duplicate": "Repeated case number, different content",
+    "missing_court": "No court",
+}
+
+
+def reason_label(reason: str, lang: str = "zh") -> str:
+    """Readable label of a quarantine reason code (the code itself when unknown)."""
+    from courtstudy.ingest.loading import REASON_LABELS_ZH
+
+    table = REASON_LABELS_ZH if lang == "zh" else _REASONS_EN
+    return table.get(reason, reason)
+
+
+def quarantine_table(loaded, lang: str = "zh") -> pd.DataFrame:
+    """Quarantined rows by reason: ``reason`` (code), label, rows, share of rows read."""
+    q = loaded.quarantine
+    counts = q["reason"].value_counts().sort_index() if len(q) else pd.Series(dtype="int64")
+    out = pd.DataFrame({"reason": counts.index.astype(str), "rows": counts.to_numpy(dtype="int64")})
+    out.insert(1, "label", [reason_label(r, lang) for r in out["reason"]])
+    out["share_of_read"] = out["rows"] / max(int(loaded.rows_read), 1)
+    return out.reset_index(drop=True)
+
+
+def accounting_table(loaded, lang: str = "zh") -> pd.DataFrame:
+    """Rows read, accepted, quarantined (and blank) as a two-column table; accepted +
+    quarantined = read is the loader's promise that no row is lost."""
+    acc = loaded.accounting()
+    names = {"rows_read": ("读取行数", "Rows read"), "accepted": ("接受", "Accepted"),
+             "quarantined": ("隔离", "Quarantined"), "blank_rows": ("空行（不计）", "Blank rows (not counted)"),
+             "field_issues": ("字段问题（行保留）", "Field issues (row kept)")}
+    zh = lang == "zh"
+    return pd.DataFrame({("项目" if zh else "Item"): [v[0] if zh else v[1] for v in names.values()],
+                         ("数量" if zh else "Count"): [int(acc[k]) for k in names]})
+
+
+def field_issue_table(loaded) -> pd.DataFrame:
+    """Field issues (row kept, value set missing) by column and reason, most frequent first."""
+    issues = loaded.field_issues
+    if not len(issues):
+        return pd.DataFrame({"column": pd.Series(dtype="string"), "reason": pd.Series(dtype="string"),
+                             "values": pd.Series(dtype="int64")})
+    out = (issues.groupby(["column", "reason"], dropna=False).size().rename("values")
+           .reset_index().sort_values(["values", "column", "reason"], ascending=[False, True, True]))
+    return out.reset_index(drop=True)
+
+
+def _applicable(cases: pd.DataFrame, courts: pd.DataFrame | None) -> dict[str, pd.Series]:
+    closed = cases["closed_date"].notna()
+    appealed = cases["appealed"].fillna(False).astype(bool)
+    if courts is not None and "triage_start" in courts:
+        start = courts.groupby("court")["triage_start"].min()
+        triage = cases["filed_date"] >= cases["court"].map(start)
+        triage = triage.fillna(False).astype(bool)
+    else:
+        triage = pd.Series(True, index=cases.index)
+    rule = {"closed": closed, "appealed": appealed, "triage": triage}
+    return {f: rule[k] for f, k in APPLIES_TO.items()}
+
+
+def field_coverage(cases: pd.DataFrame, courts: pd.DataFrame | None = None,
+                   by: tuple[str, ...] = ("court", "year"),
+                   fields: tuple[str, ...] = COVERAGE_FIELDS) -> pd.DataFrame:
+    """Share of the cases a field applies to that have a value, per group: one row per group
+    and field, columns ``*by, field, cases, filled, coverage``. ``year`` is the filing year;
+    :data:`APPLIES_TO` says which fields apply to only some cases (``cases`` counts those)."""
+    frame = cases.assign(year=cases["filed_date"].dt.year.astype("int64"))
+    applies = _applicable(frame, courts)
+    parts = []
+    for name in fields:
+        mask = applies.get(name, pd.Series(True, index=frame.index))
+        grouped = pd.DataFrame({"applies": mask.astype("int64"),
+                                "filled": (frame[name].notna() & mask).astype("int64")})
+        for column in by:
+            grouped[column] = frame[column]
+        sums = grouped.groupby(list(by), dropna=False)[["applies", "filled"]].sum().reset_index()
+        sums["field"] = name
+        parts.append(sums)
+    long = pd.concat(parts, ignore_index=True).rename(columns={"applies": "cases"})
+    long["coverage"] = long["filled"] / long["cases"].where(long["cases"] > 0)
+    return long[[*by, "field", "cases", "filled", "coverage"]]
+
+
+def coverage_matrix(coverage: pd.DataFrame, columns: str = "year", lang: str = "zh") -> pd.DataFrame:
+    """Coverage as a field x ``columns`` matrix (pooled over the other grouping), fields
+    labelled in ``lang``: the share of cases with a value, recomputed from the counts."""
+    pooled = coverage.groupby(["field", columns], sort=True)[["filled", "cases"]].sum()
+    matrix = (pooled["filled"] / pooled["cases"]).unstack(columns)
+    matrix = matrix.reindex([f for f in COVERAGE_FIELDS if f in matrix.index])
+    matrix.index = [schema.column_label(f, lang) for f in matrix.index]
+    matrix.index.name = "字段" if lang == "zh" else "Field"
+    matrix.columns = [str(c) for c in matrix.columns]
+    return matrix
+
+
+def monthly_flow(cases: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Filed and closed per calendar month (``month`` as ``YYYY-MM``, ``month_start``,
+    ``filed``, ``closed``), from the first filing month to ``as_of``'s month (default: the last
+    date in the data); months with nothing filed or closed show 0."""
+    filed_m = cases["filed_date"].dt.to_period("M")
+    closed_m = cases["closed_date"].dropna().dt.to_period("M")
+    last = pd.Timestamp(as_of).to_period("M") if as_of is not None else max(filed_m.max(), closed_m.max())
+    months = pd.period_range(filed_m.min(), last, freq="M")
+    out = pd.DataFrame({
+        "month": months.strftime("%Y-%m"),
+        "month_start": months.to_timestamp(),
+        "filed": filed_m.value_counts().reindex(months, fill_value=0).to_numpy(dtype="int64"),
+        "closed": closed_m.value_counts().reindex(months, fill_value=0).to_numpy(dtype="int64"),
+    })
+    return out
+
+
+def seasonal_profile(flow: pd.DataFrame) -> pd.DataFrame:
+    """Month-of-year index of filings and closings over the complete calendar years of
+    ``flow`` (see the module docstring): columns ``month`` (1-12), ``filed_index``,
+    ``closed_index``, ``years`` (how many years were averaged)."""
+    frame = flow.assign(year=flow["month_start"].dt.year, moy=flow["month_start"].dt.month)
+    complete = frame.groupby("year")["moy"].nunique()
+    years = complete[complete == 12].index
+    frame = frame[frame["year"].isin(years)]
+    if frame.empty:
+        raise ValueError("seasonal_profile needs at least one complete calendar year of data")
+    out = {}
+    for column in ("filed", "closed"):
+        yearly = frame.groupby("year")[column].transform("sum") / 12
+        index = frame[column] / yearly.where(yearly > 0)
+        out[f"{column}_index"] = index.groupby(frame["moy"]).mean()
+    profile = pd.DataFrame(out)
+    profile.index.name = "month"
+    profile = profile.reset_index()
+    profile["years"] = len(years)
+    return profile
+
+
+def seasonal_summary(profile: pd.DataFrame) -> dict[str, float]:
+    """The calendar effects worth a sentence: February filings (Spring Festival), December
+    closings (year-end push) and the lowest and highest months of each series."""
+    p = profile.set_index("month")
+    return {"february_filed": float(p.at[2, "filed_index"]),
+            "december_closed": float(p.at[12, "closed_index"]),
+            "lowest_filed_month": int(p["filed_index"].idxmin()),
+            "highest_closed_month": int(p["closed_index"].idxmax()),
+            "years": int(p["years"].iloc[0])}
+
+
+def reliability_notes(loaded, cases: pd.DataFrame, as_of: pd.Timestamp,
+                      coverage: pd.DataFrame | None = None,
+                      min_coverage: float = 0.5) -> list[tuple[str, str]]:
+    """Warnings (zh, en) about what may make later results unreliable:
+
+    * quarantined rows above 1% of rows read;
+    * fields filled for fewer than ``min_coverage`` of a court's cases in a filing year;
+    * courts whose first filing is more than a year after the earliest court's, or whose last
+      filing is more than 60 days before the latest court's (an incomplete export), and an
+      export whose last filing is more than 30 days before ``as_of``;
+    * cases closed within 30 days before ``as_of`` (their appeals are not yet known);
+    * cases filed after ``as_of`` (outside the snapshot; left out of every indicator).
+    An empty list means nothing was found."""
+    notes: list[tuple[str, str]] = []
+    acc = loaded.accounting()
+    share = acc["quarantined"] / max(acc["rows_read"], 1)
+    if share > 0.01:
+        notes.append((f"隔离行占读取行的 {share:.1%}，超过 1%：请先核对源系统导出。",
+                      f"{share:.1%} of the rows read were quarantined (over 1%): check the export."))
+    if coverage is not None and len(coverage):
+        low = coverage[(coverage["coverage"] < min_coverage) & (coverage["cases"] > 0)
+                       & ~coverage["field"].isin(NO_WARNING)]
+        if len(low):
+            fields = sorted(low["field"].unique(), key=list(COVERAGE_FIELDS).index)
+            zh = "、".join(schema.column_label(f, "zh") for f in fields)
+            en = ", ".join(schema.column_label(f, "en") for f in fields)
+            notes.append((
+                f"以下字段在部分法院、年度的填写率低于 {min_coverage:.0%}：{zh}（共 {len(low)} 个法院-年度-字段组合），"
+                "涉及这些字段的指标（如审限内结案率、延长审限率、上诉指标）在这些法院和年度不可靠。",
+                f"Fields filled for under {min_coverage:.0%} of cases in some court-years: {en} "
+                f"({len(low)} court-year-field cells); indicators that use them are unreliable there."))
+    first = cases.groupby("court")["filed_date"].min()
+    last = cases.groupby("court")["filed_date"].max()
+    late = first[first > first.min() + pd.Timedelta(days=365)]
+    if len(late):
+        notes.append((f"{'、'.join(late.index)} 的数据起始较晚（首个立案日期 "
+                       f"{'、'.join(d.date().isoformat() for d in late)}）：早期趋势不含这些法院。",
+                       f"Data of {', '.join(late.index)} start late (first filing "
+                       f"{', '.join(d.date().isoformat() for d in late)}): early trends exclude them."))
+    stale = last[last < last.max() - pd.Timedelta(days=60)]
+    if len(stale):
+        notes.append((f"{'、'.join(stale.index)} 最后一个立案日期比其他法院早 60 天以上：导出可能不完整。",
+                      f"The last filing at {', '.join(stale.index)} is over 60 days before the other "
+                      "courts': the export may be incomplete."))
+    gap = (as_of - last.max()).days
+    if gap > 30:
+        notes.append((f"最后一个立案日期为 {last.max().date()}，比截至日 {as_of.date()} 早 {gap} 天："
+                      "之后的新收案件不在导出中，此后各期的收案和未结数不完整。",
+                      f"The last filing is on {last.max().date()}, {gap} days before the as-of date "
+                      f"{as_of.date()}: later filings are not in the export, so counts of later "
+                      "periods are incomplete."))
+    recent = int(((cases["closed_date"] > as_of - pd.Timedelta(days=30)) & (cases["closed_date"] <= as_of)).sum())
+    if recent:
+        notes.append((f"{recent:,} 件案件在截至日前 30 天内结案，其上诉情况尚未可知：上诉类指标对最近一期不成熟。",
+                      f"{recent:,} cases closed within 30 days before the as-of date: their appeals are "
+                      "not yet known, so appeal indicators of the latest period are immature."))
+    after = int((cases["filed_date"] > as_of).sum())
+    if after:
+        notes.append((f"{after:,} 件案件的立案日期晚于截至日 {as_of.date()}，不计入任何指标。",
+                      f"{after:,} cases were filed after the as-of date {as_of.date()} and count in no indicator."))
+    return notes

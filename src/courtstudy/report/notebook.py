@@ -1,0 +1,600 @@
+"""The notebook context: what every report notebook starts from and writes through.
+
+A report notebook has exactly one cell tagged ``parameters`` (JSON scalars only, so papermill
+can inject them), then calls :func:`setup`::
+
+    # parameters (cell tagged "parameters")
+    data = "demo"          # "demo" = the synthetic court's export; else a path (CSV/XLSX/Parquet)
+    courts = ""            # courts table path ("" = the demo's when data == "demo", else none)
+    period = "2023Q4"      # 2023-11, 2023Q4, 2023H2, 2023 or 2023-02-15~2023-05-31
+    as_of = ""             # ISO date of the export snapshot; "" = the latest date in the data
+    court_filter = ""      # comma-separated court names; "" = all courts
+    lang = "zh"            # "zh" or "en": narrative, labels and figures
+    audience = "internal"  # "internal" or "public" (public: small cells suppressed, judges
+                           # pseudonymised, case lists withheld)
+    output_dir = ""        # where tables/figures/results.json go; "" = write nothing
+    seed = 20240101        # seed of anything random in the notebook
+    min_cell = 10          # public audience: smallest number of cases a published figure rests on
+
+    # next cell
+    from courtstudy.report import notebook as nb
+    ctx = nb.setup(data=data, courts=courts, period=period, as_of=as_of,
+                   court_filter=court_filter, lang=lang, audience=audience,
+                   output_dir=output_dir, seed=seed, min_cell=min_cell)
+
+(``ctx = nb.setup(**nb.parameters_from(globals()))`` is the short form.) Then only narrative,
+calls into the package, tables and figures::
+
+    ctx.say(zh="## 一、数据概况", en="## 1. The data")
+    ctx.table("accounting", frame, title_zh="读取与接受", title_en="Rows read and accepted")
+    ctx.figure("filings_by_month", fig)
+    ctx.record("accepted", int(len(ctx.cases)))
+
+What the context writes under ``output_dir`` (nothing when it is ""):
+
+* ``tables/<name>.csv`` (UTF-8 with BOM, for Excel) and a sheet ``<name>`` in ``tables.xlsx``;
+* ``figures/<name>.png``;
+* ``results.json``: the parameters, the loading accounting and every ``record``-ed value;
+* ``publication.json``: for each table, what the public-audience rules withheld, suppressed or
+  pseudonymised (:mod:`courtstudy.report.publish`).
+
+Loading the demo export is cached (a pickle keyed by the file's SHA-256, the courts file's
+SHA-256, the package version and the loader's source) under ``data/demo/.cache``, so each
+notebook starts in about a second after the first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import math
+import os
+import pickle
+import re
+import secrets
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from courtstudy import __version__
+from courtstudy.core.errors import CourtstudyError
+from courtstudy.core.paths import PACKAGE_DIR, data_dir, file_sha256
+from courtstudy.core.periods import Period, parse_period
+from courtstudy.report.publish import DEFAULT_MIN_CELL, TableRelease, prepare_table
+
+#: The standard parameters of every report notebook and their defaults (JSON scalars).
+PARAMETERS: dict[str, str | int] = {
+    "data": "demo",
+    "courts": "",
+    "period": "2023Q4",
+    "as_of": "",
+    "court_filter": "",
+    "lang": "zh",
+    "audience": "internal",
+    "output_dir": "",
+    "seed": 20240101,
+    "min_cell": DEFAULT_MIN_CELL,
+}
+LANGUAGES = ("zh", "en")
+AUDIENCES = ("internal", "public")
+#: Table and figure names: ASCII, short enough for an Excel sheet name with a "NN_" prefix.
+NAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,28}$")
+#: Display labels (zh, en) of column names that tables commonly carry; the canonical case
+#: fields' labels come from :mod:`courtstudy.core.schema`.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    "year": ("年度", "Year"), "month": ("月份", "Month"), "period": ("期间", "Period"),
+    "field": ("字段", "Field"), "cases": ("案件数", "Cases"), "filled": ("有值", "Filled"),
+    "coverage": ("填写率", "Coverage"), "reason": ("原因代码", "Reason code"),
+    "label": ("原因", "Reason"), "rows": ("行数", "Rows"), "share_of_read": ("占读取行比例", "Share of rows read"),
+    "column": ("列", "Column"), "values": ("值的个数", "Values"), "row": ("行号", "Line"),
+    "value": ("原值", "Value"), "message_zh": ("说明", "Message (zh)"), "message_en": ("说明（英文）", "Message"),
+    "filed_index": ("新收指数", "Filing index"), "closed_index": ("结案指数", "Closing index"),
+    "years": ("年数", "Years"), "indicator": ("指标代码", "Indicator code"),
+    "filed": ("新收", "Filed"), "closed": ("结案", "Closed"), "pending": ("未结", "Pending"),
+    "immature": ("上诉数据未成熟", "Appeals immature"), "incomplete": ("期间未结束", "Period incomplete"),
+    "indicator_label": ("指标", "Indicator"), "current": ("本期", "This period"), "previous_value": ("去年同期", "A year earlier"),
+    "change": ("变化", "Change"), "direction": ("方向", "Direction"), "verdict": ("评价", "Verdict"),
+}
+#: Suffix of comparison columns (``closed_previous``: closed a year earlier).
+PREVIOUS_SUFFIX = "_previous"
+#: Loader source files whose change makes a cached load stale.
+_LOADER_SOURCES = ("ingest/loading.py", "ingest/normalize.py", "ingest/case_number.py",
+                  "core/schema.py")
+
+
+class ParameterError(CourtstudyError):
+    """A notebook parameter that cannot be used (names the parameter and what was expected)."""
+
+
+def parameters_from(namespace: Mapping[str, Any]) -> dict[str, Any]:
+    """The standard parameters found in ``namespace`` (a notebook's ``globals()``)."""
+    return {k: namespace[k] for k in PARAMETERS if k in namespace}
+
+
+# ------------------------------------------------------------------------------------- loading
+def _loader_fingerprint() -> str:
+    digest = hashlib.sha256(__version__.encode("utf-8"))
+    for name in _LOADER_SOURCES:
+        path = PACKAGE_DIR / name
+        if path.exists():
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def resolve_inputs(data: str, courts: str = "") -> tuple[Path, Path | None]:
+    """Paths of the cases export and the courts table for the ``data``/``courts`` parameters.
+
+    ``data == "demo"`` builds the demo files if needed (:func:`courtstudy.simulate.demo.ensure_demo`) and
+    uses its courts table unless ``courts`` names another. Raises :class:`ParameterError` naming
+    a path that does not exist."""
+    if str(data).strip() == "demo":
+        from courtstudy.simulate.demo import ensure_demo
+
+        demo = ensure_demo()
+        cases_path, courts_path = demo.cases, demo.courts
+        if courts:
+            courts_path = Path(courts).expanduser().resolve()
+    else:
+        cases_path = Path(data).expanduser().resolve()
+        courts_path = Path(courts).expanduser().resolve() if courts else None
+    if not cases_path.is_file():
+        raise ParameterError(f"data: {cases_path} does not exist; pass the path of a case export "
+                             "(CSV, XLSX or Parquet) or \"demo\"")
+    if courts_path is not None and not courts_path.is_file():
+        raise ParameterError(f"courts: {courts_path} does not exist; pass the path of a courts "
+                             "table or \"\"")
+    return cases_path, courts_path
+
+
+def load_data(data: str = "demo", courts: str = "", cache_dir: Path | None | str = "auto"):
+    """Load the cases (and courts) for the ``data``/``courts`` parameters.
+
+    Returns a :class:`courtstudy.ingest.loading.LoadedCases`. ``cache_dir="auto"`` caches demo loads
+    under ``data/demo/.cache`` and nothing else; ``None`` never caches; a path caches there.
+    The cache key is SHA-256(cases file) + SHA-256(courts file) + the loader's fingerprint, so a
+    changed file or loader means a fresh load."""
+    from courtstudy.ingest.loading import load_cases
+
+    cases_path, courts_path = resolve_inputs(data, courts)
+    if cache_dir == "auto":
+        cache_dir = cases_path.parent / ".cache" if str(data).strip() == "demo" else None
+    if cache_dir is None:
+        return load_cases(cases_path, courts=courts_path)
+    key = hashlib.sha256("|".join([
+        file_sha256(cases_path), file_sha256(courts_path) if courts_path else "", _loader_fingerprint(),
+    ]).encode("utf-8")).hexdigest()[:32]
+    cache = Path(cache_dir) / f"loaded-{key}.pickle"
+    if cache.is_file():
+        try:
+            with open(cache, "rb") as fh:
+                return pickle.load(fh)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError) as exc:
+            warnings.warn(f"{cache}: unreadable cache ({exc}); loading {cases_path} again",
+                          stacklevel=2)
+    loaded = load_cases(cases_path, courts=courts_path)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        for old in cache.parent.glob("loaded-*.pickle"):
+            old.unlink(missing_ok=True)
+        tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+        with open(tmp, "wb") as fh:
+            pickle.dump(loaded, fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache)
+    except OSError as exc:
+        warnings.warn(f"{cache}: cannot write the load cache ({exc}); the next run loads again",
+                      stacklevel=2)
+    return loaded
+
+
+# ------------------------------------------------------------------------------------- helpers
+def json_safe(value: Any) -> Any:
+    """``value`` as plain JSON: numpy/pandas scalars unwrapped, dates ISO, NaN/NA as null,
+    frames as lists of records, Periods as labels."""
+    if isinstance(value, Mapping):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, pd.DataFrame):
+        return [json_safe(r) for r in value.to_dict(orient="records")]
+    if isinstance(value, pd.Series):
+        return {str(k): json_safe(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple, set, np.ndarray)):
+        return [json_safe(v) for v in value]
+    if isinstance(value, Period):
+        return value.label
+    if isinstance(value, datetime):
+        return None if pd.isna(value) else value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (np.bool_, bool)):
+        return bool(value)
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if not math.isfinite(float(value)) else float(value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, (int, str)):
+        return value
+    return str(value)
+
+
+def _write_json(path: Path, payload: Any) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    with open(tmp, "w", encoding="utf-8") as fh:
+        json.dump(payload, fh, ensure_ascii=False, indent=2)
+    os.replace(tmp, path)
+
+
+def pseudonym_salt() -> str:
+    """The secret salt of published pseudonyms: ``$COURTSTUDY_PSEUDONYM_SALT``, else a random
+    value kept in ``data/.pseudonym_salt`` (created on first use; never put it in a report)."""
+    env = os.environ.get("COURTSTUDY_PSEUDONYM_SALT")
+    if env:
+        return env
+    path = data_dir() / ".pseudonym_salt"
+    if path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    salt = secrets.token_hex(16)
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write(salt + "\n")
+    return salt
+
+
+def _display(*objects: Any) -> None:
+    try:
+        from IPython.display import display
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        for obj in objects:
+            print(obj)
+        return
+    display(*objects)
+
+
+def split_courts(text: str) -> list[str]:
+    """Court names of a ``court_filter`` parameter (separated by ``,`` ``，`` or ``、``)."""
+    return [c.strip() for c in re.split(r"[,，、]", str(text or "")) if c.strip()]
+
+
+# ------------------------------------------------------------------------------------- context
+@dataclass
+class NotebookContext:
+    """What a report notebook works with; build it with :func:`setup`.
+
+    Attributes: ``loaded`` (the :class:`~courtstudy.ingest.loading.LoadedCases`, all courts),
+    ``cases`` (accepted cases of the courts in ``court_filter``), ``courts`` (canonical courts
+    table, same filter, or ``None``), ``period`` (:class:`~courtstudy.core.periods.Period`),
+    ``as_of`` (``pd.Timestamp``), ``lang``, ``audience``, ``output_dir`` (``Path`` or ``None``),
+    ``seed``, ``rng`` (``numpy.random.Generator`` from ``seed``), ``min_cell``, ``parameters``
+    (as given), ``court_names`` (every court in the data, sorted: the key of the colours),
+    ``results`` (what was recorded), ``releases`` (one :class:`~courtstudy.report.publish.TableRelease`
+    per table).
+    """
+
+    loaded: Any
+    cases: pd.DataFrame
+    courts: pd.DataFrame | None
+    period: Period
+    as_of: pd.Timestamp
+    lang: str
+    audience: str
+    output_dir: Path | None
+    seed: int
+    min_cell: int
+    parameters: dict[str, Any]
+    court_names: list[str]
+    results: dict[str, Any] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    releases: list[TableRelease] = field(default_factory=list)
+    _names: set[tuple[str, str]] = field(default_factory=set, repr=False)
+
+    # --- conveniences -------------------------------------------------------------------
+    @property
+    def public(self) -> bool:
+        """Whether this is a public-audience edition."""
+        return self.audience == "public"
+
+    @cached_property
+    def rng(self) -> np.random.Generator:
+        return np.random.default_rng(self.seed)
+
+    @cached_property
+    def colors(self) -> dict[str, str]:
+        """Court name -> colour, stable across figures (:func:`courtstudy.report.style.court_palette`
+        over every court in the data, not only the filtered ones)."""
+        from courtstudy.report.style import court_palette
+
+        return court_palette(self.court_names)
+
+    @cached_property
+    def engine(self):
+        """An :class:`courtstudy.indicators.IndicatorEngine` over ``cases`` (registered once)."""
+        from courtstudy.indicators import IndicatorEngine
+
+        return IndicatorEngine(self.cases, courts=self.courts, as_of=self.as_of)
+
+    def text(self, zh: str, en: str) -> str:
+        """``zh`` or ``en`` by the ``lang`` parameter (for labels passed to package functions)."""
+        return zh if self.lang == "zh" else en
+
+    # --- output -------------------------------------------------------------------------
+    def say(self, zh: str, en: str) -> None:
+        """Display Markdown narrative in the notebook's language (both versions are required,
+        so an English edition never shows an untranslated paragraph)."""
+        from IPython.display import Markdown
+
+        _display(Markdown(self.text(zh, en)))
+
+    def bullets(self, items: list[tuple[str, str]], empty_zh: str = "", empty_en: str = "") -> None:
+        """Display (zh, en) pairs as a Markdown list in the notebook's language; ``empty_zh`` /
+        ``empty_en`` are shown instead when there is no item."""
+        if not items:
+            if empty_zh or empty_en:
+                self.say(zh=empty_zh, en=empty_en)
+            return
+        _display_markdown("\n".join(f"- {self.text(zh, en)}" for zh, en in items))
+
+    def _claim(self, name: str, kind: str) -> None:
+        if not NAME_PATTERN.match(name):
+            raise ValueError(f"{kind} name {name!r}: use 1-28 ASCII letters, digits, '_' or '-'")
+        if (kind, name) in self._names:
+            raise ValueError(f"{kind} name {name!r} is used twice in this notebook")
+        self._names.add((kind, name))
+
+    def table(self, name: str, frame: pd.DataFrame, *, title_zh: str = "", title_en: str = "",
+              basis: str | list[str] | None = None, case_level: bool = False,
+              keys: tuple[str, ...] | list[str] = (), labels: bool = True,
+              max_rows: int = 60) -> None:
+        """Show a table and save it as ``tables/<name>.csv`` and sheet ``<name>`` of
+        ``tables.xlsx``; the table as published is kept in ``ctx.tables[name]`` (``None``
+        when withheld). Returns nothing, so a call at the end of a cell shows the table once.
+
+        For a public audience the table first goes through
+        :func:`courtstudy.report.publish.prepare_table`: ``case_level=True`` (or a ``case_id``
+        column) withholds it, judges are pseudonymised, counts below ``min_cell`` and the
+        figures of rows whose ``basis`` count is below it become ``"<10"``. ``keys``: numeric
+        columns that identify rows (years, months ...) beyond the defaults. A named index is
+        kept and written. ``labels``: rename known column names (:data:`COLUMN_LABELS`, the
+        schema's fields, the indicator catalogue, ``<indicator>_previous``) to their labels in the notebook's language, after suppression, so
+        ``basis`` and ``keys`` use the canonical names. At most ``max_rows`` rows are shown;
+        all are saved."""
+        self._claim(name, "table")
+        published, release = prepare_table(
+            name, frame, audience=self.audience, threshold=self.min_cell, basis=basis,
+            case_level=case_level, keys=keys,
+            salt=pseudonym_salt() if self.public else None)
+        self.releases.append(release)
+        if published is not None and labels:
+            published = self._label_columns(published)
+        self.tables[name] = published
+        title = self.text(title_zh, title_en) if (title_zh or title_en) else ""
+        if published is None:
+            _display_markdown(self.text(
+                f"**{title}**：本表列出个案，公开版不予发布。" if title else "本表列出个案，公开版不予发布。",
+                f"**{title}**: a list of individual cases, withheld from the public edition."
+                if title else "A list of individual cases, withheld from the public edition."))
+        else:
+            if title:
+                _display_markdown(f"**{title}**")
+            with pd.option_context("display.max_rows", max_rows, "display.min_rows", min(max_rows, 20),
+                                   "display.max_columns", 60, "display.width", 200,
+                                   "display.float_format", _format_float):
+                _display(published)
+            self._save_table(name, published)
+        self._save_publication()
+
+    def _label_columns(self, frame: pd.DataFrame) -> pd.DataFrame:
+        from courtstudy.core import schema
+        from courtstudy.indicators import INDICATORS
+
+        indicators = {i.name: (i.label_zh, i.label_en) for i in INDICATORS}
+
+        def label(name: Any) -> Any:
+            if not isinstance(name, str):
+                return name
+            if name in COLUMN_LABELS:
+                return self.text(*COLUMN_LABELS[name])
+            if name in schema.FIELDS_BY_NAME:
+                return schema.column_label(name, self.lang)
+            if name in indicators:
+                return self.text(*indicators[name])
+            base = name.removesuffix(PREVIOUS_SUFFIX)
+            if base != name and base in indicators:
+                zh, en = indicators[base]
+                return self.text(f"{zh}（去年同期）", f"{en} (a year earlier)")
+            return name
+
+        out = frame.rename(columns=label)
+        if any(n is not None for n in out.index.names):
+            out.index = out.index.set_names([label(n) for n in out.index.names])
+        return out
+
+    def _save_table(self, name: str, frame: pd.DataFrame) -> None:
+        if self.output_dir is None:
+            return
+        keep_index = any(n is not None for n in frame.index.names)
+        tables = self.output_dir / "tables"
+        tables.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(tables / f"{name}.csv", index=keep_index, encoding="utf-8-sig")
+        workbook = self.output_dir / "tables.xlsx"
+        excel = _excel_ready(frame)
+        if workbook.exists():
+            with pd.ExcelWriter(workbook, engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
+                excel.to_excel(writer, sheet_name=name, index=keep_index)
+        else:
+            with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
+                excel.to_excel(writer, sheet_name=name, index=keep_index)
+
+    def _save_publication(self) -> None:
+        if self.output_dir is None:
+            return
+        _write_json(self.output_dir / "publication.json", {
+            "audience": self.audience, "min_cell": self.min_cell,
+            "tables": [r.as_dict() for r in self.releases]})
+
+    def figure(self, name: str, fig, *, close: bool = True) -> None:
+        """Save ``fig`` as ``figures/<name>.png`` and show it (PNG only: nbval does not compare
+        images, and the bytes carry no timestamp). The figure is closed afterwards so Jupyter
+        does not show it a second time."""
+        from IPython.display import Image
+
+        from courtstudy.report.style import FIGURE_DPI
+
+        self._claim(name, "figure")
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight",
+                    metadata={"Software": None})
+        png = buffer.getvalue()
+        if self.output_dir is not None:
+            figures = self.output_dir / "figures"
+            figures.mkdir(parents=True, exist_ok=True)
+            (figures / f"{name}.png").write_bytes(png)
+        if close:
+            import matplotlib.pyplot as plt
+
+            plt.close(fig)
+        _display(Image(data=png, format="png"))
+
+    def record(self, key: str, value: Any) -> None:
+        """Keep ``value`` under ``key`` in ``results.json`` (tests and later editions read it;
+        no scraping of printed text). Values are converted by :func:`json_safe`."""
+        self.results[key] = json_safe(value)
+        self._save_results()
+
+    def _save_results(self) -> None:
+        if self.output_dir is None:
+            return
+        accounting = self.loaded.accounting()
+        _write_json(self.output_dir / "results.json", {
+            "parameters": json_safe(self.parameters),
+            "period": {"label": self.period.label, "start": self.period.start.date().isoformat(),
+                       "end": self.period.end.date().isoformat()},
+            "as_of": self.as_of.date().isoformat(),
+            "source": {"file": Path(str(self.loaded.source)).name, "sha256": self.loaded.sha256},
+            "loading": json_safe(accounting),
+            "cases_in_scope": int(len(self.cases)),
+            "courts": sorted(self.cases["court"].dropna().unique().tolist()),
+            "package_version": __version__,
+            "results": self.results,
+        })
+
+
+def _format_float(value: float) -> str:
+    """Floats for readers: whole numbers without decimals, thousands separators, 2 decimals
+    from 1 up, 4 decimals below 1 (rates), no scientific notation."""
+    if not math.isfinite(value):
+        return ""
+    magnitude = abs(value)
+    if magnitude >= 1 and value == round(value):
+        return f"{value:,.0f}"
+    if magnitude >= 1000:
+        return f"{value:,.1f}"
+    if magnitude >= 1:
+        return f"{value:.2f}"
+    return f"{value:.4f}"
+
+
+def _display_markdown(text: str) -> None:
+    from IPython.display import Markdown
+
+    _display(Markdown(text))
+
+
+def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Excel cannot hold time-zone-aware datetimes or pandas' NA in some dtypes: convert."""
+    out = frame.copy()
+    for column in out.columns:
+        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
+            out[column] = out[column].dt.tz_localize(None)
+    return out
+
+
+# ------------------------------------------------------------------------------------- setup
+def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    value = str(value).strip()
+    if value not in choices:
+        raise ParameterError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: str = "",
+          court_filter: str = "", lang: str = "zh", audience: str = "internal",
+          output_dir: str = "", seed: int = 20240101, min_cell: int = DEFAULT_MIN_CELL,
+          *, style: bool = True, cache_dir: Path | str | None = "auto") -> NotebookContext:
+    """Validate the parameters, load the data and return the :class:`NotebookContext`.
+
+    * ``data``/``courts``: see :func:`load_data` (``"demo"`` builds the demo data if needed);
+    * ``period``: any label of :func:`courtstudy.core.periods.parse_period`;
+    * ``as_of``: ISO date; ``""`` = the latest date in the export
+      (:func:`courtstudy.indicators.default_as_of`);
+    * ``court_filter``: comma-separated court names, each must be in the data;
+    * ``lang`` ``"zh"|"en"``, ``audience`` ``"internal"|"public"``;
+    * ``output_dir``: created if missing; ``""`` writes nothing (interactive use, nbval);
+    * ``style``: apply :func:`courtstudy.report.style.use_court_style` (CJK font, palette).
+
+    Raises :class:`ParameterError` naming the parameter when one cannot be used.
+    """
+    parameters = {"data": data, "courts": courts, "period": period, "as_of": as_of,
+                  "court_filter": court_filter, "lang": lang, "audience": audience,
+                  "output_dir": output_dir, "seed": seed, "min_cell": min_cell}
+    lang = _check_choice("lang", lang, LANGUAGES)
+    audience = _check_choice("audience", audience, AUDIENCES)
+    try:
+        the_period = parse_period(period)
+    except ValueError as exc:
+        raise ParameterError(f"period: {exc}") from exc
+    try:
+        seed = int(seed)
+        min_cell = int(min_cell)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"seed and min_cell must be integers: {exc}") from exc
+    if min_cell < 1:
+        raise ParameterError(f"min_cell: expected a positive number of cases, got {min_cell}")
+    if style:
+        from courtstudy.report.style import use_court_style
+
+        use_court_style()
+
+    loaded = load_data(data, courts, cache_dir=cache_dir)
+    all_cases = loaded.cases
+    court_names = sorted(all_cases["court"].dropna().astype(str).unique().tolist())
+    if as_of:
+        try:
+            as_of_ts = pd.Timestamp(str(as_of)).normalize()
+        except ValueError as exc:
+            raise ParameterError(f"as_of: expected an ISO date such as 2024-03-31, got {as_of!r}") from exc
+    else:
+        from courtstudy.indicators import default_as_of
+
+        as_of_ts = default_as_of(all_cases)
+
+    wanted = split_courts(court_filter)
+    unknown = [c for c in wanted if c not in court_names]
+    if unknown:
+        raise ParameterError(f"court_filter: {', '.join(unknown)} not in the data; the courts are "
+                             f"{', '.join(court_names)}")
+    cases = all_cases
+    court_table = loaded.courts
+    if wanted:
+        cases = all_cases.loc[all_cases["court"].isin(wanted)].reset_index(drop=True)
+        if court_table is not None:
+            court_table = court_table.loc[court_table["court"].isin(wanted)].reset_index(drop=True)
+
+    out = Path(output_dir).expanduser().resolve() if output_dir else None
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+    ctx = NotebookContext(loaded=loaded, cases=cases, courts=court_table, period=the_period,
+                          as_of=as_of_ts, lang=lang, audience=audience, output_dir=out, seed=seed,
+                          min_cell=min_cell, parameters=parameters, court_names=court_names)
+    ctx._save_results()
+    ctx._save_publication()
+    return ctx
