@@ -12,8 +12,9 @@
 
 Pending at the end ``E`` of a period (domain.md section 1): ``filed_date <= E`` and
 (``closed_date`` empty or ``> E``), counting only what was known at ``as_of``. Age = ``E -
-filed_date`` in days; age bands use calendar months (a case filed 2022-12-31 is over 12 months
-old on 2024-01-01).
+filed_date`` in days; age bands use completed calendar months and the long-pending list the
+"over X months" rule of the indicators (:mod:`courtstudy.core.calendar`: a case filed
+2022-12-31 is over 12 months old on 2024-01-01, one filed 2023-01-15 is not on 2024-01-15).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from courtstudy.core import schema
+from courtstudy.core import calendar, schema, survival
 from courtstudy.core.periods import Period
 
 #: Headline indicators of the overview, in display order.
@@ -109,11 +110,10 @@ def pending_at(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestamp) -> p
     mask = (cases["filed_date"] <= end) & (cases["filed_date"] <= as_of) & (
         known_closed.isna() | (known_closed > end))
     out = cases.loc[mask].copy()
-    filed = out["filed_date"]
-    out["age_days"] = (end - filed).dt.days.astype("int64")
-    months = (end.year - filed.dt.year) * 12 + (end.month - filed.dt.month)
-    months = months - (filed.dt.day > end.day).astype("int64")
-    out["age_months"] = months.astype("int64")
+    filed = calendar.day_numbers(out["filed_date"])
+    end_day = calendar.day_number(end)
+    out["age_days"] = (end_day - filed).astype("int64")
+    out["age_months"] = calendar.completed_months(filed, end_day).astype("int64")
     return out
 
 
@@ -135,11 +135,14 @@ def pending_age_profile(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timest
 
 def long_pending_list(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestamp,
                       months: int = 12, lang: str = "zh") -> pd.DataFrame:
-    """Cases pending at ``end`` for more than ``months`` calendar months, oldest first: case
-    number, court, team, judge, cause, procedure, filing date, age in days, extension and
-    suspended days; columns labelled in ``lang``. A case-level list: internal editions only."""
+    """Cases pending at ``end`` for more than ``months`` calendar months (``filed + months <
+    end``, the rule of the ``pending_over_12m`` indicator), oldest first: case number, court,
+    team, judge, cause, procedure, filing date, age in days, extension and suspended days;
+    columns labelled in ``lang``. A case-level list: internal editions only."""
     pending = pending_at(cases, end, as_of)
-    old = pending[pending["age_months"] >= months].sort_values(["age_days", "case_id"],
+    over = calendar.over_months(calendar.day_numbers(pending["filed_date"]),
+                                calendar.day_number(end), months)
+    old = pending[over].sort_values(["age_days", "case_id"],
                                                                ascending=[False, True])
     columns = ["case_id", "court", "team", "judge", "cause", "procedure", "filed_date",
                "age_days", "extension_days", "suspended_days"]
@@ -154,23 +157,10 @@ def long_pending_list(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestam
 
 
 def km_curve(time: np.ndarray, closed: np.ndarray) -> pd.DataFrame:
-    """Kaplan-Meier product-limit estimate S(t) = prod_{t_i <= t} (1 - d_i / n_i) of time to
-    closing; ``closed`` False = censored. A first row (t = 0, S = 1), then one row per
-    distinct closing time:
-    ``time``, ``at_risk``, ``closings``, ``surv``."""
-    time = np.asarray(time, dtype=float)
-    closed = np.asarray(closed, dtype=bool)
-    frame = pd.DataFrame({"time": time, "d": closed.astype(int), "m": 1})
-    per = frame.groupby("time", sort=True).sum()
-    at_risk = per["m"][::-1].cumsum()[::-1]
-    events = per[per["d"] > 0]
-    n = at_risk.loc[events.index]
-    surv = np.cumprod(1 - events["d"].to_numpy() / n.to_numpy())
-    out = pd.DataFrame({"time": events.index.to_numpy(dtype=float), "at_risk": n.to_numpy(dtype="int64"),
-                        "closings": events["d"].to_numpy(dtype="int64"), "surv": surv})
-    # S = 1 from t = 0 until the first closing (a same-day closing adds a second row at 0).
-    start = pd.DataFrame({"time": [0.0], "at_risk": [len(time)], "closings": [0], "surv": [1.0]})
-    return pd.concat([start, out], ignore_index=True)
+    """Kaplan-Meier curve of time to closing for drawing (:func:`courtstudy.core.survival.km_steps`):
+    a first row (t = 0, S = 1), then one row per distinct closing time: ``time``,
+    ``at_risk``, ``closings``, ``surv``; ``closed`` False = censored."""
+    return survival.km_steps(time, closed)
 
 
 def km_curves(cases: pd.DataFrame, cohorts: Mapping[str, Period], as_of: pd.Timestamp,
