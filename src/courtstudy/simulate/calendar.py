@@ -23,6 +23,7 @@ import numpy as np
 
 from courtstudy.core.calendar import (
     EPOCH,
+    MISSING_DAY,
     add_months,
     civil_from_days,
     day_number,
@@ -47,8 +48,8 @@ def to_datetime(days: np.ndarray) -> np.ndarray:
     return to_dates(days, missing=NA_DAY)
 
 
-#: Sentinel day number for "no date".
-NA_DAY = np.iinfo(np.int64).min
+#: Sentinel day number for "no date" (core.calendar's).
+NA_DAY = MISSING_DAY
 
 
 def lunar_new_year_days(first_year: int, last_year: int) -> np.ndarray:
