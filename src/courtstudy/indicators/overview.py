@@ -60,16 +60,50 @@ def _verdict(good, comparable: bool, immature: bool, lang: str) -> str:
     return "better" if good else "worse"
 
 
+def headline_horizon(period: Period, as_of: pd.Timestamp, maximum: int = 365) -> int:
+    """The RMST horizon of a period's headline: the longest (at most ``maximum`` days) that the
+    follow-up of the cases filed in the period supports at ``as_of``
+    (:func:`courtstudy.core.survival.supported_horizon`); both sides of a year-on-year
+    comparison use it, so RMST compares like with like and is never extrapolated. A period
+    followed for less than the shortest horizon keeps its RMST flagged immature."""
+    return survival.supported_horizon(period.end, as_of, maximum)
+
+
+def horizon_sentence(period: Period, as_of: pd.Timestamp, horizon: int, lang: str = "zh") -> str:
+    """Why the RMST stops at ``horizon`` days, computed from the period's follow-up."""
+    follow = survival.follow_up_days(period.end, as_of)
+    day = pd.Timestamp(as_of).date()
+    if follow >= horizon:
+        return (f"本期立案的案件截至 {day} 都已观察满 {horizon} 天，超出这一期限的数值要靠推断，故不采用。"
+                if lang == "zh" else
+                f"Every case filed in the period has been followed for at least {horizon} days by "
+                f"{day}; beyond that the curve would be extrapolated.")
+    return (f"本期最后立案的案件截至 {day} 只观察了 {max(follow, 0)} 天，不足 {horizon} 天，"
+            "生存分析数值尚未成熟，不作比较。" if lang == "zh" else
+            f"The last cases filed in the period have been followed for only {max(follow, 0)} "
+            f"days by {day}, less than {horizon}: the survival figures are immature and not "
+            "compared.")
+
+
+def horizon_label(name: str, horizon: int | None, lang: str = "zh") -> str:
+    """An indicator's label, with the horizon for the RMST (限制平均审理天数（90天内）)."""
+    label = _labels(lang)[name]
+    if name != "rmst_days" or horizon is None:
+        return label
+    return f"{label}（{horizon}天内）" if lang == "zh" else f"{label} (to day {horizon})"
+
+
 def yoy_panel(compared: pd.DataFrame, period: Period | str, lang: str = "zh",
-              indicators: Sequence[str] = HEADLINE) -> pd.DataFrame:
+              indicators: Sequence[str] = HEADLINE, horizon: int | None = None) -> pd.DataFrame:
     """One row per indicator of ``period`` from a :func:`courtstudy.indicators.compare` table
-    of one group: ``indicator``, ``indicator_label`` (in ``lang``), ``current``,
-    ``previous_value``, ``change``, ``direction`` (an arrow) and ``verdict`` (better / worse /
-    not compared, in ``lang``)."""
+    of one group: ``indicator``, ``indicator_label`` (in ``lang``; the RMST's with
+    ``horizon``, the one the table was computed with), ``current``, ``previous_value``,
+    ``change``, ``direction`` (an arrow) and ``verdict`` (better / worse / not compared, in
+    ``lang``)."""
     label = period.label if isinstance(period, Period) else str(period)
     rows = compared[compared["period"].astype(str) == label].set_index("indicator")
     names = [n for n in indicators if n in rows.index]
-    labels = _labels(lang)
+    labels = {n: horizon_label(n, horizon, lang) for n in names}
     return pd.DataFrame({
         "indicator": names,
         "indicator_label": [labels[n] for n in names],
