@@ -45,6 +45,7 @@ which close sooner, would be over-represented among recent closings).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -54,6 +55,8 @@ import pandas as pd
 from courtstudy.core import categories
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.limits import deadlines
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_COVARIATES: tuple[str, ...] = ("cause", "log_claim", "n_parties", "court", "filing_month",
                                        "filing_year")
@@ -231,6 +234,8 @@ def build_sample(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatment:
         nonlocal frame
         keep = np.asarray(keep, dtype=bool)
         accounting.append({"step": name, "kept": int(keep.sum()), "dropped": int((~keep).sum())})
+        logger.info("triage sample, %s: %d kept, %d dropped", name, int(keep.sum()),
+                    int((~keep).sum()))
         frame = frame.loc[keep]
 
     if as_of is None:
