@@ -16,10 +16,9 @@ from courtstudy.indicators import (
     compare,
     headline,
     indicators,
-    pseudonym_map,
-    pseudonymise,
     wide,
 )
+from courtstudy.report.pseudonym import pseudonym_map, pseudonymise
 
 AS_OF = "2024-03-31"
 T = pd.Timestamp
@@ -347,7 +346,7 @@ def test_pseudonyms():
 
 
 def test_compute_pseudonymises_judges(engine):
-    long = engine.compute(by="judge", period="2024Q1", pseudonymise=True, salt="k")
+    long = pseudonymise(engine.compute(by="judge", period="2024Q1"), columns=("judge",), salt="k")
     assert not set(long["judge"]) & {"张三", "李四", "王五"}
     assert all(j.startswith("法官") for j in long["judge"])
 

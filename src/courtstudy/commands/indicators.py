@@ -34,9 +34,13 @@ def handle(args: argparse.Namespace) -> int:
         engine = IndicatorEngine(cases, courts=courts, as_of=args.as_of or None)
         long = engine.compute(by=by, period=period, start=args.start or None,
                               end=args.end or None, court_filter=court_filter,
-                              horizon=args.horizon, pseudonymise=args.pseudonymise)
+                              horizon=args.horizon)
     except ValueError as exc:
         raise CourtstudyError(f"{args.data}: {exc}") from exc
+    if args.pseudonymise and "judge" in by:
+        from courtstudy.report.pseudonym import pseudonymise
+
+        long = pseudonymise(long, columns=("judge",))
     table = wide(long, lang="zh" if args.lang == "zh" else None)
     out = args.out
     if not out:

@@ -230,7 +230,7 @@ def _day_table(first: int, last: int, months: Iterable[int]) -> pa.Table:
     months, by core.calendar: calendar arithmetic once per distinct day, not once per case."""
     days = np.arange(first, last + 1, dtype="int64")
     year, month, day = calendar.civil_from_days(days)
-    columns = {"day": days.astype("int32"), "fm": (year * 12 + month - 1).astype("int32")}
+    columns = {"day": days.astype("int32"), "fm": calendar.month_index(days).astype("int32")}
     for m in PENDING_AGES:
         shifted, total, month_end = calendar.shift_months(year, month, day, m)
         columns[f"a{m}d"] = (shifted + 1).astype("int32")
@@ -364,8 +364,9 @@ def prepare_cases(cases: pd.DataFrame, as_of: pd.Timestamp | str | None = None,
     """One row per case (filed on or before ``as_of``) of what the engine aggregates: the
     columns of :func:`prepared_expression`, with the group columns as text (missing values as a
     marker), ready to save and open on another backend (``IndicatorEngine(ibis_table,
-    as_of=...)``). Day columns are days since 1970-01-01, month columns ``year * 12 + month -
-    1``. ``limits`` is a statutory-limits table (``core.limits.statutory_limits(extra=...)``)."""
+    as_of=...)``). Day columns are days since 1970-01-01, month columns month indexes
+    (:func:`courtstudy.core.calendar.month_index`). ``limits`` is a statutory-limits table
+    (``core.limits.statutory_limits(extra=...)``)."""
     import ibis
 
     as_of = default_as_of(cases) if as_of is None else pd.Timestamp(as_of).normalize()
@@ -559,8 +560,7 @@ class IndicatorEngine:
                 period: str | Period | Iterable[str | Period] = "quarter",
                 start: pd.Timestamp | str | None = None, end: pd.Timestamp | str | None = None,
                 court_filter: Sequence[str] | None = None, horizon: int = 365,
-                indicators: Sequence[str] | None = None,
-                pseudonymise: bool = False, salt: str | None = None) -> pd.DataFrame:
+                indicators: Sequence[str] | None = None) -> pd.DataFrame:
         """The long, tidy indicator table.
 
         Columns: the group columns of ``by``, ``period`` (label), ``period_start``,
@@ -570,8 +570,8 @@ class IndicatorEngine:
         ends after as_of). One row per group, period and indicator; groups with no caseload in
         a period are left out. ``court_filter`` keeps only those courts. ``horizon`` is the RMST
         horizon in days (:func:`courtstudy.core.survival.supported_horizon` gives the one a
-        period's follow-up supports). ``pseudonymise`` replaces judge names (see
-        :mod:`courtstudy.report.pseudonym`).
+        period's follow-up supports). Judge names are real: publication pseudonymises them
+        (:mod:`courtstudy.report.pseudonym`).
         """
         by = [by] if isinstance(by, str) else list(by)
         unknown = [c for c in by if c not in GROUP_COLUMNS]
@@ -589,9 +589,6 @@ class IndicatorEngine:
         grid = _make_grid(self.periods(period, start, end))
         raw = self._aggregate(by, grid, court_filter)
         long = self._assemble(by, grid, raw, names, court_filter, float(horizon))
-        if pseudonymise and "judge" in by:
-            from courtstudy.report.pseudonym import pseudonymise as _pseudo
-            long = _pseudo(long, columns=("judge",), salt=salt)
         return long
 
     def _aggregate(self, by: list[str], grid: _Grid,
