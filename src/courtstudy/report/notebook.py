@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from courtstudy import __version__
+from courtstudy.core import text as _text
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.paths import PACKAGE_DIR, data_dir, file_sha256
 from courtstudy.core.periods import Period, parse_period
@@ -87,19 +88,20 @@ LANGUAGES = ("zh", "en")
 AUDIENCES = ("internal", "public")
 #: Table and figure names: ASCII, short enough for an Excel sheet name with a "NN_" prefix.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,28}$")
-#: Display labels (zh, en) of column names that tables commonly carry; the canonical case
-#: fields' labels come from :mod:`courtstudy.core.schema`.
+#: Display labels (zh, en) of column names that tables commonly carry: the package-wide ones of
+#: :mod:`courtstudy.core.text`, then the report's own; the canonical case fields' labels come
+#: from :mod:`courtstudy.core.schema`.
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "year": ("年度", "Year"), "month": ("月份", "Month"), "period": ("期间", "Period"),
+    **_text.COLUMN_LABELS,
+    "year": ("年度", "Year"), "month": ("月份", "Month"),
     "field": ("字段", "Field"), "cases": ("案件数", "Cases"), "filled": ("有值", "Filled"),
     "coverage": ("填写率", "Coverage"), "reason": ("原因代码", "Reason code"),
     "label": ("原因", "Reason"), "rows": ("行数", "Rows"), "share_of_read": ("占读取行比例", "Share of rows read"),
     "column": ("列", "Column"), "values": ("值的个数", "Values"), "row": ("行号", "Line"),
     "value": ("原值", "Value"), "message_zh": ("说明", "Message (zh)"), "message_en": ("说明（英文）", "Message"),
     "filed_index": ("新收指数", "Filing index"), "closed_index": ("结案指数", "Closing index"),
-    "years": ("年数", "Years"), "indicator": ("指标代码", "Indicator code"),
+    "years": ("年数", "Years"),
     "filed": ("新收", "Filed"), "closed": ("结案", "Closed"), "pending": ("未结", "Pending"),
-    "immature": ("上诉数据未成熟", "Appeals immature"), "incomplete": ("期间未结束", "Period incomplete"),
     "indicator_label": ("指标", "Indicator"), "current": ("本期", "This period"), "previous_value": ("去年同期", "A year earlier"),
     "change": ("变化", "Change"), "direction": ("方向", "Direction"), "verdict": ("评价", "Verdict"),
 }
