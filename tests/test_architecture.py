@@ -118,3 +118,19 @@ def test_the_month_scan_can_fail(tmp_path):
     path.write_text("total = year * 12 + month - 1\nend = d + pd.offsets.MonthEnd(0)\nok = 3\n",
                     encoding="utf-8")
     assert [n for n, _ in _month_arithmetic(path)] == [1, 2]
+
+
+def test_readme_and_architecture_doc_match_the_tree():
+    root = SRC.parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    architecture = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    packages = sorted(p.name for p in SRC.iterdir()
+                      if p.is_dir() and (p / "__init__.py").exists() or p.name == "commands")
+    assert set(packages) == {layer for layer in LAYERS if layer != "cli"}
+    for name in packages:
+        assert f"  {name}/" in layout, f"README layout lacks {name}/"
+        assert f"**{name}/**" in architecture, f"docs/architecture.md lacks a paragraph on {name}/"
+    for module in sorted((SRC / "core").glob("*.py")):
+        if module.name != "__init__.py":
+            assert f"`{module.name}`" in architecture or module.stem in architecture, module.name

@@ -444,3 +444,15 @@ def test_prepared_ibis_table_gives_same_numbers(quarter):
     prepared = prepare_cases(fixture_cases(), AS_OF)
     engine = IndicatorEngine(ibis.memtable(prepared), courts=COURTS, as_of=AS_OF)
     pd.testing.assert_frame_equal(engine.compute(by="court", period="2024Q1"), quarter)
+
+
+def test_catalogue_doc_is_derived_from_the_catalogue():
+    from pathlib import Path
+
+    from courtstudy.indicators.definitions import catalogue_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
+    assert doc.read_text(encoding="utf-8") == catalogue_markdown(), (
+        "docs/indicators.md is stale: run courtstudy.indicators.definitions.write_catalogue_doc()")
+    for name in INDICATOR_NAMES:
+        assert f"| `{name}` |" in catalogue_markdown()
