@@ -144,19 +144,27 @@ def _arrow_text(cases: pd.DataFrame, column: str) -> pa.Array:
 
 
 def _encode(arr: pa.Array) -> tuple[tuple[str, ...], pa.Array]:
-    """A text column as int32 codes into its distinct values (-1 = missing), all in Arrow."""
+    """A text column as integer codes into its distinct values (-1 = missing), all in Arrow:
+    int16 while there are fewer than 32,767 distinct values (half the memory), else int32."""
     encoded = pc.dictionary_encode(arr)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    codes = pc.fill_null(encoded.indices.cast(pa.int32()), _NO_CODE)
-    return tuple(encoded.dictionary.to_pylist()), codes
+    values = tuple(encoded.dictionary.to_pylist())
+    width = pa.int16() if len(values) < 2**15 - 1 else pa.int32()
+    return values, pc.fill_null(encoded.indices.cast(width), _NO_CODE)
 
 
 def _arrow_number(values: pd.Series) -> pa.Array:
-    """A count column as Arrow float64 with nulls (no copy through Python objects)."""
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        return pc.cast(pa.array(values), pa.float64())
-    return pa.array(pd.to_numeric(values, errors="coerce").astype("float64"))
+    """A count of days as Arrow int32 with nulls (no copy through Python objects); float64
+    when the column holds fractions or numbers beyond int32."""
+    if pd.api.types.is_integer_dtype(values.dtype):
+        arr = pa.array(values)
+        low, high = pc.min(arr).as_py(), pc.max(arr).as_py()
+        if low is None or (low > -(2**31) and high < 2**31):
+            return arr.cast(pa.int32())
+    numbers = values if pd.api.types.is_float_dtype(values.dtype) else pd.to_numeric(
+        values, errors="coerce")
+    return pa.array(numbers.astype("float64"))
 
 
 def _int32(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
@@ -217,7 +225,7 @@ def _input_table(cases: pd.DataFrame, as_of: pd.Timestamp,
         columns[column] = codes
     for column in _TEXT_INPUTS:
         if column not in columns:
-            columns[column] = pa.array(np.full(len(fd), _NO_CODE, dtype="int32"))
+            columns[column] = pa.array(np.full(len(fd), _NO_CODE, dtype="int16"))
     first = int(fd.min()) if len(fd) else as_of_day
     last = int(fd.max()) if len(fd) else as_of_day
     return _HandOver(pa.table(columns), dictionaries, frozenset(cases.columns), first, last,
@@ -326,8 +334,8 @@ def prepared_expression(source, days, as_of: pd.Timestamp,
         cm=t.closed_.ifelse(t.cm_raw, _NEVER_MONTH),
         appealed_=appealed,
         retrial_=t.closed_ & t.retrial_petition.fill_null(False),
-        extension=t.extension_days.fill_null(0.0),
-        suspended=t.suspended_days.fill_null(0.0),
+        extension=t.extension_days.fill_null(0),
+        suspended=t.suspended_days.fill_null(0),
         limit_row=limit_row,
     )
     t = t.mutate(decided_=t.appealed_ & (t.appeal_result >= 0)
@@ -341,7 +349,8 @@ def prepared_expression(source, days, as_of: pd.Timestamp,
     j = j.mutate(deadline=deadline + j.extension + j.suspended)
     view = CaseView(j, as_of_day, dictionaries, columns, j.deadline)
     out = {"fd": j.fd, "fm": j.fm, "cd": j.cd, "cm": j.cm,
-           "trial": j.closed_.ifelse(j.cd - j.fd - j.suspended, 0.0).cast("float64")}
+           "trial": j.closed_.ifelse(j.cd - j.fd - j.suspended, 0).cast(
+               "int32" if source.suspended_days.type().is_integer() else "float64")}
     for fact in facts_:
         out[fact.name] = fact.where(view).cast("int8")
     for m in PENDING_AGES:
@@ -610,7 +619,7 @@ class IndicatorEngine:
                    "co_closed": (closed.fb < closed.cb).cast("int64").sum(),
                    "median": (closed.cd - closed.fd).median(),
                    "dur": (closed.cd - closed.fd).cast("int64").sum(),
-                   "trial": closed.trial.sum()}
+                   "trial": closed.trial.cast("float64").sum()}
         metrics.update({f.name: closed[f.name].cast("int64").sum() for f in FACTS
                         if f.name != "is_closed"})
         for m in PENDING_AGES:
@@ -648,11 +657,16 @@ class IndicatorEngine:
             groups = pd.DataFrame(index=[0])
         n_groups = len(groups)
 
+        lookup = pd.MultiIndex.from_frame(groups[by]) if by else None
+        positions: dict[int, np.ndarray] = {}
+
         def index_of(frame: pd.DataFrame) -> np.ndarray:
-            if not by:
-                return np.zeros(len(frame), dtype="int64")
-            lookup = pd.MultiIndex.from_frame(groups[by])
-            return lookup.get_indexer(pd.MultiIndex.from_frame(frame[by].astype("string")))
+            # Each result frame's group positions are looked up once, not once per column.
+            if id(frame) not in positions:
+                positions[id(frame)] = (
+                    np.zeros(len(frame), dtype="int64") if not by else
+                    lookup.get_indexer(pd.MultiIndex.from_frame(frame[by].astype("string"))))
+            return positions[id(frame)]
 
         def dense(frame: pd.DataFrame, bucket: str, column: str, fill=0.0) -> np.ndarray:
             arr = np.full((n_groups, width), fill, dtype="float64")
