@@ -284,7 +284,10 @@ def test_polars_backend_identical():
     cases = _random_cases(2000, seed=7)
     kwargs = dict(by=["court", "team"], period="quarter", start="2021-01-01", end="2023-12-31")
     duck = IndicatorEngine(cases, as_of="2023-12-31").compute(**kwargs)
-    polars = IndicatorEngine(cases, as_of="2023-12-31", backend="polars").compute(**kwargs)
+    engine = IndicatorEngine(cases, as_of="2023-12-31", backend="polars")
+    polars = engine.compute(**kwargs)
+    # the queries ran on polars: the prepared table is registered there, and only there
+    assert engine.con.name == "polars" and engine.table.get_name() in engine.con.list_tables()
     pd.testing.assert_frame_equal(duck, polars, check_exact=False, rtol=1e-12)
     assert duck["team"].isna().any()  # missing team is a group of its own, not dropped
     custom = dict(by="court", period=["2021-02-01~2021-05-15", "2022-01-01~2022-12-31"])

@@ -450,10 +450,12 @@ def _bucket(table, day_col: str, month_col: str, grid: _Grid):
 
 
 
-def _fetch(expr) -> pd.DataFrame:
-    """Run an Ibis expression and return pandas through Arrow (cheaper than ``execute`` for
-    the million-row survival table)."""
-    return expr.to_pyarrow().to_pandas()
+def _fetch(expr, con=None) -> pd.DataFrame:
+    """Run an Ibis expression on ``con`` (the engine's backend; None: the backend the table is
+    bound to) and return pandas through Arrow (cheaper than ``execute`` for the million-row
+    survival table). The prepared table is an in-memory table: run unbound, Ibis would
+    register it with its default backend, for the life of the process."""
+    return (expr.to_pyarrow() if con is None else con.to_pyarrow(expr)).to_pandas()
 
 
 
@@ -613,7 +615,7 @@ class IndicatorEngine:
                      **{f"lo{m}": _bucket(t, f"a{m}d", f"a{m}m", grid) for m in PENDING_AGES})
         k = grid.n_buckets
         out: dict[str, pd.DataFrame] = {}
-        out["filed"] = _fetch(t.group_by([*by, "fb"]).agg(n=t.count()))
+        out["filed"] = _fetch(t.group_by([*by, "fb"]).agg(n=t.count()), self.con)
         closed = t.filter(t.is_closed == 1)
         metrics = {"n": closed.count(),
                    "co_closed": (closed.fb < closed.cb).cast("int64").sum(),
@@ -624,14 +626,14 @@ class IndicatorEngine:
                         if f.name != "is_closed"})
         for m in PENDING_AGES:
             metrics[f"end{m}"] = (closed[f"lo{m}"] < closed.cb).cast("int64").sum()
-        out["closed"] = _fetch(closed.group_by([*by, "cb"]).agg(**metrics))
+        out["closed"] = _fetch(closed.group_by([*by, "cb"]).agg(**metrics), self.con)
         if PENDING_AGES:
             # One pass for every age: a case over 18 or 36 months is also over 12 (the starts
             # grow with the age), so the youngest age's condition selects every case needed.
             ages = [f"lo{m}" for m in PENDING_AGES]
             young = ages[0]
             aged = t.filter((t[young] < t.cb) & (t[young] <= k))
-            starts = _fetch(aged.group_by([*by, *ages, "cb"]).agg(n=aged.count()))
+            starts = _fetch(aged.group_by([*by, *ages, "cb"]).agg(n=aged.count()), self.con)
             for lo in ages:
                 rows = starts[(starts[lo] < starts["cb"]) & (starts[lo] <= k)]
                 out[f"start{lo[2:]}"] = (rows.groupby([*by, lo], sort=False, dropna=False)["n"]
@@ -641,7 +643,8 @@ class IndicatorEngine:
             - cohort.fd
         cohort = cohort.mutate(km_time=km_time.cast("int32"))
         out["km"] = _fetch(cohort.group_by([*by, "fb", "km_time"])
-                           .agg(n=cohort.count(), events=cohort.is_closed.cast("int64").sum()))
+                           .agg(n=cohort.count(), events=cohort.is_closed.cast("int64").sum()),
+                           self.con)
         return {q: self._decode(frame, by) for q, frame in out.items()}
 
     def _assemble(self, by: list[str], grid: _Grid, raw: dict[str, pd.DataFrame],
