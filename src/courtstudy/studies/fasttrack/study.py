@@ -336,6 +336,7 @@ def run_fast_track_study(
                            "不单独以其为对照组估计。")
         notes["en"].append(f"Only {n_never} never-treated courts (fewer than {MIN_NEVER_TREATED}): "
                            "no separate never-treated comparison.")
+    n_design_notes = len(notes["en"])  # notes on the design; those after it are failures
     cs, cs_other, tw, plac, pw, its = {}, {}, {}, {}, {}, {}
     common = dict(base_period="universal", min_event_time=min_e, max_event_time=max_e,
                   bootstrap=bootstrap, biters=biters, seed=seed, alpha=alpha, time_labels=labels)
@@ -368,10 +369,13 @@ def run_fast_track_study(
             except ValueError as exc:
                 notes["zh"].append(f"{outcome_label(outcome, 'zh')}：无法做中断时间序列（{exc}）。")
                 notes["en"].append(f"{outcome_label(outcome, 'en')}: no interrupted time series ({exc}).")
-    # Every caveat of the run (courts or outcomes left out, checks that could not run) is also
-    # a logged warning: it reaches the log and the notebook, not only the notes.
-    for zh, en in zip(notes["zh"], notes["en"], strict=True):
-        log.warn(logger, en, zh)
+    # Notes on the design are logged; outcomes not estimated and checks that could not run
+    # are warnings: they reach the log and the notebook, not only the notes.
+    for i, (zh, en) in enumerate(zip(notes["zh"], notes["en"], strict=True)):
+        if i < n_design_notes:
+            logger.info(en)
+        else:
+            log.warn(logger, en, zh)
     if panel.always_treated:
         log.warn(logger, "courts with fast-track teams before the panel starts are left out: %s",
                  "面板开始前已组建速裁团队的法院未纳入比较：%s", "、".join(panel.always_treated))
