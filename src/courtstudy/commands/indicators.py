@@ -88,7 +88,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--from", dest="start", default="", help="first day (YYYY-MM-DD)")
     parser.add_argument("--to", dest="end", default="", help="last day (YYYY-MM-DD)")
     parser.add_argument("--horizon", type=int, default=365,
-                        help="horizon in days of the restricted mean duration (default 365)")
+                        help="horizon in days of the restricted mean duration (default 365); a "
+                             "period whose filings were followed for fewer days is flagged "
+                             "immature")
     parser.add_argument("--pseudonymise", action="store_true",
                         help="replace judge names by stable pseudonyms (法官A01 ...)")
     parser.add_argument("--out", default="", metavar="FILE",

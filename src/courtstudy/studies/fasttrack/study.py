@@ -239,7 +239,7 @@ class FastTrackStudy(StudyResults):
         return fig
 
     def comparison_figure(self, lang: str = "zh") -> Any:
-        """Callaway-Sant'Anna simple ATT beside TWFE, per outcome (95% intervals)."""
+        """Callaway-Sant'Anna simple ATT beside TWFE, per outcome (intervals at ``alpha``)."""
         import matplotlib.pyplot as plt
 
         table = self.overall(lang)
