@@ -247,28 +247,15 @@ def write_reports_index(folder: Path) -> Path:
 # ------------------------------------------------------------------------------ collecting outputs
 def _merge_workbooks(build: Path, runs: list[tuple[str, Path]]) -> list[str]:
     """Copy the sheets of every notebook's ``tables.xlsx`` into the edition's ``tables.xlsx``
-    (sheet ``NN_name``) and remove the per-notebook workbooks. Returns the sheet names."""
-    from openpyxl import Workbook, load_workbook
+    (sheet ``NN_name``, through the formula-safe writer) and remove the per-notebook workbooks.
+    Returns the sheet names."""
+    from courtstudy.core.tabular_output import copy_sheets
 
-    merged = Workbook()
-    merged.remove(merged.active)
-    names: list[str] = []
-    for prefix, folder in runs:
-        source = folder / "tables.xlsx"
-        if not source.exists():
-            continue
-        book = load_workbook(source)
-        for sheet in book.worksheets:
-            target = merged.create_sheet(f"{prefix}_{sheet.title}"[:31])
-            for row in sheet.iter_rows(values_only=True):
-                target.append(row)
-            names.append(target.title)
-        book.close()
+    sources = [(prefix, folder / "tables.xlsx") for prefix, folder in runs
+               if (folder / "tables.xlsx").exists()]
+    names = copy_sheets(sources, build / "tables.xlsx")
+    for _prefix, source in sources:
         source.unlink()
-    if not names:
-        sheet = merged.create_sheet("empty")
-        sheet.append(["本版本没有表格 / this edition has no tables"])
-    merged.save(build / "tables.xlsx")
     return names
 
 

@@ -52,7 +52,6 @@ import math
 import os
 import pickle
 import re
-import secrets
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,9 +65,16 @@ import pandas as pd
 
 from courtstudy import __version__
 from courtstudy.core.errors import CourtstudyError
-from courtstudy.core.paths import PACKAGE_DIR, data_dir, file_sha256
+from courtstudy.core.paths import PACKAGE_DIR, file_sha256
 from courtstudy.core.periods import Period, parse_period
-from courtstudy.report.publish import DEFAULT_MIN_CELL, TableRelease, prepare_table
+from courtstudy.report.publish import (
+    DEFAULT_MIN_CELL,
+    DisclosureLedger,
+    TableRelease,
+    mask_counts_in_text,
+    protect_table,
+    protect_value,
+)
 
 #: The standard parameters of every report notebook and their defaults (JSON scalars).
 PARAMETERS: dict[str, str | int] = {
@@ -235,19 +241,11 @@ def _write_json(path: Path, payload: Any) -> None:
 
 
 def pseudonym_salt() -> str:
-    """The secret salt of published pseudonyms: ``$COURTSTUDY_PSEUDONYM_SALT``, else a random
-    value kept in ``data/.pseudonym_salt`` (created on first use; never put it in a report)."""
-    env = os.environ.get("COURTSTUDY_PSEUDONYM_SALT")
-    if env:
-        return env
-    path = data_dir() / ".pseudonym_salt"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    salt = secrets.token_hex(16)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(salt + "\n")
-    return salt
+    """The secret salt of published pseudonyms (:func:`courtstudy.report.pseudonym.pseudonym_salt`:
+    ``$COURTSTUDY_PSEUDONYM_SALT``, else ``data/.pseudonym_salt``, mode 0600)."""
+    from courtstudy.report.pseudonym import pseudonym_salt as salt
+
+    return salt()
 
 
 def _display(*objects: Any) -> None:
@@ -295,6 +293,8 @@ class NotebookContext:
     results: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     releases: list[TableRelease] = field(default_factory=list)
+    plot_tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    ledger: DisclosureLedger = field(default_factory=DisclosureLedger)
     _names: set[tuple[str, str]] = field(default_factory=set, repr=False)
 
     # --- conveniences -------------------------------------------------------------------
@@ -329,19 +329,30 @@ class NotebookContext:
     # --- output -------------------------------------------------------------------------
     def say(self, zh: str, en: str) -> None:
         """Display Markdown narrative in the notebook's language (both versions are required,
-        so an English edition never shows an untranslated paragraph)."""
+        so an English edition never shows an untranslated paragraph). In a public edition
+        every count below ``min_cell`` in the text ("共 3 件") is printed as "<10", the rule of
+        the tables (:func:`courtstudy.report.publish.mask_counts_in_text`)."""
         from IPython.display import Markdown
 
-        _display(Markdown(self.text(zh, en)))
+        _display(Markdown(self._public_text(self.text(zh, en))))
+
+    def _public_text(self, text: str) -> str:
+        return mask_counts_in_text(text, self.min_cell) if self.public else text
+
+    def count(self, value: Any) -> str:
+        """A count for narrative text: ``1,234``, or ``"<10"`` in a public edition when it is
+        below ``min_cell`` (write ``f"共 {ctx.count(n)} 件"``)."""
+        shown = protect_value(int(value), self.min_cell) if self.public else int(value)
+        return shown if isinstance(shown, str) else f"{shown:,}"
 
     def bullets(self, items: list[tuple[str, str]], empty_zh: str = "", empty_en: str = "") -> None:
         """Display (zh, en) pairs as a Markdown list in the notebook's language; ``empty_zh`` /
-        ``empty_en`` are shown instead when there is no item."""
+        ``empty_en`` are shown instead when there is no item. Counts follow :meth:`say`."""
         if not items:
             if empty_zh or empty_en:
                 self.say(zh=empty_zh, en=empty_en)
             return
-        _display_markdown("\n".join(f"- {self.text(zh, en)}" for zh, en in items))
+        _display_markdown(self._public_text("\n".join(f"- {self.text(zh, en)}" for zh, en in items)))
 
     def _claim(self, name: str, kind: str) -> None:
         if not NAME_PATTERN.match(name):
@@ -368,10 +379,12 @@ class NotebookContext:
         ``basis`` and ``keys`` use the canonical names. At most ``max_rows`` rows are shown;
         all are saved."""
         self._claim(name, "table")
-        published, release = prepare_table(
+        protected = protect_table(
             name, frame, audience=self.audience, threshold=self.min_cell, basis=basis,
             case_level=case_level, keys=keys,
-            salt=pseudonym_salt() if self.public else None)
+            salt=pseudonym_salt() if self.public else None, ledger=self.ledger)
+        published, release = protected.published, protected.release
+        self.plot_tables[name] = protected.numeric
         self.releases.append(release)
         if published is not None and labels:
             published = self._label_columns(published)
@@ -421,18 +434,13 @@ class NotebookContext:
     def _save_table(self, name: str, frame: pd.DataFrame) -> None:
         if self.output_dir is None:
             return
+        from courtstudy.core.tabular_output import replace_sheet, write_csv
+
         keep_index = any(n is not None for n in frame.index.names)
         tables = self.output_dir / "tables"
         tables.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(tables / f"{name}.csv", index=keep_index, encoding="utf-8-sig")
-        workbook = self.output_dir / "tables.xlsx"
-        excel = _excel_ready(frame)
-        if workbook.exists():
-            with pd.ExcelWriter(workbook, engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
-                excel.to_excel(writer, sheet_name=name, index=keep_index)
-        else:
-            with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
-                excel.to_excel(writer, sheet_name=name, index=keep_index)
+        write_csv(frame, tables / f"{name}.csv", index=keep_index)
+        replace_sheet(self.output_dir / "tables.xlsx", name, _excel_ready(frame), index=keep_index)
 
     def _save_publication(self) -> None:
         if self.output_dir is None:
@@ -464,24 +472,59 @@ class NotebookContext:
             plt.close(fig)
         _display(Image(data=png, format="png"))
 
+    def plot_data(self, name: str) -> pd.DataFrame | None:
+        """The table ``name`` as figures must be drawn from it: canonical column names, and in
+        a public edition every suppressed cell as NaN (so a figure never shows what the table
+        hides); ``None`` when the table was withheld."""
+        if name not in self.plot_tables:
+            raise KeyError(f"no table {name!r} in this notebook: call ctx.table({name!r}, ...) first")
+        return self.plot_tables[name]
+
+    def protect(self, frame: pd.DataFrame, *, basis: str | list[str] | None = None,
+                keys: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+        """``frame`` with the public-edition rules applied, suppressed cells as NaN: for a
+        figure drawn from numbers no table shows (internal editions: ``frame`` itself)."""
+        if not self.public:
+            return frame
+        protected = protect_table("figure", frame, audience=self.audience, threshold=self.min_cell,
+                                  basis=basis, keys=keys, salt=pseudonym_salt(), ledger=self.ledger)
+        if protected.numeric is None:
+            return frame.iloc[0:0]
+        return protected.numeric
+
     def record(self, key: str, value: Any) -> None:
         """Keep ``value`` under ``key`` in ``results.json`` (tests and later editions read it;
-        no scraping of printed text). Values are converted by :func:`json_safe`."""
-        self.results[key] = json_safe(value)
+        no scraping of printed text). Values are converted by :func:`json_safe`; in a public
+        edition counts below ``min_cell`` become "<10" (:func:`courtstudy.report.publish.protect_value`)
+        and text follows :meth:`say`."""
+        value = json_safe(value)
+        if self.public:
+            value = self._public_text(value) if isinstance(value, str) else protect_value(value, self.min_cell)
+        self.results[key] = value
         self._save_results()
 
     def _save_results(self) -> None:
         if self.output_dir is None:
             return
-        accounting = self.loaded.accounting()
+        accounting = json_safe(self.loaded.accounting())
+        parameters = json_safe(self.parameters)
+        source = {"file": Path(str(self.loaded.source)).name, "sha256": self.loaded.sha256}
+        in_scope: Any = int(len(self.cases))
+        if self.public:
+            # A public edition names files, never the server's folders, and its counts follow
+            # the small-cell rule.
+            parameters = {k: (Path(str(v)).name if k in ("data", "courts", "output_dir") and v else v)
+                          for k, v in parameters.items()}
+            accounting = protect_value(accounting, self.min_cell)
+            in_scope = protect_value(in_scope, self.min_cell)
         _write_json(self.output_dir / "results.json", {
-            "parameters": json_safe(self.parameters),
+            "parameters": parameters,
             "period": {"label": self.period.label, "start": self.period.start.date().isoformat(),
                        "end": self.period.end.date().isoformat()},
             "as_of": self.as_of.date().isoformat(),
-            "source": {"file": Path(str(self.loaded.source)).name, "sha256": self.loaded.sha256},
-            "loading": json_safe(accounting),
-            "cases_in_scope": int(len(self.cases)),
+            "source": source,
+            "loading": accounting,
+            "cases_in_scope": in_scope,
             "courts": sorted(self.cases["court"].dropna().unique().tolist()),
             "package_version": __version__,
             "results": self.results,
@@ -594,7 +637,8 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
         out.mkdir(parents=True, exist_ok=True)
     ctx = NotebookContext(loaded=loaded, cases=cases, courts=court_table, period=the_period,
                           as_of=as_of_ts, lang=lang, audience=audience, output_dir=out, seed=seed,
-                          min_cell=min_cell, parameters=parameters, court_names=court_names)
+                          min_cell=min_cell, parameters=parameters, court_names=court_names,
+                          ledger=DisclosureLedger.from_environment())
     ctx._save_results()
     ctx._save_publication()
     return ctx
