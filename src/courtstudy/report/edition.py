@@ -291,6 +291,29 @@ def _error_of(exc: BaseException) -> str:
 
 
 # ------------------------------------------------------------------------------ the runner
+@dataclass
+class EditionPlan:
+    """Everything an edition run needs, checked before anything is built."""
+
+    name: str
+    notebooks: list[Path]
+    folder: Path
+    target: Path
+    cases_path: Path
+    courts_path: Path | None
+    parameters: dict[str, Any]
+    force: bool = False
+
+
+@dataclass
+class _Outputs:
+    """What the notebooks of an edition left in the build folder."""
+
+    sheets: list[str]
+    results: dict[str, dict[str, Any]]
+    publications: dict[str, dict[str, Any]]
+
+
 def run_edition(name: str, *, data: str = "demo", courts: str = "", period: str = "2023Q4",
                 as_of: str = "", court_filter: str = "", lang: str = "zh",
                 audience: str = "internal", seed: int = int(PARAMETERS["seed"]),
@@ -313,10 +336,55 @@ def run_edition(name: str, *, data: str = "demo", courts: str = "", period: str 
     stderr). Raises :class:`EditionError` before running anything when the name is taken (and
     not ``force``), a parameter is unusable or there is no notebook; a failing notebook does
     not raise: the result's ``status`` is ``"failed"``.
-    """
-    import papermill as pm
 
+    The steps: :func:`plan_edition` (check everything), :func:`_start_build` (the hidden build
+    folder), :func:`_run_notebooks`, :func:`_collect_outputs`, :func:`_edition_manifest`,
+    :func:`_write_edition_files`, then :func:`_move_into_place` and :func:`write_reports_index`.
+    """
     emit = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    plan = plan_edition(name, data=data, courts=courts, period=period, as_of=as_of,
+                        court_filter=court_filter, lang=lang, audience=audience, seed=seed,
+                        min_cell=min_cell, notebooks=notebooks, notebooks_folder=notebooks_folder,
+                        reports_folder=reports_folder, force=force)
+    build = _start_build(plan)
+    log_lines: list[str] = []
+
+    def say(line: str) -> None:
+        log_lines.append(line)
+        emit(line)
+
+    started = _now()
+    clock = time.perf_counter()
+    say(f"edition {name}: {len(plan.notebooks)} notebook(s), period {period}, lang {lang}, "
+        f"audience {audience}, data {plan.cases_path.name}")
+    try:
+        runs = _run_notebooks(plan, build, kernel_name, progress_bar, timeout, say)
+    except BaseException:
+        # Interrupted (Ctrl-C, killed kernel manager ...): no half-built edition is left behind.
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    outputs = _collect_outputs(build, plan, runs)
+    status = "complete" if all(r.status == "ok" for r in runs) else "failed"
+    seconds = round(time.perf_counter() - clock, 1)
+    manifest = _edition_manifest(plan, runs, outputs, status=status, started=started,
+                                 finished=_now(), seconds=seconds, kernel_name=kernel_name)
+    say(f"edition {name}: {status} in {seconds:.1f} s -> {plan.target}")
+    _write_edition_files(build, manifest, log_lines)
+    _move_into_place(build, plan.target)
+    write_reports_index(plan.folder)
+    return EditionResult(name=name, path=plan.target, status=status, notebooks=runs,
+                         manifest=manifest, seconds=seconds)
+
+
+def plan_edition(name: str, *, data: str = "demo", courts: str = "", period: str = "2023Q4",
+                 as_of: str = "", court_filter: str = "", lang: str = "zh",
+                 audience: str = "internal", seed: int = int(PARAMETERS["seed"]),
+                 min_cell: int = int(PARAMETERS["min_cell"]),
+                 notebooks: str | Sequence[str] | None = None,
+                 notebooks_folder: Path | str | None = None,
+                 reports_folder: Path | str | None = None, force: bool = False) -> EditionPlan:
+    """Check the name and every parameter and find the notebooks and the data: the
+    :class:`EditionPlan` of a run, or :class:`EditionError` before anything is written."""
     if not NAME_PATTERN.match(name):
         raise EditionError(f"edition name {name!r}: use letters, digits, '.', '_' or '-' "
                            "(e.g. 2023Q4 or demo-2023Q4)")
@@ -352,45 +420,57 @@ def run_edition(name: str, *, data: str = "demo", courts: str = "", period: str 
     parameters = {"data": data_param, "courts": courts_param, "period": period, "as_of": as_of,
                   "court_filter": ",".join(split_courts(court_filter)), "lang": lang,
                   "audience": audience, "seed": int(seed), "min_cell": int(min_cell)}
+    return EditionPlan(name=name, notebooks=chosen, folder=folder, target=target,
+                       cases_path=cases_path, courts_path=courts_path, parameters=parameters,
+                       force=force)
 
-    folder.mkdir(parents=True, exist_ok=True)
-    build = folder / f".building-{name}-{os.getpid()}"
+
+def _start_build(plan: EditionPlan) -> Path:
+    """The hidden sibling folder the edition is built in (renamed into place at the end)."""
+    plan.folder.mkdir(parents=True, exist_ok=True)
+    build = plan.folder / f".building-{plan.name}-{os.getpid()}"
     if build.exists():
         shutil.rmtree(build)
     build.mkdir()
-    log_lines: list[str] = []
+    return build
 
-    def say(line: str) -> None:
-        log_lines.append(line)
-        emit(line)
 
-    started = _now()
-    clock = time.perf_counter()
-    say(f"edition {name}: {len(chosen)} notebook(s), period {period}, lang {lang}, "
-        f"audience {audience}, data {cases_path.name}")
+def _run_notebooks(plan: EditionPlan, build: Path, kernel_name: str | None, progress_bar: bool,
+                   timeout: int | None, say: Callable[[str], None]) -> list[NotebookRun]:
+    """Execute every notebook of the plan in order; a failing notebook does not stop the others."""
+    import papermill as pm
+
     runs: list[NotebookRun] = []
-    try:
-        with contextlib.ExitStack() as stack:
-            kernel = kernel_name or stack.enter_context(current_python_kernel())
-            for i, source in enumerate(chosen, 1):
-                runs.append(_run_one(pm, source, i, len(chosen), build, target, parameters, kernel,
-                                     progress_bar, timeout, say, name))
-    except BaseException:
-        # Interrupted (Ctrl-C, killed kernel manager ...): no half-built edition is left behind.
-        shutil.rmtree(build, ignore_errors=True)
-        raise
+    with contextlib.ExitStack() as stack:
+        kernel = kernel_name or stack.enter_context(current_python_kernel())
+        for i, source in enumerate(plan.notebooks, 1):
+            runs.append(_run_one(pm, source, i, len(plan.notebooks), build, plan.target,
+                                 plan.parameters, kernel, progress_bar, timeout, say, plan.name))
+    return runs
 
-    sheets = _merge_workbooks(build, [(p.name[:2], build / p.stem) for p in chosen])
+
+def _collect_outputs(build: Path, plan: EditionPlan, runs: list[NotebookRun]) -> _Outputs:
+    """Merge the notebooks' workbooks into ``tables.xlsx`` and read their results and
+    publication records."""
+    sheets = _merge_workbooks(build, [(p.name[:2], build / p.stem) for p in plan.notebooks])
     results = {r.name: _read_json(build / r.name / "results.json") for r in runs}
     publications = {r.name: _read_json(build / r.name / "publication.json") for r in runs}
-    loading = next((v["loading"] for v in results.values() if v.get("loading")), {})
-    as_of_used = next((v["as_of"] for v in results.values() if v.get("as_of")), as_of or None)
-    status = "complete" if all(r.status == "ok" for r in runs) else "failed"
-    finished = _now()
-    seconds = round(time.perf_counter() - clock, 1)
-    tables = [t for pub in publications.values() for t in pub.get("tables", [])]
-    manifest: dict[str, Any] = {
-        "name": name,
+    return _Outputs(sheets=sheets, results=results, publications=publications)
+
+
+def _edition_manifest(plan: EditionPlan, runs: list[NotebookRun], outputs: _Outputs, *,
+                      status: str, started: datetime, finished: datetime, seconds: float,
+                      kernel_name: str | None) -> dict[str, Any]:
+    """``manifest.json`` of the edition: parameters, data, rows, versions, times, notebooks and
+    what the public-audience rules did."""
+    parameters = plan.parameters
+    loading = next((v["loading"] for v in outputs.results.values() if v.get("loading")), {})
+    as_of_used = next((v["as_of"] for v in outputs.results.values() if v.get("as_of")),
+                      parameters["as_of"] or None)
+    tables = [t for pub in outputs.publications.values() for t in pub.get("tables", [])]
+    cases_path, courts_path = plan.cases_path, plan.courts_path
+    return {
+        "name": plan.name,
         "status": status,
         "parameters": parameters,
         "as_of": as_of_used,
@@ -407,31 +487,29 @@ def run_edition(name: str, *, data: str = "demo", courts: str = "", period: str 
         "finished": _iso(finished),
         "seconds": seconds,
         "notebooks": [asdict(r) for r in runs],
-        "tables_xlsx_sheets": sheets,
+        "tables_xlsx_sheets": outputs.sheets,
         "suppression": {
-            "audience": audience,
-            "min_cell": int(min_cell),
+            "audience": parameters["audience"],
+            "min_cell": int(parameters["min_cell"]),
             "summary": {
                 "tables_withheld": sum(bool(t.get("withheld")) for t in tables),
                 "cells_suppressed": sum(int(t.get("cells_suppressed", 0)) for t in tables),
                 "rows_suppressed": sum(int(t.get("rows_suppressed", 0)) for t in tables),
                 "pseudonymised_columns": sorted({c for t in tables for c in t.get("pseudonymised", [])}),
             },
-            "by_notebook": {k: v.get("tables", []) for k, v in publications.items()},
+            "by_notebook": {k: v.get("tables", []) for k, v in outputs.publications.items()},
         },
     }
-    say(f"edition {name}: {status} in {seconds:.1f} s -> {target}")
+
+
+def _write_edition_files(build: Path, manifest: dict[str, Any], log_lines: list[str]) -> None:
+    """``manifest.json``, ``index.html`` and ``edition.log`` of the edition."""
     with open(build / "manifest.json", "w", encoding="utf-8") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=2)
     with open(build / "index.html", "w", encoding="utf-8") as fh:
         fh.write(edition_index_html(manifest))
     with open(build / "edition.log", "w", encoding="utf-8") as fh:
         fh.write("\n".join(log_lines) + "\n")
-
-    _move_into_place(build, target)
-    write_reports_index(folder)
-    return EditionResult(name=name, path=target, status=status, notebooks=runs,
-                         manifest=manifest, seconds=seconds)
 
 
 def _run_one(pm, source: Path, i: int, total: int, build: Path, target: Path,
