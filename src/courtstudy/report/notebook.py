@@ -251,6 +251,14 @@ def _display(*objects: Any, metadata: dict | None = None) -> None:
         display(*objects)
 
 
+def _figure_title(fig) -> str:
+    """The figure's title (suptitle, else the first axes title): its alternative text."""
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        return suptitle.get_text()
+    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+
+
 class _TableOutput:
     """A display table as a notebook output: HTML (great_tables) and plain text."""
 
@@ -525,7 +533,8 @@ class NotebookContext:
             import matplotlib.pyplot as plt
 
             plt.close(fig)
-        _display(Image(data=png, format="png"), metadata={"courtstudy": {"figure": name}})
+        _display(Image(data=png, format="png", alt=_figure_title(fig) or name),
+                 metadata={"courtstudy": {"figure": name}})
 
     def record(self, key: str, value: Any) -> None:
         """Keep ``value`` under ``key`` in ``results.json`` (tests and later editions read it;
