@@ -64,12 +64,28 @@ _REASONS_EN: dict[str, str] = {
 }
 
 
+#: Labels (zh, en) of the loader's field-issue reasons (the row is kept, the value set missing).
+FIELD_ISSUE_LABELS: dict[str, tuple[str, str]] = {
+    "bad_date": ("日期无法识别", "Unreadable date"), "bad_amount": ("金额无法识别", "Unreadable amount"),
+    "bad_integer": ("不是整数", "Not a whole number"), "negative_value": ("负数", "Negative value"),
+    "unknown_category": ("取值无法识别", "Unrecognised category"), "bad_yes_no": ("不是“是/否”", "Not yes/no"),
+    "bad_case_number": ("案号格式无法识别", "Unreadable case number"),
+    "appeal_before_closing": ("上诉日期早于结案日期", "Appeal before closing"),
+    "appeal_closed_before_appeal": ("二审结案早于上诉", "Appeal closed before filed"),
+    "unknown_court": ("法院不在法院表中", "Court not in the courts table"),
+}
+
+
 def reason_label(reason: str, lang: str = "zh") -> str:
-    """Readable label of a quarantine reason code (the code itself when unknown)."""
+    """Readable label of a quarantine or field-issue reason code (the code itself when unknown)."""
     from courtstudy.ingest.loading import REASON_LABELS_ZH
 
     table = REASON_LABELS_ZH if lang == "zh" else _REASONS_EN
-    return table.get(reason, reason)
+    if reason in table:
+        return table[reason]
+    if reason in FIELD_ISSUE_LABELS:
+        return FIELD_ISSUE_LABELS[reason][0 if lang == "zh" else 1]
+    return reason
 
 
 def quarantine_table(loaded, lang: str = "zh") -> pd.DataFrame:

@@ -65,7 +65,7 @@ DEFAULT_MAX_ROWS = 20
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "year": ("年度", "Year"), "month": ("月份", "Month"), "period": ("期间", "Period"),
     "field": ("字段", "Field"), "cases": ("适用案件", "Cases it applies to"), "filled": ("已填写", "Filled"),
-    "coverage": ("填写率", "Coverage"), "reason": ("原因代码", "Reason code"),
+    "coverage": ("填写率", "Coverage"), "reason": ("原因", "Reason"),
     "label": ("隔离原因", "Reason"), "rows": ("行数", "Rows"),
     "share_of_read": ("占读取行比例", "Share of rows read"),
     "column": ("列", "Column"), "values": ("值的个数", "Values"), "row": ("行号", "Line"),
@@ -159,7 +159,7 @@ def translate_values(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
         if column in schema.VOCABULARIES:
             vocabulary = column
             out[column] = series.map(lambda v, voc=vocabulary: v if pd.isna(v) else schema.label(voc, str(v), lang))
-        elif column == "field":
+        elif column in ("field", "column"):
             out[column] = series.map(lambda v: v if pd.isna(v) else schema.column_label(str(v), lang))
         elif column == "indicator":
             out[column] = series.map(lambda v: BY_NAME[v].label(lang) if v in BY_NAME else v)
@@ -228,6 +228,8 @@ def format_value(value: Any, kind: str, lang: str = "zh") -> str:
             return pd.Timestamp(value).date().isoformat()
         except (TypeError, ValueError):
             return str(value)
+    if isinstance(value, float | np.floating) and kind == "text" and float(value).is_integer():
+        return str(int(value))  # a month or year that went through a float column
     if kind == "text" or isinstance(value, str | bool | np.bool_):
         return str(value)
     try:
@@ -245,7 +247,9 @@ def format_value(value: Any, kind: str, lang: str = "zh") -> str:
     if kind in ("ratio", "index"):
         return f"{x:,.2f}"
     if kind == "signed":
-        return f"{x:+,.0f}" if x == round(x) else f"{x:+,.1f}"
+        if x == round(x):
+            return f"{x:+,.0f}"
+        return f"{x:+,.2f}" if abs(x) < 1 else f"{x:+,.1f}"
     # number
     if x == round(x) and abs(x) < 1e15:
         return f"{x:,.0f}"
