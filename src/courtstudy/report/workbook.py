@@ -248,6 +248,22 @@ def read_table_specs(folder: Path) -> tuple[str, list[SheetTable]]:
     return payload.get("report", ""), out
 
 
+def _report_title(folder: Path, lang: str) -> str:
+    """The title of the report whose outputs are in ``folder`` (its executed notebook
+    ``folder.ipynb`` beside it), else the folder's name."""
+    executed = folder.with_suffix(".ipynb")
+    if executed.is_file():
+        import nbformat
+
+        from courtstudy.report.reader import notebook_title
+
+        try:
+            return notebook_title(nbformat.read(str(executed), as_version=4), lang, folder.name)
+        except Exception:  # noqa: BLE001 - an unreadable notebook keeps its folder name
+            return folder.name
+    return folder.name
+
+
 def merge_workbooks(target: Path, folders: Sequence[Path], lang: str = "zh",
                     remove: bool = True) -> list[str]:
     """One workbook at ``target`` from the notebooks' output folders (in order), keeping each
@@ -258,6 +274,7 @@ def merge_workbooks(target: Path, folders: Sequence[Path], lang: str = "zh",
     reports: dict[str, str] = {}
     for folder in folders:
         report, found = read_table_specs(Path(folder))
+        report = report or _report_title(Path(folder), lang)
         for table in found:
             table.report = table.report or Path(folder).name
             reports.setdefault(table.report, report or Path(folder).name)
