@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 _OPEN = "(（〔[【"
@@ -104,24 +103,27 @@ def instance_from_code(type_code: str | None) -> str | None:
 
 def _normalised_text(text):
     """Case-number text with spaces removed, every bracket full-width and full-width digits
-    folded; literal replacements (fast) where only brackets or spaces need it."""
+    folded (:func:`normalize_case_number`), applied only to the rows that need it (one scan
+    finds them; exports mostly hold canonical numbers)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    if pc.any(pc.match_substring_regex(text, r"[\s\x{3000}]")).as_py():
-        text = pc.replace_substring_regex(text, r"[\s\x{3000}]+", "")
-    for opening in "(〔[【":
-        if pc.any(pc.match_substring(text, opening)).as_py():
-            text = pc.replace_substring(text, opening, "（")
-    for closing in ")〕]】":
-        if pc.any(pc.match_substring(text, closing)).as_py():
-            text = pc.replace_substring(text, closing, "）")
-    wide = pc.match_substring_regex(text, "[０-９]")
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    needs = pc.match_substring_regex(text, r"[\s\x{3000}(〔\[【)〕\]】０-９]")
+    if not pc.any(needs).as_py():
+        return text
+    fixed = pc.filter(text, needs)
+    fixed = pc.replace_substring_regex(fixed, r"[\s\x{3000}]+", "")
+    for ch, to in (*((c, "（") for c in _OPEN if c != "（"), *((c, "）") for c in _CLOSE if c != "）")):
+        if pc.any(pc.match_substring(fixed, ch)).as_py():
+            fixed = pc.replace_substring(fixed, ch, to)
+    wide = pc.match_substring_regex(fixed, "[０-９]")
     if pc.any(wide).as_py():
-        fixed = [normalize_case_number(t) if w else t
-                 for t, w in zip(text.to_pylist(), wide.to_pylist(), strict=True)]
-        text = pa.array(fixed, type=pa.string())
-    return text
+        fixed = pa.array([normalize_case_number(t) if w else t
+                          for t, w in zip(fixed.to_pylist(), wide.to_pylist(), strict=True)],
+                         type=pa.string())
+    return pc.replace_with_mask(text, needs, fixed)
 
 
 #: The 案号 pattern with unnamed groups (year, court, type, sequence, suffix) for pyarrow's RE2.
@@ -173,10 +175,11 @@ def parse_case_numbers(raw: pd.Series) -> pd.DataFrame:
     strings = pd.StringDtype()
     type_code = strings.__from_arrow__(kept(part("type")))
     codes, uniques = distinct(pd.Series(type_code).fillna("\x00"))
+    take = pa.array(codes, type=pa.int64())
 
     def by_code(function) -> pd.api.extensions.ExtensionArray:
-        table = np.array([None if u == "\x00" else function(u) for u in uniques] + [None], dtype=object)
-        return pd.array(table[codes] if len(codes) else np.array([], dtype=object), dtype="string")
+        table = pa.array([None if u == "\x00" else function(u) for u in uniques], type=pa.string())
+        return strings.__from_arrow__(table.take(take))
 
     def integers(values: pa.Array) -> pd.api.extensions.ExtensionArray:
         return pd.array(pa.Array.to_pandas(pc.cast(kept(values), pa.int64())), dtype="Int64")

@@ -38,7 +38,6 @@ import codecs
 import csv
 import hashlib
 import io
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,7 +50,7 @@ BLOCK = 16 << 20
 #: A quoted cell may hold line breaks (a remark of several lines); a record running over more
 #: physical lines than this is taken for an unterminated quote.
 MAX_RECORD_LINES = 10
-_NEWLINE, _QUOTE = 10, 34
+_NEWLINE, _RETURN, _QUOTE = 10, 13, 34
 
 
 @dataclass
@@ -90,24 +89,21 @@ def _binary_error(path: Path) -> StructuralError:
                            f"{path}: not a text table (binary content); expected a CSV, XLSX or Parquet file.")
 
 
-def _normalise_newlines(block: bytes, carry: bytes) -> tuple[bytes, bytes]:
-    """``\\r\\n`` and lone ``\\r`` as ``\\n``; a ``\\r`` ending the block waits for the next one."""
-    block = carry + block
-    carry = b""
-    if block.endswith(b"\r"):
-        block, carry = block[:-1], b"\r"
-    if b"\r" in block:
-        block = block.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-    return block, carry
+def _normalise_lone_returns(buf: bytearray) -> bytearray:
+    """A file whose lines end in a lone ``\r`` (old Mac exports): every ``\r\n`` and ``\r`` as
+    ``\n``. Files with ``\r\n`` or ``\n`` line ends are left as they are (pyarrow and the csv
+    module read both)."""
+    if buf.count(b"\r") == buf.count(b"\r\n"):
+        return buf
+    return bytearray(bytes(buf).replace(b"\r\n", b"\n").replace(b"\r", b"\n"))
 
 
 def _transcode(path: Path, encoding: str) -> tuple[bytearray, str, str]:
-    """The file as UTF-8 bytes with ``\\n`` line breaks, its encoding label and SHA-256;
+    """The file as UTF-8 bytes ending in a line break, its encoding label and SHA-256;
     :class:`UnicodeDecodeError` (with ``.line`` set) when ``encoding`` does not fit."""
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     digest = hashlib.sha256()
     out = bytearray()
-    carry = b""
     label = encoding
     lines_before = 0
     first = True
@@ -126,13 +122,11 @@ def _transcode(path: Path, encoding: str) -> tuple[bytearray, str, str]:
             except UnicodeDecodeError as exc:
                 exc.line = lines_before + block[: exc.start].count(b"\n") + 1  # type: ignore[attr-defined]
                 raise
-            data = block if encoding == "utf-8" else text.encode("utf-8")
-            data, carry = _normalise_newlines(data, carry)
+            out += block if encoding == "utf-8" else text.encode("utf-8")
             lines_before += block.count(b"\n")
-            out += data
             if final:
                 break
-    out += carry.replace(b"\r", b"\n")
+    out = _normalise_lone_returns(out)
     if out and not out.endswith(b"\n"):
         out += b"\n"
     return out, label, digest.hexdigest()
@@ -149,8 +143,7 @@ def read_utf8(path: Path) -> tuple[bytearray, str, str]:
         except UnicodeDecodeError:
             pass
         else:
-            out, carry = _normalise_newlines(text.encode("utf-8"), b"")
-            out = bytearray(out + carry.replace(b"\r", b"\n"))
+            out = _normalise_lone_returns(bytearray(text.encode("utf-8")))
             if not out.endswith(b"\n"):
                 out += b"\n"
             return out, "utf-16", hashlib.sha256(data).hexdigest()
@@ -187,61 +180,39 @@ def _open_record_error(path: Path, line: int, span: int | None) -> StructuralErr
 
 def scan_records(buf: bytearray, body: int, sep: str, first_line: int, path: Path,
                  max_lines: int = MAX_RECORD_LINES) -> _Scan | None:
-    """Record boundaries, cells per record and line numbers of ``buf[body:]`` (see the module
-    docstring), or ``None`` when only the exact slow path can follow the file: a quote inside an
-    unquoted cell, a quote still open at the end, a record over more than ``max_lines`` lines.
-    ``first_line`` is the physical line number of ``buf[body]``."""
+    """Record boundaries and line numbers of ``buf[body:]`` (see the module docstring), or
+    ``None`` when only the exact slow path can follow the file: a quote inside an unquoted
+    cell, a quote still open at the end, a record over more than ``max_lines`` lines.
+    ``first_line`` is the physical line number of ``buf[body]``. Cells per record are counted
+    later, and only when some row has an unusual number of cells (:func:`count_fields`)."""
     a = np.frombuffer(buf, dtype=np.uint8)
     n = len(a)
-    sep_byte = ord(sep)
+    edge = np.array([ord(sep), _NEWLINE, _RETURN, _QUOTE], dtype=np.uint8)
     boundary_parts: list[np.ndarray] = []
     boundary_line_parts: list[np.ndarray] = []
-    field_parts: list[np.ndarray] = []
     parity = 0
     lines_before = 0
-    open_delimiters = 0  # delimiters of the record still open at the end of the previous block
     for lo in range(body, n, BLOCK):
         hi = min(lo + BLOCK, n)
         block = a[lo:hi]
         newlines = np.flatnonzero(block == _NEWLINE)
         quotes = np.flatnonzero(block == _QUOTE)
-        delimiters = np.flatnonzero(block == sep_byte)
         if len(quotes):
             at = quotes + lo
             before = np.where(at > body, a[np.maximum(at - 1, 0)], _NEWLINE)
             after = np.where(at + 1 < n, a[np.minimum(at + 1, n - 1)], _NEWLINE)
-            edge = np.array([sep_byte, _NEWLINE, _QUOTE], dtype=np.uint8)
             if not (np.isin(before, edge) | np.isin(after, edge)).all():
                 return None
-            # quote parity at every byte of the block (1 = inside a quoted cell)
-            inside = np.bitwise_xor.accumulate((block == _QUOTE).view(np.uint8))
-            if parity:
-                inside ^= 1
-            newline_parity = inside[newlines]
-            delimiter_parity = inside[delimiters]
-            parity = int(inside[-1])
+            inside = ((parity + np.searchsorted(quotes, newlines)) & 1).astype(bool)
+            parity = (parity + len(quotes)) & 1
         else:
-            newline_parity = np.full(len(newlines), parity, dtype=np.uint8)
-            delimiter_parity = np.full(len(delimiters), parity, dtype=np.uint8)
-        is_boundary = newline_parity == 0
-        local = newlines[is_boundary]
-        outside = delimiters[delimiter_parity == 0]
-        # cells of the records closed in this block: delimiters before each boundary
-        which = np.searchsorted(local, outside, side="left")
-        counts = np.bincount(which, minlength=len(local) + 1)
-        if len(local):
-            counts[0] += open_delimiters
-            field_parts.append(counts[:-1] + 1)
-            open_delimiters = int(counts[-1])
-        else:
-            open_delimiters += int(counts[0])
-        boundary_parts.append(local + lo)
-        boundary_line_parts.append(np.flatnonzero(is_boundary) + lines_before)
+            inside = np.full(len(newlines), bool(parity))
+        boundary_parts.append(newlines[~inside] + lo)
+        boundary_line_parts.append(np.flatnonzero(~inside) + lines_before)
         lines_before += len(newlines)
     ends = np.concatenate(boundary_parts) if boundary_parts else np.zeros(0, dtype=np.int64)
     line_index = (np.concatenate(boundary_line_parts) if boundary_line_parts
                   else np.zeros(0, dtype=np.int64))
-    fields = np.concatenate(field_parts) if field_parts else np.zeros(0, dtype=np.int64)
     previous = np.concatenate([[-1], line_index[:-1]])
     record_first = first_line + previous + 1
     spans = line_index - previous
@@ -250,8 +221,33 @@ def scan_records(buf: bytearray, body: int, sep: str, first_line: int, path: Pat
         # unterminated quote or a stray quote the parity cannot follow. The exact path decides.
         return None
     starts = np.concatenate([[body], ends[:-1] + 1]).astype(np.int64) if len(ends) else ends
-    return _Scan(starts=starts, ends=ends, fields=fields.astype(np.int64), first_line=record_first,
-                 spans=spans)
+    return _Scan(starts=starts, ends=ends, fields=np.zeros(0, dtype=np.int64),
+                 first_line=record_first, spans=spans)
+
+
+def count_fields(buf: bytearray, scan: _Scan, sep: str) -> np.ndarray:
+    """Cells of each record of ``scan``: its delimiters outside quoted cells plus one."""
+    a = np.frombuffer(buf, dtype=np.uint8)
+    counts = np.zeros(len(scan.ends), dtype=np.int64)
+    if len(scan.ends) == 0:
+        return counts + 1
+    body, n = int(scan.starts[0]), int(scan.ends[-1]) + 1
+    parity = 0
+    sep_byte = ord(sep)
+    for lo in range(body, n, BLOCK):
+        hi = min(lo + BLOCK, n)
+        block = a[lo:hi]
+        delimiters = np.flatnonzero(block == sep_byte)
+        quotes = np.flatnonzero(block == _QUOTE)
+        if len(quotes):
+            outside = ((parity + np.searchsorted(quotes, delimiters)) & 1) == 0
+            parity = (parity + len(quotes)) & 1
+            delimiters = delimiters[outside]
+        elif parity:
+            delimiters = delimiters[:0]
+        which = np.searchsorted(scan.ends, delimiters + lo, side="left")
+        counts += np.bincount(which, minlength=len(counts))[: len(counts)]
+    return counts + 1
 
 
 # ---------------------------------------------------------------------------------- parsing
@@ -408,14 +404,15 @@ def _exact_records(buf: bytearray, body: int, sep: str, first_line: int, path: P
 
 def read_records(buf: bytearray, body: int, headers: list[str], sep: str, header_line: int,
                  path: Path, encoding: str, sha256: str, max_lines: int = MAX_RECORD_LINES,
-                 progress: Callable[[str], None] | None = None) -> CsvRecords:
+                 width: int | None = None) -> CsvRecords:
     """The data records below the header (which ends on physical line ``header_line`` and is
-    followed by byte ``body``) as :class:`CsvRecords`."""
+    followed by byte ``body``) as :class:`CsvRecords`. ``width``: the usual number of cells of a
+    data row (from the first rows; default the header's)."""
     physical = buf.count(b"\n")
     first_line = header_line + 1
     scan = scan_records(buf, body, sep, first_line, path, max_lines)
     if scan is not None:
-        result = _fast(buf, body, headers, sep, scan)
+        result = _fast(buf, body, headers, sep, scan, width or len(headers))
         if result is not None:
             columns, extra, short, trailing, blank, firsts, spans = result
             exact = False
@@ -437,12 +434,13 @@ def read_records(buf: bytearray, body: int, headers: list[str], sep: str, header
                 f"{path}: line count check failed: the file has {physical} physical lines, the records read "
                 f"account for {header_line + int(spans_all.sum())}.")
     else:
-        blank_lines = int(scan_blank_lines(scan))
+        blank_lines = int(_empty_records(buf, scan).sum())
         if header_line + int(scan.spans.sum()) != physical:
             raise StructuralError(
                 f"{path}: 行数核对不符：文件有 {physical} 个物理行，扫描到的记录共占 {header_line + int(scan.spans.sum())} 行。\n"
                 f"{path}: line count check failed: the file has {physical} physical lines, the records found "
                 f"account for {header_line + int(scan.spans.sum())}.")
+    pa.default_memory_pool().release_unused()
     keep = ~blank
     positions = np.flatnonzero(keep)
     remap = {int(p): i for i, p in enumerate(positions)}
@@ -459,27 +457,33 @@ def read_records(buf: bytearray, body: int, headers: list[str], sep: str, header
         blank_lines=blank_lines + int(blank.sum()), trailing_delimiters=trailing, exact_path=exact)
 
 
-def scan_blank_lines(scan: _Scan) -> int:
-    """Zero-length records (empty lines), which no parser reports."""
-    return int((scan.ends == scan.starts).sum())
+def _empty_records(buf: bytearray, scan: _Scan) -> np.ndarray:
+    """Records with no byte at all (an empty line, ``\r\n`` included), which no parser reports."""
+    length = scan.ends - scan.starts
+    a = np.frombuffer(buf, dtype=np.uint8)
+    only_return = (length == 1) & (a[np.minimum(scan.starts, len(a) - 1)] == _RETURN)
+    return (length == 0) | only_return
 
 
-def _fast(buf: bytearray, body: int, headers: list[str], sep: str, scan: _Scan):
+def _fast(buf: bytearray, body: int, headers: list[str], sep: str, scan: _Scan, width: int):
     """pyarrow over the body, checked against the scan; ``None`` when they disagree."""
-    nonempty = scan.ends > scan.starts
-    fields = scan.fields[nonempty]
+    nonempty = ~_empty_records(buf, scan)
     starts, ends = scan.starts[nonempty], scan.ends[nonempty]
     firsts, spans = scan.first_line[nonempty], scan.spans[nonempty]
-    n = len(fields)
+    n = int(nonempty.sum())
     if n == 0:
         return ([pa.array([], type=pa.string()) for _ in headers], {}, {}, 0,
                 np.zeros(0, dtype=bool), firsts, spans)
-    values, counts = np.unique(fields, return_counts=True)
-    width = int(values[np.argmax(counts)])
-    is_good = fields == width
     table, skipped = _pyarrow_rows(buf, body, sep, width, bool((spans > 1).any()))
-    if table.num_rows != int(is_good.sum()) or skipped != int((~is_good).sum()):
+    if table.num_rows + skipped != n:
         return None
+    if skipped:
+        fields = count_fields(buf, scan, sep)[nonempty]
+        is_good = fields == width
+        if table.num_rows != int(is_good.sum()):
+            return None
+    else:
+        is_good = np.ones(n, dtype=bool)
     odd = {int(p): _record_cells(buf, int(starts[p]), int(ends[p]), sep)
            for p in np.flatnonzero(~is_good)}
     # A record can only be blank if it starts with a delimiter, a space, a tab or a quote.

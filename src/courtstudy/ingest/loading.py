@@ -70,6 +70,7 @@ import datetime as dt
 import html
 import io
 import itertools
+import os
 import re
 import unicodedata
 import zipfile
@@ -93,6 +94,10 @@ HEADER_SCAN_ROWS = 30
 #: China Standard Time (no daylight saving): the zone dates of Chinese courts are taken in.
 CHINA_TIME = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 DATE_FIELDS: tuple[str, ...] = ("filed_date", "closed_date", "appeal_filed_date", "appeal_closed_date")
+#: Fields whose raw text later checks quote (the others are released once parsed).
+_RAW_KEPT = frozenset({*DATE_FIELDS, "suspended_days"})
+#: Fields whose per-row problem codes later checks use.
+_PROBLEMS_KEPT = frozenset({"filed_date"})
 
 #: reason code -> (zh message, en message); ``{column}``, ``{value}`` and ``{detail}`` are filled in.
 MESSAGES: dict[str, tuple[str, str]] = {
@@ -186,6 +191,8 @@ class RawTable:
     multiline: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # lines
     formulas: dict[tuple[int, int], tuple[str, str]] = field(default_factory=dict)
     #: (position, column) -> (formula text, cell reference) of XLSX formulas without a value
+    raw_missing: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    #: field -> (positions, raw text) of the missing values of a column whose raw text was released
 
 
 def _text_series(values: pa.Array | pa.ChunkedArray) -> pd.Series:
@@ -312,6 +319,10 @@ def _csv_table(path: Path, lookup: dict[str, str], kind: str,
     headers = [h.strip() for h in records[index]]
     while headers and not headers[-1]:
         headers.pop()  # a trailing delimiter on the header line is no column
+    # The usual number of cells of a data row, from the rows under the header (the last one of
+    # the sample may be cut short).
+    widths = [len(r) for r in records[index + 1:-1] if any(c.strip() for c in r)]
+    width = max(set(widths), key=widths.count) if widths else len(records[index])
     # The physical line the header ends on (a title line above it, or a header cell holding a
     # line break, both count) and the byte where the data begins.
     reader = csv.reader(io.StringIO(head, newline=""), delimiter=sep)
@@ -323,7 +334,7 @@ def _csv_table(path: Path, lookup: dict[str, str], kind: str,
     for _ in range(header_line):
         body = buf.index(b"\n", body) + 1
     records_ = csvscan.read_records(buf, body, headers, sep, header_line, path, encoding, sha,
-                                    max_lines=max_lines)
+                                    max_lines=max_lines, width=width)
     del buf
     data = pd.DataFrame({i: _text_series(c) for i, c in enumerate(records_.columns)})
     multiline = records_.lines[records_.spans > 1]
@@ -606,39 +617,114 @@ def _raw(table: RawTable, positions: dict[str, int], name: str) -> pd.Series:
 
 
 def _parse_columns(table: RawTable, positions: dict[str, int], fields: tuple[schema.Field, ...],
-                   log: IssueLog, problems_out: dict[str, pd.Series] | None = None) -> dict[str, pd.Series]:
-    """Each mapped column parsed; bad values logged (reason per row) and set missing."""
+                   log: IssueLog, problems_out: dict[str, pd.Series] | None = None,
+                   keep_raw: frozenset[str] | None = None) -> dict[str, pd.Series]:
+    """Each mapped column parsed; bad values logged (reason per row) and set missing.
+    ``keep_raw``: the fields whose raw text later checks still quote; the raw text of the
+    others is released as soon as the column is parsed (peak memory: the raw and the parsed
+    table are never both whole). ``None`` keeps every raw column."""
     values: dict[str, pd.Series] = {}
-    for f in fields:
-        if f.name not in positions or f.name == "case_id":
-            continue
+    wanted = [f for f in fields if f.name in positions and f.name != "case_id"]
+
+    def parse(position: int, f: schema.Field) -> normalize.Parsed:
+        return normalize.parse_field(table.data[position], f)
+
+    # Columns are independent and Arrow's kernels release the GIL: two at a time.
+    for f, parsed in zip(wanted, _in_threads([(parse, positions[f.name], f) for f in wanted]), strict=True):
+        # (a generator: each column is handled, and its raw text released, as soon as it is parsed)
         raw = table.data[positions[f.name]]
-        parsed = normalize.parse_field(raw, f)
         values[f.name] = parsed.values
         problems = parsed.problems
-        if problems_out is not None:
+        if problems_out is not None and f.name in _PROBLEMS_KEPT:
             problems_out[f.name] = problems
         bad = problems.notna().to_numpy()
         for reason in pd.unique(problems[bad]):
             where = np.flatnonzero((problems == reason).fillna(False).to_numpy())
             detail = normalize.expected_spellings(f.vocabulary) if reason == "unknown_category" and f.vocabulary else ""
             log.add(where, str(reason), f.name, values=raw.iloc[where].to_numpy(dtype=object), detail=detail)
+        if keep_raw is not None and f.name not in keep_raw:
+            # Missing values keep their raw text (a missing court is reported with what it held).
+            missing = np.flatnonzero(values[f.name].isna().to_numpy() & ~bad)
+            table.raw_missing[f.name] = (missing, raw.iloc[missing].to_numpy(dtype=object))
+            table.data[positions[f.name]] = _empty_text(len(table.data))
+        del raw, parsed
+    pa.default_memory_pool().release_unused()
     return values
 
 
-def _repeated(canon: pd.DataFrame, usable: np.ndarray, key: list[str]) -> np.ndarray:
-    """Positions of the usable rows whose ``key`` value occurs on more than one usable row
-    (linear time: Arrow's hash encoding of the key, then a count per code)."""
+def _empty_text(n: int) -> pd.Series:
+    """A column of ``n`` empty texts sharing one buffer (what a released raw column becomes)."""
+    return _text_series(pa.array([""], type=pa.string()).take(pa.array(np.zeros(n, dtype=np.int64))))
+
+
+def _in_threads(jobs: list[tuple]):
+    """``function(*args)`` for each job, in order, computed by up to two threads (a generator:
+    results are yielded as soon as they are ready, in the order of ``jobs``)."""
+    if len(jobs) < 2 or (os.cpu_count() or 1) < 2:
+        for job in jobs:
+            yield job[0](*job[1:])
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        futures = [pool.submit(job[0], *job[1:]) for job in jobs]
+        for future in futures:
+            yield future.result()
+
+
+def _key_codes(canon: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """An integer per row, equal for rows with equal ``key`` values (missing values equal)."""
+    if len(key) == 1:
+        codes, _values = normalize.distinct(canon[key[0]].astype("string").fillna("\x00<NA>"))
+        return codes
+    frame = canon[key].astype("string").fillna("\x00<NA>")
+    return frame.groupby(key, sort=False, dropna=False).ngroup().to_numpy().astype(np.int64)
+
+
+def case_key_codes(numbers: pd.DataFrame) -> np.ndarray:
+    """Integer codes of the canonical case numbers, equal exactly when the numbers are equal,
+    computed from their parsed parts (no hashing of millions of strings): year, court code,
+    type code and sequence pack into one int64; numbers that did not parse, or carry a suffix
+    (之一), are coded by their text above that range."""
+    n = len(numbers)
+    case_id = numbers["case_id"]
+    suffix = ~case_id.fillna("号").str.endswith("号").to_numpy(dtype=bool)
+    packable = numbers["parsed"].to_numpy(dtype=bool) & ~suffix
+    codes = np.full(n, -1, dtype=np.int64)
+    if packable.any():
+        court, court_values = normalize.distinct(numbers["court_code"].fillna(""))
+        kind, kind_values = normalize.distinct(numbers["type_code"].fillna(""))
+        year = numbers["case_year"].to_numpy(dtype="float64", na_value=0).astype(np.int64) - 1900
+        seq = numbers["case_seq"].to_numpy(dtype="float64", na_value=0).astype(np.int64)
+        # A sequence written with leading zeros (0012) is another text than 12: such numbers
+        # are coded by their text. The canonical text has exactly this many characters else.
+        digits = np.floor(np.log10(np.maximum(seq, 1))).astype(np.int64) + 1
+        court_len = np.array([len(v) for v in court_values], dtype=np.int64)[court]
+        kind_len = np.array([len(v) for v in kind_values], dtype=np.int64)[kind]
+        length = normalize.text_lengths(case_id)
+        packable &= length == 7 + court_len + kind_len + digits
+    if packable.any():
+        sizes = [int(year[packable].max()) + 1, int(court.max()) + 1, int(kind.max()) + 1,
+                 int(seq[packable].max()) + 1]
+        if min(year[packable]) >= 0 and float(np.prod(np.array(sizes, dtype=float))) < 2.0 ** 62:
+            packed = ((year * sizes[1] + court) * sizes[2] + kind) * sizes[3] + seq
+            codes[packable] = packed[packable]
+        else:
+            packable[:] = False
+    rest = np.flatnonzero(~packable)
+    if len(rest):
+        text_codes, _ = normalize.distinct(case_id.iloc[rest].fillna("\x00<NA>"))
+        base = int(codes.max()) + 1 if packable.any() else 0
+        codes[rest] = base + text_codes
+    return codes
+
+
+def _repeated(codes: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Positions of the usable rows whose key code occurs on more than one usable row."""
     where = np.flatnonzero(usable)
     if len(where) == 0:
         return where
-    if len(key) == 1:
-        column = canon[key[0]].iloc[where]
-        codes, _values = normalize.distinct(column.astype("string").fillna("\x00<NA>"))
-        counts = np.bincount(codes)
-        return where[counts[codes] > 1]
-    sub = canon.iloc[where][key].astype("string").fillna("\x00<NA>")
-    return where[sub.duplicated(keep=False).to_numpy()]
+    return where[pd.Index(codes[where]).duplicated(keep=False)]
 
 
 def _row_keys(frame: pd.DataFrame) -> list[tuple]:
@@ -649,13 +735,15 @@ def _row_keys(frame: pd.DataFrame) -> list[tuple]:
 
 
 def _duplicates(canon: pd.DataFrame, usable: np.ndarray, key: list[str], lines: np.ndarray,
-                headers: dict[str, str], log_q: IssueLog) -> np.ndarray:
+                headers: dict[str, str], log_q: IssueLog, codes: np.ndarray | None = None) -> np.ndarray:
     """Quarantine exact duplicates, then conflicting rows sharing ``key``; return the new usable mask.
 
     Only rows whose key repeats can be either, so the exact comparisons run on those rows only;
-    everything is vectorised or linear (a province's export has millions of rows)."""
+    ``codes``: integer key codes (:func:`case_key_codes`), computed here when not given.
+    Everything is vectorised or linear (a province's export has millions of rows)."""
     usable = usable.copy()
-    repeated = _repeated(canon, usable, key)
+    codes = _key_codes(canon, key) if codes is None else codes
+    repeated = _repeated(codes, usable)
     if len(repeated) == 0:
         return usable
     # Exact duplicates: the first copy of each row is kept.
@@ -670,13 +758,11 @@ def _duplicates(canon: pd.DataFrame, usable: np.ndarray, key: list[str], lines: 
         copies_arr = np.array(copies, dtype=np.int64)
         log_q.add(copies_arr, "duplicate_row", key[0], detail=lines[np.array(kept_of)].astype(str))
         usable[copies_arr] = False
-        repeated = _repeated(canon, usable, key)
+        repeated = _repeated(codes, usable)
         if len(repeated) == 0:
             return usable
     # Conflicts: per key, the most complete row is kept, then the last.
-    group = canon.iloc[repeated][key].astype("string").fillna("\x00<NA>")
-    group_codes = group.groupby(key, sort=False, dropna=False).ngroup().to_numpy() if len(key) > 1 \
-        else pd.factorize(group[key[0]])[0]
+    group_codes = pd.factorize(codes[repeated])[0]
     completeness = canon.iloc[repeated].notna().sum(axis=1).to_numpy()
     order = np.lexsort((repeated, completeness, group_codes))
     sorted_groups = group_codes[order]
@@ -1030,8 +1116,9 @@ def load_cases(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
     f_log = IssueLog(table, headers, positions["case_id"])
 
     numbers = parse_case_numbers(table.data[positions["case_id"]])
+    pa.default_memory_pool().release_unused()
     problems: dict[str, pd.Series] = {}
-    values = _parse_columns(table, positions, fields, f_log, problems)
+    values = _parse_columns(table, positions, fields, f_log, problems, keep_raw=_RAW_KEPT)
     values["case_id"] = numbers["case_id"]
     bad_number = (numbers["case_id"].notna() & ~numbers["parsed"]).to_numpy()
     f_log.add(np.flatnonzero(bad_number), "bad_case_number", "case_id")
@@ -1041,7 +1128,10 @@ def load_cases(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
         else:
             values[name] = numbers[name]
     if "court" in values:
-        f_log.add(np.flatnonzero(values["court"].isna().to_numpy()), "missing_court", "court")
+        where, raw_court = table.raw_missing.get("court", (None, None))
+        if where is None:
+            where = np.flatnonzero(values["court"].isna().to_numpy())
+        f_log.add(where, "missing_court", "court", values=raw_court)
 
     # Dates after the snapshot: an optional date becomes missing (a field issue), a filing date
     # quarantines its row below. The default as-of date can then never come from them.
@@ -1083,8 +1173,9 @@ def load_cases(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
         q_log.add(where, reason, name, detail=detail if isinstance(detail, str) else _fmt_date(detail.iloc[where]))
         usable &= ~mask
 
-    canon = pd.DataFrame({name: values[name] for name in schema.CASE_COLUMNS if name in values})
-    usable = _duplicates(canon, usable, ["case_id"], table.lines, headers, q_log)
+    canon = pd.DataFrame({name: values[name] for name in schema.CASE_COLUMNS if name in values}, copy=False)
+    usable = _duplicates(canon, usable, ["case_id"], table.lines, headers, q_log, case_key_codes(numbers))
+    del canon
 
     # Cross-field checks on the rows kept.
     if "appeal_filed_date" in values and "closed_date" in values:
@@ -1117,15 +1208,26 @@ def load_cases(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
 
     for name in ("case_year", "court_code", "type_code", "case_seq"):
         values[name] = numbers[name]
-    frame = pd.DataFrame({name: values[name] if name in values else _empty_column(name, table.data.index)
-                          for name in schema.CASE_COLUMNS})
-    cases = schema.conform_cases(frame.loc[usable].reset_index(drop=True))
+    # The raw cells are no longer needed but for the case numbers the issue tables repeat:
+    # free them before the accepted table is built (peak memory).
+    index = table.data.index
+    table.data = table.data[[positions["case_id"]]]
+    del numbers, problems
+    frame = pd.DataFrame({name: values[name] if name in values else _empty_column(name, index)
+                          for name in schema.CASE_COLUMNS}, copy=False)
+    court = values.get("court")
+    values.clear()
+    kept = frame if usable.all() else frame.loc[usable]
+    del frame
+    cases = schema.conform_cases(kept.reset_index(drop=True))
+    del kept
 
     loaded_courts = None
     if courts is not None:
         loaded_courts = _as_courts(courts)
         known = set(loaded_courts.courts["court"].dropna())
-        court = values["court"] if "court" in values else pd.Series(pd.NA, index=table.data.index, dtype="string")
+        if court is None:
+            court = pd.Series(pd.NA, index=index, dtype="string")
         unknown = (court.notna() & ~court.isin(known)).to_numpy(dtype=bool) & usable
         where = np.flatnonzero(unknown)
         f_log.add(where, "unknown_court", "court", values=court.to_numpy(dtype=object)[where])

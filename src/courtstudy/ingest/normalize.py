@@ -115,6 +115,11 @@ def arrow_text(raw: pd.Series) -> pa.ChunkedArray:
     return pc.fill_null(arrow, "") if arrow.null_count else arrow
 
 
+def text_lengths(raw: pd.Series) -> np.ndarray:
+    """Characters (code points) of each text cell, 0 when missing."""
+    return pc.utf8_length(arrow_text(raw)).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
 def distinct(raw: pd.Series) -> tuple[np.ndarray, list[str]]:
     """(code of each row into the distinct values, the distinct values): linear time."""
     arrow = arrow_text(raw)
@@ -146,7 +151,10 @@ def _apply_unique(raw: pd.Series, parse_one: Callable[[str], tuple[Any, str | No
         parsed = pd.Series(array[codes] if len(array) else np.array([], dtype="datetime64[s]"), index=index)
     else:
         parsed = pd.Series(pd.array(values, dtype=dtype).take(codes), index=index)
-    problems = pd.Series(pd.array(reasons, dtype="string").take(codes), index=index)
+    if any(r is not None for r in reasons):
+        problems = pd.Series(pd.array(reasons, dtype="string").take(codes), index=index)
+    else:  # the usual case: nothing to report, no per-row work
+        problems = pd.Series(pd.NA, index=index, dtype="string")
     return Parsed(parsed, problems)
 
 
