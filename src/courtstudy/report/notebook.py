@@ -101,7 +101,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = _tables.COLUMN_LABELS
 PREVIOUS_SUFFIX = "_previous"
 #: Loader source files whose change makes a cached load stale.
 _LOADER_SOURCES = ("ingest/loading.py", "ingest/normalize.py", "ingest/case_number.py",
-                  "core/schema.py")
+                  "ingest/csvscan.py", "core/schema.py")
+#: Environment variable naming a load cache for one edition run (set by the edition runner, so
+#: that the export is read once for all the notebooks of the edition).
+LOAD_CACHE_ENV = "COURTSTUDY_LOAD_CACHE"
 
 
 class ParameterError(CourtstudyError):
@@ -151,15 +154,18 @@ def resolve_inputs(data: str, courts: str = "") -> tuple[Path, Path | None]:
 def load_data(data: str = "demo", courts: str = "", cache_dir: Path | None | str = "auto"):
     """Load the cases (and courts) for the ``data``/``courts`` parameters.
 
-    Returns a :class:`courtstudy.ingest.loading.LoadedCases`. ``cache_dir="auto"`` caches demo loads
-    under ``data/demo/.cache`` and nothing else; ``None`` never caches; a path caches there.
+    Returns a :class:`courtstudy.ingest.loading.LoadedCases`. ``cache_dir="auto"`` caches in
+    ``$COURTSTUDY_LOAD_CACHE`` when set (an edition run), else demo loads under
+    ``data/demo/.cache`` and nothing else; ``None`` never caches; a path caches there.
     The cache key is SHA-256(cases file) + SHA-256(courts file) + the loader's fingerprint, so a
     changed file or loader means a fresh load."""
     from courtstudy.ingest.loading import load_cases
 
     cases_path, courts_path = resolve_inputs(data, courts)
     if cache_dir == "auto":
-        cache_dir = cases_path.parent / ".cache" if str(data).strip() == "demo" else None
+        run_cache = os.environ.get(LOAD_CACHE_ENV)
+        cache_dir = (Path(run_cache) if run_cache else
+                     cases_path.parent / ".cache" if str(data).strip() == "demo" else None)
     if cache_dir is None:
         return load_cases(cases_path, courts=courts_path)
     key = hashlib.sha256("|".join([

@@ -18,9 +18,10 @@ A report for the public ("public" audience) must not let a reader single out a c
    cell must not be recoverable by subtraction. Every additive relation a reader can use is a
    *line* (cells with a known sum):
 
-   * the column margins of every grouping by the table's key columns (all rows, each court, each
-     year ...): assumed known even when the table does not print them, because other tables
-     of the edition do (the headline totals, the per-court table beside a per-team table);
+   * the column margins of the table's key groupings (all rows; each key alone: each court,
+     each year ...; leading runs of the keys: each court and year ...): assumed known even
+     when the table does not print them, because other tables of the edition do (the headline
+     totals, the per-court table beside a per-team table);
    * a total row (a row equal to the sum of the others) and a total column (a count column
      equal to the sum of other count columns, e.g. ``pending`` = the age bands), found in the
      numbers themselves, as a reader would find them;
@@ -31,10 +32,11 @@ A report for the public ("public" audience) must not let a reader single out a c
    A line with exactly one hidden cell gets a second one, the smallest positive cell of at
    least the threshold (least information lost, yet wide enough to cover the whole 1-9 range),
    marked ``"x"``; repeated until no line has a single hidden cell. Then an attacker is
-   simulated (:func:`recoverable_cells`): for every hidden cell, the smallest and the largest
-   value consistent with everything published (linear programming over all lines, bounds
-   1..threshold-1 for primary cells, >= 0 for the others); a cell whose range is a single
-   value gets more complements, and a table that still leaks is withheld.
+   simulated (:func:`recoverable_cells`): linear algebra (is a hidden cell fixed by the
+   equations?), bounds (primary cells lie in 1..threshold-1, others >= 0: must a line's hidden
+   cells sit at their bounds?) and linear programming (the smallest and largest value of each
+   hidden cell consistent with everything published); a cell found gets more complements,
+   and a table that still leaks is withheld.
 5. **Figures follow their counts.** Rates, means and shares in a row with a hidden count are
    hidden too (``"x"``), so that no ratio gives a hidden count back.
 
@@ -69,7 +71,7 @@ COMPLEMENT = "x"
 KEY_NAMES: frozenset[str] = frozenset({
     "year", "month", "quarter", "half", "week", "day", "weekday", "period", "period_start",
     "horizon_days", "event_time", "age_months", "age_band", "years", "年度", "年", "月", "月份",
-    "季度", "期间", "年份", "年数", "Year", "Month", "Period", "Years",
+    "季度", "期间", "年份", "年数", "平均年数", "Year", "Month", "Period", "Years", "Years averaged",
 })
 #: Columns whose presence makes a table a list of cases.
 CASE_ID_COLUMNS: frozenset[str] = frozenset({"case_id", "案号", "Case number"})
@@ -79,10 +81,9 @@ COMPARISON_SUFFIXES: tuple[str, ...] = ("（去年同期）", " (a year earlier)
 PERSON_COLUMNS: tuple[str, ...] = ("judge", "承办法官", "Judge")
 #: Environment variable naming the edition's ledger file (set by the edition runner).
 LEDGER_ENV = "COURTSTUDY_DISCLOSURE_LEDGER"
-#: Largest number of hidden cells the attacker simulation checks one by one.
-AUDIT_LIMIT = 400
-#: Key columns whose every combination of margins is protected (beyond that: prefixes only).
-MAX_KEY_SUBSETS = 4
+#: Largest number of hidden cells the attacker simulation checks one by one by linear
+#: programming (beyond it, the linear-algebra and bound tests still run).
+AUDIT_LIMIT = 150
 #: Count columns searched exhaustively for total-column relations.
 MAX_SUBSET_SEARCH = 12
 
@@ -205,12 +206,17 @@ def is_case_level(frame: pd.DataFrame) -> bool:
 
 # ------------------------------------------------------------------------------ lines
 @dataclass
-class _Line:
-    """Cells (row, column index into the count matrix) with coefficients and a known sum."""
+class Lines:
+    """The additive relations among the count cells of a table, as a sparse matrix: row ``i``
+    of ``matrix`` has +1/-1 at the cells (``row * n_columns + column``) whose signed sum is
+    ``totals[i]``, a number a reader knows."""
 
-    cells: list[tuple[int, int]]
-    signs: list[int]
-    total: float
+    matrix: Any  # scipy.sparse.csr_matrix
+    totals: np.ndarray
+    shape: tuple[int, int]
+
+    def __len__(self) -> int:
+        return self.matrix.shape[0]
 
 
 def _total_rows(values: np.ndarray) -> list[int]:
@@ -240,8 +246,8 @@ def _total_columns(values: np.ndarray) -> list[tuple[int, list[int]]]:
         if not others:
             continue
         if len(others) <= MAX_SUBSET_SEARCH:
-            candidates = (list(s) for k in range(1, len(others) + 1)
-                          for s in itertools.combinations(others, k))
+            candidates = (list(c) for k in range(1, len(others) + 1)
+                          for c in itertools.combinations(others, k))
         else:
             candidates = iter([others])
         for subset in candidates:
@@ -251,84 +257,140 @@ def _total_columns(values: np.ndarray) -> list[tuple[int, list[int]]]:
     return found
 
 
-def _lines(frame: pd.DataFrame, counts: list[str], keys: list[str], values: np.ndarray) -> list[_Line]:
-    """Every additive relation among the count cells (see the module docstring)."""
-    lines: list[_Line] = []
-    n_rows = len(frame)
+def _groupings(keys: list[str]) -> list[list[str]]:
+    """The key groupings whose margins a reader may know: the whole table, each key alone,
+    and each leading run of the keys (court, then court and year ...)."""
+    out = [[]] + [[k] for k in keys] + [keys[:k] for k in range(2, len(keys))]
+    unique: list[list[str]] = []
+    for grouping in out:
+        if grouping not in unique:
+            unique.append(grouping)
+    return unique
+
+
+def table_lines(frame: pd.DataFrame, keys: list[str], values: np.ndarray,
+                threshold: int = DEFAULT_MIN_CELL) -> Lines:
+    """Every additive relation among the count cells ``values`` (rows of ``frame``; see the
+    module docstring): margins of the key groupings, a total row, total columns. A margin of
+    1..threshold-1 is left out: wherever it is published it is suppressed itself."""
+    from scipy import sparse
+
+    n_rows, n_cols = values.shape
+    rows_idx: list[np.ndarray] = []
+    cols_idx: list[np.ndarray] = []
+    signs: list[np.ndarray] = []
+    totals: list[float] = []
+    line = 0
+
+    def add(cells: np.ndarray, sign: np.ndarray, total: float) -> None:
+        nonlocal line
+        rows_idx.append(np.full(len(cells), line))
+        cols_idx.append(cells)
+        signs.append(sign)
+        totals.append(total)
+        line += 1
+
+    present = ~np.isnan(values)
+    filled = np.where(present, values, 0.0)
     total_rows = _total_rows(values)
-    body_rows = np.array([r for r in range(n_rows) if r not in total_rows], dtype=np.int64)
-    # margins of each grouping by key columns (the whole table = the empty grouping)
-    usable_keys = keys[:MAX_KEY_SUBSETS]
-    subsets = [list(s) for k in range(len(usable_keys)) for s in itertools.combinations(usable_keys, k)]
-    if len(keys) > MAX_KEY_SUBSETS:
-        subsets += [keys[:k] for k in range(MAX_KEY_SUBSETS, len(keys))]
-    for subset in subsets:
-        if subset:
-            labels = frame.iloc[body_rows][subset].astype(str).agg("\x1f".join, axis=1).to_numpy()
-            groups: dict[str, list[int]] = {}
-            for r, label in zip(body_rows, labels, strict=True):
-                groups.setdefault(label, []).append(int(r))
-            members = [g for g in groups.values() if len(g) >= 2]
+    body = np.array([r for r in range(n_rows) if r not in total_rows], dtype=np.int64)
+    for grouping in _groupings(keys):
+        if grouping:
+            group_of = (frame.iloc[body][grouping].astype(str)
+                        .groupby(grouping, sort=False, dropna=False).ngroup().to_numpy())
         else:
-            members = [list(map(int, body_rows))] if len(body_rows) >= 2 else []
-        for rows in members:
-            for j in range(len(counts)):
-                cells = [(r, j) for r in rows if not np.isnan(values[r, j])]
-                if len(cells) >= 2:
-                    lines.append(_Line(cells, [1] * len(cells), float(sum(values[r, j] for r, _ in cells))))
+            group_of = np.zeros(len(body), dtype=np.int64)
+        order = np.argsort(group_of, kind="stable")
+        boundaries = np.flatnonzero(np.diff(group_of[order])) + 1
+        for members in np.split(body[order], boundaries):
+            if len(members) < 2:
+                continue
+            for j in range(n_cols):
+                rows = members[present[members, j]]
+                total = float(filled[rows, j].sum())
+                if len(rows) >= 2 and not 1 <= total < threshold:
+                    add(rows * n_cols + j, np.ones(len(rows)), total)
     for t in total_rows:
-        for j in range(len(counts)):
-            cells = [(int(r), j) for r in body_rows] + [(t, j)]
-            lines.append(_Line(cells, [1] * len(body_rows) + [-1], 0.0))
+        for j in range(n_cols):
+            rows = body[present[body, j]]
+            add(np.r_[rows * n_cols + j, t * n_cols + j], np.r_[np.ones(len(rows)), -1.0], 0.0)
     for target, parts in _total_columns(values):
         for r in range(n_rows):
-            cells = [(r, j) for j in parts] + [(r, target)]
-            lines.append(_Line(cells, [1] * len(parts) + [-1], 0.0))
-    return lines
+            cells = np.array([r * n_cols + j for j in parts] + [r * n_cols + target])
+            add(cells, np.r_[np.ones(len(parts)), -1.0], 0.0)
+    n_cells = n_rows * n_cols
+    if line == 0:
+        return Lines(sparse.csr_matrix((0, n_cells)), np.zeros(0), (n_rows, n_cols))
+    matrix = sparse.csr_matrix((np.concatenate(signs), (np.concatenate(rows_idx), np.concatenate(cols_idx))),
+                               shape=(line, n_cells))
+    return Lines(matrix, np.array(totals), (n_rows, n_cols))
 
 
 # ------------------------------------------------------------------------------ the attacker
-def recoverable_cells(values: np.ndarray, hidden: np.ndarray, primary: np.ndarray,
-                      lines: Sequence[_Line], threshold: int,
-                      limit: int = AUDIT_LIMIT) -> list[tuple[int, int]]:
-    """The hidden cells whose value a reader can work out exactly from the published cells
-    and the lines: for each hidden cell, minimise and maximise it subject to every line
-    (``scipy.optimize.linprog``, HiGHS), primary cells within 1..threshold-1, other hidden cells
-    >= 0. A cell whose minimum equals its maximum is recoverable. More than ``limit`` hidden
-    cells are not checked (returns ``[]``; the caller decides)."""
+def recoverable_cells(values: np.ndarray, hidden: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                      lines: Lines, limit: int = AUDIT_LIMIT) -> list[int]:
+    """The hidden cells with a positive value (flat indices) that a reader can work out
+    exactly from the published cells, the lines and what the markers say (``lower``/``upper``:
+    the bounds a reader knows for each cell: 0..threshold-1 behind "<10", 1.. for a primary
+    cell, 0..inf behind "x"). A hidden zero that can be worked out discloses no case and is
+    not reported.
+
+    Three tests, from cheap to thorough: a cell is determined by the equations alone when the
+    null space of the lines restricted to the hidden cells has a zero row for it; a line whose
+    hidden cells must all sit at their bounds gives them away; and, for up to ``limit`` hidden
+    cells, linear programming (``scipy.optimize.linprog``, HiGHS) minimises and maximises every
+    hidden cell subject to all lines and bounds: equal minimum and maximum means recoverable."""
+    from scipy.linalg import eigh
     from scipy.optimize import linprog
 
-    where = [tuple(x) for x in np.argwhere(hidden)]
-    if not where or len(where) > limit:
+    flat_values = np.nan_to_num(values.ravel())
+    flat_hidden = hidden.ravel()
+    where = np.flatnonzero(flat_hidden)
+    if len(where) == 0 or len(lines) == 0:
         return []
-    index = {cell: k for k, cell in enumerate(where)}
-    rows_eq, rhs = [], []
-    for line in lines:
-        coefficients = np.zeros(len(where))
-        known = 0.0
-        involved = False
-        for cell, sign in zip(line.cells, line.signs, strict=True):
-            if cell in index:
-                coefficients[index[cell]] += sign
-                involved = True
-            else:
-                known += sign * values[cell]
-        if involved:
-            rows_eq.append(coefficients)
-            rhs.append(line.total - known)
-    bounds = [(1, threshold - 1) if primary[cell] else (0, None) for cell in where]
-    if not rows_eq:
-        return []
-    a_eq, b_eq = np.array(rows_eq), np.array(rhs)
-    found = []
-    for k, cell in enumerate(where):
-        objective = np.zeros(len(where))
-        objective[k] = 1
-        low = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        high = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
-        if low.status == 0 and high.status == 0 and abs(-high.fun - low.fun) < 1e-6:
-            found.append(cell)
-    return found
+    positive = set(map(int, where[flat_values[where] > 0]))
+    matrix = lines.matrix
+    involved = np.flatnonzero(abs(matrix)[:, where].sum(axis=1).A.ravel() > 0)
+    if len(involved) == 0:
+        return []  # hidden cells in no line: nothing to recover them from
+    sub = matrix[involved]
+    a_eq = sub[:, where].toarray()
+    known = sub @ np.where(flat_hidden, 0.0, flat_values)
+    b_eq = lines.totals[involved] - known
+    low_b = lower.ravel()[where].astype(float)
+    high_b = upper.ravel()[where].astype(float)
+    found: set[int] = set()
+    # 1. fixed by the equations alone: a zero row in the null space of the equations (computed
+    # from the Gram matrix: same null space, a small symmetric eigenproblem); a cell in no
+    # equation is free
+    in_equation = np.abs(a_eq).sum(axis=0) > 0
+    eigenvalues, vectors = eigh(a_eq.T @ a_eq)
+    basis = vectors[:, eigenvalues < 1e-8 * max(1.0, float(eigenvalues.max(initial=0.0)))]
+    free = (np.abs(basis).sum(axis=1) > 1e-6) if basis.size else np.zeros(len(where), dtype=bool)
+    found.update(int(where[k]) for k in np.flatnonzero(~free & in_equation))
+    # 2. a line whose hidden cells are all pinned to their bounds
+    for row, rhs in zip(a_eq, b_eq, strict=True):
+        cells = np.flatnonzero(row)
+        if len(cells) == 0:
+            continue
+        low = np.where(row[cells] > 0, low_b[cells], -high_b[cells]).sum()
+        high = np.where(row[cells] > 0, high_b[cells], -low_b[cells]).sum()
+        if abs(rhs - low) < 1e-9 or abs(rhs - high) < 1e-9:
+            found.update(int(where[k]) for k in cells)
+    # 3. everything at once, when small enough
+    if len(where) <= limit:
+        bounds = list(zip(low_b, [None if np.isinf(u) else u for u in high_b], strict=True))
+        for k in range(len(where)):
+            cell = int(where[k])
+            if cell in found or cell not in positive or not in_equation[k]:
+                continue
+            objective = np.zeros(len(where))
+            objective[k] = 1
+            lo = linprog(objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            hi = linprog(-objective, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+            if lo.status == 0 and hi.status == 0 and abs(-hi.fun - lo.fun) < 1e-6:
+                found.add(cell)
+    return sorted(found & positive)
 
 
 # ------------------------------------------------------------------------------ protection
@@ -342,48 +404,71 @@ class Protected:
     release: TableRelease
 
 
-def _choose_complement(line: _Line, values: np.ndarray, hidden: np.ndarray, blocked: np.ndarray,
-                       threshold: int) -> tuple[int, int] | None:
-    candidates = [c for c in line.cells if not hidden[c] and not blocked[c] and values[c] > 0]
-    if not candidates:
-        return None
-    wide = [c for c in candidates if values[c] >= threshold]
-    pool = wide or candidates
-    return min(pool, key=lambda c: (values[c], c)) if wide else max(pool, key=lambda c: (values[c], c))
+def _complements(values: np.ndarray, hidden: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+                 blocked: np.ndarray, lines: Lines, threshold: int) -> tuple[np.ndarray, bool]:
+    """Add complementary cells until no line has a single hidden cell (that is not a zero) and
+    the attacker recovers nothing; returns the hidden mask and whether protection succeeded. The
+    complement of a line is its smallest published cell of at least the threshold (else its
+    largest positive one), never a cell already published in another table of the edition.
+    ``lower``/``upper`` are updated for the complements (0..inf: an "x")."""
+    shape = hidden.shape
+    flat_values = np.nan_to_num(values.ravel())
+    hidden = hidden.ravel().copy()
+    low, high = lower.ravel(), upper.ravel()
+    positive = flat_values > 0
+    usable = ~blocked.ravel() & positive
+    if len(lines) == 0:
+        return hidden.reshape(shape), True
+    by_line = abs(lines.matrix).tocsr()
+    by_cell = by_line.tocsc()
+    # hidden cells per line, and hidden cells with a positive value (a line whose only hidden
+    # cell is a zero gives away nothing but "no case")
+    counts = np.asarray(by_line @ hidden.astype(float)).ravel()
+    counts_positive = np.asarray(by_line @ (hidden & positive).astype(float)).ravel()
 
+    def complement(line: int) -> int | None:
+        cells = by_line.indices[by_line.indptr[line]:by_line.indptr[line + 1]]
+        candidates = cells[~hidden[cells] & usable[cells]]
+        if len(candidates) == 0:
+            return None
+        wide = candidates[flat_values[candidates] >= threshold]
+        if len(wide):
+            return int(wide[np.lexsort((wide, flat_values[wide]))[0]])
+        return int(candidates[np.lexsort((candidates, -flat_values[candidates]))[0]])
 
-def _complements(values: np.ndarray, hidden: np.ndarray, primary: np.ndarray, blocked: np.ndarray,
-                 lines: list[_Line], threshold: int) -> tuple[np.ndarray, bool]:
-    """Add complementary cells until no line has a single hidden cell and the attacker
-    recovers nothing; returns the hidden mask and whether protection succeeded."""
-    hidden = hidden.copy()
-    for _round in range(50):
-        changed = False
-        for line in lines:
-            if sum(1 for c in line.cells if hidden[c]) == 1:
-                choice = _choose_complement(line, values, hidden, blocked, threshold)
+    def hide(cell: int) -> None:
+        hidden[cell] = True
+        low[cell], high[cell] = 0.0, np.inf
+        lines_of = by_cell.indices[by_cell.indptr[cell]:by_cell.indptr[cell + 1]]
+        counts[lines_of] += 1
+        counts_positive[lines_of] += 1
+
+    for _round in range(100):
+        singles = np.flatnonzero((counts == 1) & (counts_positive == 1))
+        if len(singles):
+            for line in singles:
+                if counts[line] != 1:
+                    continue
+                choice = complement(int(line))
                 if choice is None:
-                    return hidden, False
-                hidden[choice] = True
-                changed = True
-        if changed:
+                    return hidden.reshape(shape), False
+                hide(choice)
             continue
-        leaks = recoverable_cells(values, hidden, primary, lines, threshold)
+        leaks = recoverable_cells(values, hidden.reshape(shape), low.reshape(shape), high.reshape(shape), lines)
         if not leaks:
-            return hidden, True
+            return hidden.reshape(shape), True
+        progressed = False
         for cell in leaks:
-            # one more complement on a line through the leaking cell, the one with fewest hidden
-            through = [ln for ln in lines if cell in ln.cells]
-            through.sort(key=lambda ln: sum(1 for c in ln.cells if hidden[c]))
-            for line in through:
-                choice = _choose_complement(line, values, hidden, blocked, threshold)
+            through = by_cell.indices[by_cell.indptr[cell]:by_cell.indptr[cell + 1]]
+            for line in sorted(through, key=lambda ln: counts[ln]):
+                choice = complement(int(line))
                 if choice is not None:
-                    hidden[choice] = True
-                    changed = True
+                    hide(choice)
+                    progressed = True
                     break
-        if not changed:
-            return hidden, False
-    return hidden, False
+        if not progressed:
+            return hidden.reshape(shape), False
+    return hidden.reshape(shape), False
 
 
 def protect_table(name: str, frame: pd.DataFrame, *, audience: str = "internal",
@@ -446,33 +531,48 @@ def protect_table(name: str, frame: pd.DataFrame, *, audience: str = "internal",
     for column in basis_columns:
         small_row |= small(column)
     values = np.column_stack([number(c) for c in counts]) if counts else np.zeros((n, 0))
+    present = ~np.isnan(values)
     primary = np.zeros(values.shape, dtype=bool)
     hidden = np.zeros(values.shape, dtype=bool)
     for j, column in enumerate(counts):
         primary[:, j] = small(column)
-        hidden[:, j] = primary[:, j] | (small_row & ~np.isnan(values[:, j]))
+        hidden[:, j] = primary[:, j] | (small_row & present[:, j])
+    # What a reader knows of a hidden count: "<10" = 0..threshold-1 (1.. when it is a primary
+    # cell, but a reader cannot tell), "x" = any number.
+    below = np.nan_to_num(values) < threshold
+    lower = np.zeros(values.shape)
+    upper = np.where(below, threshold - 1.0, np.inf)
     # identities of the count cells across the edition
-    row_keys = [[(str(k), str(out[k].iloc[r])) for k in key_columns] for r in range(n)]
+    key_text = [out[k].astype(str).tolist() for k in key_columns]
+    row_keys = [list(zip(key_columns, values_, strict=True)) for values_ in zip(*key_text, strict=True)] \
+        if key_columns else [[] for _ in range(n)]
     identity = np.array([[cell_identity(row_keys[r], c) for c in counts] for r in range(n)],
                         dtype=object).reshape(values.shape)
     ledger = ledger if ledger is not None else DisclosureLedger()
     blocked = np.zeros(values.shape, dtype=bool)
     for (r, j), ident in np.ndenumerate(identity):
-        if ident in ledger.hidden and not np.isnan(values[r, j]):
+        if ident in ledger.hidden and present[r, j] and not hidden[r, j]:
             hidden[r, j] = True
+            upper[r, j] = np.inf  # shown as "x"
+            below[r, j] = False
         elif ident in ledger.published:
             blocked[r, j] = True
-    if hidden.any():
-        lines = _lines(out, counts, key_columns, values)
-        protected, ok = _complements(values, hidden, primary, blocked, lines, threshold)
+    if (hidden & (np.nan_to_num(values) > 0)).any():
+        lines = table_lines(out, key_columns, values, threshold)
+        protected, ok = _complements(values, hidden, lower, upper, blocked, lines, threshold)
         if not ok:
             release.withheld = True
             release.reason = ("suppressed cells could not be protected from recovery through totals "
                               "or other tables")
-            return Protected(None, None, release)
+            numeric = out.copy()
+            for column in figures:
+                numeric[column] = np.nan
+            return Protected(None, numeric.set_index(index_names) if index_names else numeric, release)
+        below &= ~(protected & ~hidden)  # complements are shown as "x"
         hidden = protected
-    # what is hidden: count cells (primary "<10", others "x"); figures of rows with a hidden
-    # count; every figure of a row resting on too few cases ("<10")
+    # Markers: a hidden count below the threshold is "<10", any other hidden count "x"; the
+    # figures of a row resting on too few cases "<10"; the other figures of a row with a
+    # hidden count "x".
     row_hidden = hidden.any(axis=1) if counts else np.zeros(n, dtype=bool)
     text_small, text_other = marker(threshold), COMPLEMENT
     numeric = out.copy()
@@ -482,7 +582,7 @@ def protect_table(name: str, frame: pd.DataFrame, *, audience: str = "internal",
         if column in counts:
             j = counts.index(column)
             mask = hidden[:, j]
-            small_mask = primary[:, j] | (small_row & mask)
+            small_mask = mask & below[:, j]
         else:
             mask = (row_hidden | small_row) & present_mask
             small_mask = small_row & present_mask
@@ -495,10 +595,11 @@ def protect_table(name: str, frame: pd.DataFrame, *, audience: str = "internal",
         release.cells_suppressed += int(mask.sum())
         if column in counts:
             release.cells_primary += int(primary[:, counts.index(column)].sum())
-            release.cells_complementary += int((mask & ~small_mask).sum())
+            release.cells_complementary += int((mask & ~primary[:, counts.index(column)]
+                                                & ~(small_row & present_mask)).sum())
     release.rows_suppressed = int(small_row.sum())
     for (r, j), ident in np.ndenumerate(identity):
-        if np.isnan(values[r, j]):
+        if not present[r, j]:
             continue
         (ledger.hidden if hidden[r, j] else ledger.published).add(ident)
     ledger.save()
