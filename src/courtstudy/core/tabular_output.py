@@ -106,13 +106,36 @@ def _flat_columns(frame: pd.DataFrame) -> pd.DataFrame:
 
 def write_csv(frame: pd.DataFrame, path: str | Path | Any, *, index: bool = False,
               encoding: str = "utf-8-sig") -> None:
-    """Write ``frame`` as CSV for Excel (UTF-8 with BOM by default), formula-safe. ``path`` may
-    also be an open text stream (standard output)."""
+    """Write ``frame`` as CSV for Excel (UTF-8 with BOM by default, ``\r\n`` line ends),
+    formula-safe. ``path`` may also be an open text stream (standard output)."""
     safe = neutralise_frame(_flat_columns(frame))
+    # RFC 4180 line ends: a cell holding a carriage return is then quoted, so it cannot start a
+    # new line that Excel reads as a formula.
     if hasattr(path, "write"):
-        safe.to_csv(path, index=index)
+        safe.to_csv(path, index=index, lineterminator="\r\n")
         return
-    safe.to_csv(Path(path), index=index, encoding=encoding)
+    safe.to_csv(Path(path), index=index, encoding=encoding, lineterminator="\r\n")
+
+
+def restore(value: Any) -> Any:
+    """The value :func:`neutralise` was given: the apostrophe it added removed. (A text that
+    itself began with an apostrophe and a formula character reads back without the apostrophe;
+    in a workbook it is then still a text cell, never a formula.)"""
+    if isinstance(value, str) and value.startswith("'") and needs_neutralising(value[1:]):
+        return value[1:]
+    return value
+
+
+def read_csv_back(path: str | Path) -> pd.DataFrame:
+    """A CSV written by :func:`write_csv` read back as text cells, headers and values as they
+    were before the formula rule (for a workbook built from the CSVs of an edition)."""
+    raw = pd.read_csv(path, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    raw.columns = [restore(c) for c in raw.columns]
+    for position in range(raw.shape[1]):
+        column = raw.iloc[:, position]
+        if column.str.startswith("'").any():
+            raw.isetitem(position, column.map(restore))
+    return raw
 
 
 def cell_value(value: Any) -> Any:
