@@ -448,7 +448,9 @@ def _check_data(data: str, courts: str, wanted: list[str], period, load_cache: P
     in_period = ((filed <= period.end) & (closed.isna() | (closed >= period.start))).sum()
     first, last = filed.min(), max(filed.max(), closed.max()) if closed.notna().any() else filed.max()
     span = f"{first.date()} ~ {last.date()}" if len(scope) else "(no cases)"
-    if not in_period:
+    if not in_period or (len(scope) and period.start > last):
+        # (pending cases are "in" every later period, but the data say nothing after their
+        # last date)
         raise EditionError(f"--period {period.label}: 该期间（{period.start.date()} ~ {period.end.date()}）"
                            f"没有立案、结案或未结的案件，数据覆盖 {span} / no case is filed, closed or pending "
                            f"in {period.start.date()} ~ {period.end.date()}; the data covers {span}")
