@@ -60,10 +60,11 @@ NUMERIC_KINDS = frozenset(KINDS) - {"text", "date"}
 #: Rows shown by default before a table is cut (the rest is in the workbook).
 DEFAULT_MAX_ROWS = 20
 
-#: Display labels (zh, en) of column names that report tables carry beyond the schema's fields
-#: and the indicator catalogue.
+#: Display labels (zh, en) of column names that report tables carry beyond the schema's fields,
+#: the columns every table shares (:data:`courtstudy.core.text.COLUMN_LABELS`: period,
+#: indicator, immature ...) and the indicator catalogue.
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "year": ("年度", "Year"), "month": ("月份", "Month"), "period": ("期间", "Period"),
+    "year": ("年度", "Year"), "month": ("月份", "Month"),
     "field": ("字段", "Field"), "cases": ("适用案件", "Cases it applies to"), "filled": ("已填写", "Filled"),
     "coverage": ("填写率", "Coverage"), "reason": ("原因", "Reason"),
     "label": ("隔离原因", "Reason"), "rows": ("行数", "Rows"),
@@ -71,9 +72,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "column": ("列", "Column"), "values": ("值的个数", "Values"), "row": ("行号", "Line"),
     "value": ("原值", "Value"), "message_zh": ("说明", "Message (zh)"), "message_en": ("说明（英文）", "Message"),
     "filed_index": ("新收指数", "Filing index"), "closed_index": ("结案指数", "Closing index"),
-    "years": ("平均年数", "Years averaged"), "indicator": ("指标代码", "Indicator code"),
-    "immature": ("上诉数据未成熟", "Appeals immature"), "incomplete": ("期间未结束", "Period incomplete"),
-    "indicator_label": ("指标", "Indicator"), "current": ("本期", "This period"),
+    "years": ("平均年数", "Years averaged"), "indicator_label": ("指标", "Indicator"), "current": ("本期", "This period"),
     "previous_value": ("去年同期", "A year earlier"), "change": ("增减", "Change"),
     "direction": ("方向", "Direction"), "verdict": ("评价", "Verdict"),
     "age_days": ("未结天数", "Days pending"), "item": ("项目", "Item"), "count": ("数量", "Count"),
@@ -115,7 +114,7 @@ def _indicator_kinds() -> dict[str, str]:
 def column_label(name: Any, lang: str = "zh", kind: str | None = None) -> str:
     """Header of column ``name`` in ``lang``, with the unit of ``kind`` (件/天/元) unless the
     label already ends with a bracketed unit. Unknown names are returned as given."""
-    from courtstudy.core import schema
+    from courtstudy.core import schema, text
     from courtstudy.indicators.definitions import BY_NAME, GROUP_LABELS
 
     if not isinstance(name, str):
@@ -124,19 +123,21 @@ def column_label(name: Any, lang: str = "zh", kind: str | None = None) -> str:
     if name.endswith(PREVIOUS_SUFFIX) and name.removesuffix(PREVIOUS_SUFFIX) in BY_NAME:
         base, suffix = name.removesuffix(PREVIOUS_SUFFIX), _t(lang, *_PREVIOUS_LABEL)
     if base in COLUMN_LABELS:
-        text = _t(lang, *COLUMN_LABELS[base])
+        label = _t(lang, *COLUMN_LABELS[base])
+    elif base in text.COLUMN_LABELS:
+        label = text.column_label(base, lang)
     elif base in schema.FIELDS_BY_NAME:
-        text = schema.column_label(base, lang)
+        label = schema.column_label(base, lang)
     elif base in BY_NAME:
-        text = BY_NAME[base].label(lang)
+        label = BY_NAME[base].label(lang)
     elif base in GROUP_LABELS:
-        text = _t(lang, *GROUP_LABELS[base])
+        label = _t(lang, *GROUP_LABELS[base])
     else:
         return name
-    if kind in UNITS and base not in NO_UNIT and not text.endswith((")", "）")):
+    if kind in UNITS and base not in NO_UNIT and not label.endswith((")", "）")):
         unit = UNITS[kind]
-        text = f"{text}（{unit[0]}）" if lang == "zh" else f"{text} ({unit[1]})"
-    return text + suffix
+        label = f"{label}（{unit[0]}）" if lang == "zh" else f"{label} ({unit[1]})"
+    return label + suffix
 
 
 def translate_values(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -167,6 +168,20 @@ def translate_values(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             from courtstudy.ingest.quality import reason_label
 
             out[column] = series.map(lambda v: v if pd.isna(v) else reason_label(str(v), lang))
+    return out
+
+
+def labelled(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``frame`` (canonical column names and codes) for people who open the file: category
+    values and booleans in ``lang`` (:func:`translate_values`) and every known column named in
+    ``lang`` (:func:`column_label`, without units; unknown columns keep their names). Values
+    stay unformatted (a rate is still 0.8981), so the file can be computed with. Returns a
+    copy."""
+    from courtstudy.core.text import check_lang
+
+    check_lang(lang)
+    out = translate_values(frame, lang)
+    out.columns = [column_label(str(c), lang) for c in out.columns]
     return out
 
 
