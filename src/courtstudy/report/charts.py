@@ -84,7 +84,7 @@ def coverage_heatmap(matrix: pd.DataFrame, title: str, lang: str = "zh", xlabel:
     if not xlabel:
         years = all(str(c).isdigit() and len(str(c)) == 4 for c in matrix.columns)
         xlabel = _t(lang, "立案年度", "Filing year") if years else _t(lang, "法院", "Court")
-    width = max(6.0, 0.9 * matrix.shape[1] + 4)
+    width = min(10.0, max(6.0, 0.9 * matrix.shape[1] + 4))  # pages scale wider figures down: text too small
     fig, ax = plt.subplots(figsize=(width, 0.38 * matrix.shape[0] + 1.8))
     sns.heatmap(matrix.astype(float) * 100, vmin=0, vmax=100, cmap="RdYlGn", annot=True, fmt=".0f",
                 linewidths=0.5, ax=ax, annot_kws={"fontsize": 8},
@@ -224,7 +224,7 @@ def indicator_trends(wide_table: pd.DataFrame, columns: Mapping[str, str], lang:
 
 
 def group_trends(wide_table: pd.DataFrame, group: str, value: str, title: str,
-                 colors: Mapping[str, str], highlight: str | None = None, ncols: int = 4,
+                 colors: Mapping[str, str], highlight: str | None = None, ncols: int = 3,
                  lang: str = "zh"):
     """One small panel per group (court ...) with its own series of ``value`` over
     ``period``: each group against its own past, panels in name order, shared y axis;

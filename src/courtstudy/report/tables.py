@@ -331,20 +331,37 @@ class DisplayTable:
     # --- renderers ---------------------------------------------------------------------
     def html(self) -> str:
         """HTML by great_tables: title, headers, right-aligned numbers, notes as source notes;
-        the CSS is scoped to this table's id, and wide tables scroll inside their box."""
-        from great_tables import GT
+        the CSS is scoped to this table's id. A column and its year-earlier twin (结案（件）,
+        结案（件）（去年同期）) share a spanner over 本期 / 去年同期, so a wide comparison
+        table fits the page; numbers, dates and short text never wrap inside a cell; wide
+        tables scroll inside their box rather than run off the page."""
+        from great_tables import GT, loc, style
 
-        frame = pd.DataFrame(self.cells, columns=_unique(self.columns))
+        ids = [f"c{i}" for i in range(len(self.columns))]
+        frame = pd.DataFrame(self.cells, columns=ids)
         table_id = "cs-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
         gt = GT(frame, id=table_id)
         if self.title:
             gt = gt.tab_header(title=self.title)
-        right = [c for c, a in zip(frame.columns, self.aligns, strict=True) if a == "right"]
-        left = [c for c in frame.columns if c not in right]
+        labels = dict(zip(ids, _unique(self.columns), strict=True))
+        for first, second, spanner in _year_pairs(self.columns, self.lang):
+            gt = gt.tab_spanner(label=spanner, columns=[ids[first], ids[second]], id=f"s{first}")
+            labels[ids[first]] = _t(self.lang, "本期", "This period")
+            labels[ids[second]] = _t(self.lang, "去年同期", "A year earlier")
+        gt = gt.cols_label(cases=labels)
+        right = [c for c, a in zip(ids, self.aligns, strict=True) if a == "right"]
+        left = [c for c in ids if c not in right]
         if right:
             gt = gt.cols_align("right", columns=right)
         if left:
             gt = gt.cols_align("left", columns=left)
+        short = [c for j, c in enumerate(ids)  # a case number (（2019）示0191民初141号) stays on one line
+                 if self.aligns[j] == "right" or max((_width(row[j]) for row in self.cells), default=0) <= 24]
+        if short:
+            gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.body(columns=short))
+        short_labels = [c for c in ids if _width(labels[c]) <= 12]  # 承办法官 is not cut into 承办法/官
+        if short_labels:
+            gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.column_labels(columns=short_labels))
         for note in self.notes:
             gt = gt.tab_source_note(note)
         wide = len(self.columns) > 8
@@ -392,6 +409,14 @@ class DisplayTable:
         if self.notes:
             out += "\n\n" + "\\\n".join(_md_escape(n) for n in self.notes)
         return out
+
+
+def _year_pairs(columns: Sequence[str], lang: str) -> list[tuple[int, int, str]]:
+    """(position, position of its year-earlier twin, spanner label) of each adjacent pair
+    ``X``, ``X（去年同期）`` in display headers."""
+    suffix = _PREVIOUS_LABEL[0] if lang == "zh" else _PREVIOUS_LABEL[1]
+    return [(i, i + 1, columns[i]) for i in range(len(columns) - 1)
+            if columns[i + 1] == columns[i] + suffix]
 
 
 def _md_escape(text: str) -> str:
