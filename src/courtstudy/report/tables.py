@@ -399,11 +399,20 @@ class DisplayTable:
         def esc(text: str) -> str:
             return str(text).replace("|", "\\|").replace("\n", " ")
 
-        marks = {"right": "---:", "left": ":---"}
-        lines = ["| " + " | ".join(esc(c) for c in self.columns) + " |",
-                 "|" + "|".join(marks[a] for a in self.aligns) + "|"]
-        lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in self.cells]
-        out = "\n".join(lines)
+        header = "| " + " | ".join(esc(c) for c in self.columns) + " |"
+        body = ["| " + " | ".join(esc(c) for c in row) + " |" for row in self.cells]
+        if max(len(line) for line in [header, *body]) > 72:
+            # a wide table takes the text width and pandoc sizes its columns by the dashes of
+            # this row: dashes in proportion to each column's longest line (+ the cell padding),
+            # so a long 说明 column gets room and a 行号 column is not squeezed
+            longest = [max([_width(h) // 2 + 1, *(_width(row[j]) for row in self.cells)])
+                       for j, h in enumerate(self.columns)]
+            dashes = [min(60, n) + 4 for n in longest]
+        else:  # a narrow table keeps its natural width (short separator lines)
+            dashes = [3] * len(self.columns)
+        rule = "|" + "|".join(("-" * d + ":") if a == "right" else (":" + "-" * d)
+                              for d, a in zip(dashes, self.aligns, strict=True)) + "|"
+        out = "\n".join([header, rule, *body])
         if self.title:
             out += f"\n\n: {esc(self.title)}"
         if self.notes:
