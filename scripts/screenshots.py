@@ -141,7 +141,7 @@ def tiles(png: Path, folder: Path) -> list[Path]:
     return out
 
 
-def pdf_page(pdf: Path, page: int, out: Path, dpi: int = 60, colours: int = 64) -> Path:
+def pdf_page(pdf: Path, page: int, out: Path, dpi: int = 80, colours: int = 64) -> Path:
     """Page ``page`` of ``pdf`` as a small PNG (poppler's pdftoppm, then a reduced palette)."""
     from PIL import Image
 

@@ -6,8 +6,8 @@ A figure for a court president states what it shows without the text around it (
   (``fig.suptitle``) above the panels' titles;
 * **axis labels**: every panel labels both axes (or the figure has a common label,
   ``fig.supxlabel`` / ``fig.supylabel``); a numeric value axis names its **unit** in brackets
-  (件, 天, %, 1 = 平均月份 ...), while an axis of categories (courts, months, indicators) or of
-  years/dates needs none;
+  (件, 天, %, 1 = 平均月份 ...) or in words ("Months since adoption", 立案后天数), while an axis
+  of categories (courts, months, indicators) or of years/dates needs none;
 * a **key for every mark**: when a panel draws more than one mark (lines, reference lines,
   bar groups, points, bands), each has a label shown in a legend of the panel or the figure; a
   colour scale (heatmap) has a colour bar. A reference line that is the axis' own zero (drawn
@@ -27,6 +27,9 @@ from typing import Any
 #: ``gid`` of lines that are an axis' reference (zero) and need no legend entry.
 BASELINE = "baseline"
 _UNIT = re.compile(r"[（(][^）)]+[）)]")
+#: A label that names its unit in words: "Months since adoption", "立案后天数".
+_UNIT_WORDS = re.compile(r"^(days|months|quarters|years|weeks|cases)\b|天数|月数|季度数|年数|件数|百分点|%",
+                         flags=re.IGNORECASE)
 _NUMBER = re.compile(r"^[−\-+]?[\d,]*\.?\d+%?$")
 
 
@@ -124,7 +127,7 @@ def describe_figure(fig: Any) -> dict[str, Any]:
             shown = label or common or (which == "y" and _UNIT.search(title or "") and title)
             if not shown:
                 problems.append(f"{where}: no {which} axis label")
-            elif _axis_is_numeric(ax, which) and not _UNIT.search(str(shown)):
+            elif _axis_is_numeric(ax, which) and not (_UNIT.search(str(shown)) or _UNIT_WORDS.search(str(shown))):
                 problems.append(f"{where}: {which} axis label {shown!r} names no unit")
         marks = _marks(ax)
         if any(kind == "colour scale" for kind, _ in marks) and not any(

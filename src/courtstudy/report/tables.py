@@ -359,6 +359,9 @@ class DisplayTable:
                  if self.aligns[j] == "right" or max((_width(row[j]) for row in self.cells), default=0) <= 24]
         if short:
             gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.body(columns=short))
+        long = [c for c in ids if c not in short]  # long text wraps, but not into a sliver
+        if long:
+            gt = gt.tab_style(style=style.css("min-width: 10em"), locations=loc.body(columns=long))
         short_labels = [c for c in ids if _width(labels[c]) <= 12]  # 承办法官 is not cut into 承办法/官
         if short_labels:
             gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.column_labels(columns=short_labels))
