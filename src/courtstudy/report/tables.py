@@ -115,7 +115,7 @@ def column_label(name: Any, lang: str = "zh", kind: str | None = None) -> str:
     """Header of column ``name`` in ``lang``, with the unit of ``kind`` (件/天/元) unless the
     label already ends with a bracketed unit. Unknown names are returned as given."""
     from courtstudy.core import schema, text
-    from courtstudy.indicators.definitions import BY_NAME, GROUP_LABELS
+    from courtstudy.indicators.definitions import BY_NAME
 
     if not isinstance(name, str):
         return str(name)
@@ -130,8 +130,6 @@ def column_label(name: Any, lang: str = "zh", kind: str | None = None) -> str:
         label = schema.column_label(base, lang)
     elif base in BY_NAME:
         label = BY_NAME[base].label(lang)
-    elif base in GROUP_LABELS:
-        label = _t(lang, *GROUP_LABELS[base])
     else:
         return name
     if kind in UNITS and base not in NO_UNIT and not label.endswith((")", "）")):

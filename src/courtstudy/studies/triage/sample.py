@@ -51,6 +51,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import categories
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.limits import deadlines
 
@@ -313,11 +314,11 @@ def build_sample(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatment:
             if name == "appealed":
                 v = frame["appealed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
             else:
-                v = frame["appeal_result"].astype("string").isin(["modified", "remanded"]).fillna(False).to_numpy(dtype=bool)
+                v = frame["appeal_result"].astype("string").isin(categories.REVERSAL_REMAND).fillna(False).to_numpy(dtype=bool)
             vals = np.where(mask, v, np.nan).astype(float)
         else:  # mediation_withdrawal
             mask = is_closed & mature
-            v = frame["disposition"].astype("string").isin(["mediation", "withdrawal"]).fillna(False).to_numpy(dtype=bool)
+            v = frame["disposition"].astype("string").isin(categories.MEDIATION_WITHDRAWAL).fillna(False).to_numpy(dtype=bool)
             vals = np.where(mask, v, np.nan).astype(float)
         outs[name] = OutcomeData(name, kind, vals.astype(float), mask, zh, en, event)
     for name in extra_outcomes:
