@@ -155,14 +155,24 @@ def seasonal_bars(profile: pd.DataFrame, lang: str = "zh"):
 def yoy_changes(panel: pd.DataFrame, lang: str = "zh"):
     """Relative change of each headline indicator against a year earlier
     (:func:`courtstudy.indicators.overview.yoy_panel`), green when it went the good way, orange when not,
-    grey when it has no good direction or is not compared; an indicator without a comparable
-    figure is marked "不比较" instead of a bar of length zero."""
+    grey when it has no good direction; an indicator without a comparable figure (no data, or
+    immature: 发改率 while appeals are undecided) is marked "不比较" instead of a bar."""
+    from courtstudy.indicators.overview import _verdict
+
     before = panel["previous_value"]
     change = ((panel["current"] - before) / before.abs().where(before != 0)) * 100
+    from courtstudy.indicators.definitions import BY_NAME
+
+    # no bar where the panel does not compare: immature (发改率 while appeals are undecided),
+    # or "—" for an indicator that has a better direction (so the dash means not comparable)
+    directed = panel["indicator"].map(lambda n: n in BY_NAME and BY_NAME[n].better in ("up", "down"))
+    compared = ~((panel["verdict"] == _verdict(None, True, True, lang))
+                 | ((panel["verdict"] == _verdict(None, False, False, lang)) & directed))
+    change = change.where(compared)
     verdicts = {_t(lang, "向好", "better"): "better", _t(lang, "变差", "worse"): "worse"}
     direction = [verdicts.get(v, "same") for v in panel["verdict"]]
     names = {"better": _t(lang, "向好", "better"), "worse": _t(lang, "变差", "worse"),
-             "same": _t(lang, "无好坏之分或不比较", "no better direction, or not compared")}
+             "same": _t(lang, "无好坏之分", "no better direction")}
     fig, ax = plt.subplots(figsize=(8.5, 0.36 * len(panel) + 1.6))
     y = np.arange(len(panel))
     span = float(np.nanmax(np.abs(change.to_numpy(dtype=float)))) if change.notna().any() else 1.0
