@@ -353,13 +353,16 @@ class DisplayTable:
             gt = gt.cols_align("right", columns=right)
         if left:
             gt = gt.cols_align("left", columns=left)
-        short = [c for j, c in enumerate(ids)  # a case number (（2019）示0191民初141号) stays on one line
-                 if self.aligns[j] == "right" or max((_width(row[j]) for row in self.cells), default=0) <= 24]
+        # text up to a case number's length (（2019）示0191民初141号) stays on one line; in a table
+        # of more than 8 columns only text up to 8 Chinese characters does, so the table fits
+        limit = 24 if len(self.columns) <= 8 else 16
+        short = [c for j, c in enumerate(ids)
+                 if self.aligns[j] == "right" or max((_width(row[j]) for row in self.cells), default=0) <= limit]
         if short:
             gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.body(columns=short))
         long = [c for c in ids if c not in short]  # long text wraps, but not into a sliver
         if long:
-            gt = gt.tab_style(style=style.css("min-width: 10em"), locations=loc.body(columns=long))
+            gt = gt.tab_style(style=style.css("min-width: 7em"), locations=loc.body(columns=long))
         short_labels = [c for c in ids if _width(labels[c]) <= 12]  # 承办法官 is not cut into 承办法/官
         if short_labels:
             gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.column_labels(columns=short_labels))
