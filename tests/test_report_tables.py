@@ -133,14 +133,19 @@ def test_seasonal_profile_by_hand():
     assert summary["lowest_filed_month"] == 2 and summary["highest_closed_month"] == 12
 
 
-def test_monthly_flow_fills_empty_months():
+def test_monthly_flow_fills_empty_months_and_ends_with_the_data():
     frame = cases([
         {"case_id": "a", "court": "甲", "filed_date": "2023-01-05", "closed_date": "2023-03-01"},
         {"case_id": "b", "court": "甲", "filed_date": "2023-01-20", "closed_date": None},
+        {"case_id": "c", "court": "甲", "filed_date": "2023-04-02", "closed_date": "2023-05-03"},
     ])
-    flow = quality.monthly_flow(frame, T("2023-04-10"))
+    flow = quality.monthly_flow(frame, T("2023-04-30"))
     assert flow["month"].tolist() == ["2023-01", "2023-02", "2023-03", "2023-04"]
-    assert flow["filed"].tolist() == [2, 0, 0, 0] and flow["closed"].tolist() == [0, 0, 1, 0]
+    assert flow["filed"].tolist() == [2, 0, 0, 1] and flow["closed"].tolist() == [0, 0, 1, 0]
+    # as_of inside May: May is partial, not a month with 0 filings
+    assert quality.monthly_flow(frame, T("2023-05-10"))["month"].iloc[-1] == "2023-04"
+    # filings stop in April: the months after are not covered by the export (no drop to zero)
+    assert quality.monthly_flow(frame, T("2023-08-31"))["month"].iloc[-1] == "2023-04"
 
 
 def test_charts_draw_chinese_with_the_court_style():

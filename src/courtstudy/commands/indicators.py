@@ -65,7 +65,9 @@ def handle(args: argparse.Namespace) -> int:
         from courtstudy.report.pseudonym import pseudonymise
 
         long = pseudonymise(long, columns=("judge",))
-    table = wide(long, lang="zh" if args.lang == "zh" else None)
+    from courtstudy.report.tables import labelled
+
+    table = labelled(wide(long), args.lang)  # headers and category values in one language
     if path is None:
         write_csv(table, sys.stdout)
         return 0
@@ -120,5 +122,5 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", default="", metavar="FILE",
                         help=".csv (UTF-8 with BOM) or .xlsx; default: CSV on standard output")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="indicator column headers: Chinese labels or canonical names")
+                        help="language of the headers and category values (简案 / simple track ...)")
     parser.set_defaults(handler=handle)

@@ -256,14 +256,6 @@ def _display(*objects: Any, metadata: dict | None = None) -> None:
         display(*objects)
 
 
-def _figure_title(fig) -> str:
-    """The figure's title (suptitle, else the first axes title): its alternative text."""
-    suptitle = getattr(fig, "_suptitle", None)
-    if suptitle is not None and suptitle.get_text():
-        return suptitle.get_text()
-    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
-
-
 class _TableOutput:
     """A display table as a notebook output: HTML (great_tables) and plain text."""
 
@@ -540,12 +532,18 @@ class NotebookContext:
     def figure(self, name: str, fig, *, close: bool = True) -> None:
         """Save ``fig`` as ``figures/<name>.png`` and show it (PNG only: nbval does not compare
         images, and the bytes carry no timestamp). The figure is closed afterwards so Jupyter
-        does not show it a second time."""
+        does not show it a second time. Its title (the image's alternative text), its text and
+        the problems :func:`courtstudy.report.figure_audit.describe_figure` finds (a missing
+        title, axis label, unit or legend entry) are kept in the output's metadata, where tests
+        check them."""
         from IPython.display import Image
 
         from courtstudy.report.style import FIGURE_DPI
 
         self._claim(name, "figure")
+        from courtstudy.report.figure_audit import describe_figure
+
+        described = describe_figure(fig)  # title, text and problems, kept with the output
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight",
                     metadata={"Software": None})
@@ -558,8 +556,8 @@ class NotebookContext:
             import matplotlib.pyplot as plt
 
             plt.close(fig)
-        _display(Image(data=png, format="png", alt=_figure_title(fig) or name),
-                 metadata={"courtstudy": {"figure": name}})
+        _display(Image(data=png, format="png", alt=described["title"] or name),
+                 metadata={"courtstudy": {"figure": name, **described}})
 
     def plot_data(self, name: str) -> pd.DataFrame | None:
         """The table ``name`` as figures must be drawn from it: canonical column names, and in
