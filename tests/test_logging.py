@@ -74,6 +74,7 @@ def test_notebook_context_shows_and_records_warnings(tmp_path, monkeypatch, caps
     courts_export(sim.courts).to_csv(tmp_path / "courts.csv", index=False, encoding="utf-8-sig")
     shown = []
     monkeypatch.setattr(nb, "_display_markdown", shown.append)
+    monkeypatch.setattr(nb, "_in_kernel", lambda: True)
     ctx = nb.setup(data=str(tmp_path / "cases.csv"), courts=str(tmp_path / "courts.csv"),
                    output_dir=str(tmp_path / "out"), cache_dir=None, style=False)
     log.warn(logging.getLogger("courtstudy.studies.triage.propensity"),
@@ -97,3 +98,23 @@ def test_loader_warns_when_many_rows_are_quarantined(tmp_path, caplog, share, wa
     levels = [r.levelno for r in caplog.records if r.name == "courtstudy.ingest.loading"]
     assert logging.INFO in levels
     assert (logging.WARNING in levels) == warned
+
+
+def test_notebook_context_warnings_outside_a_kernel_go_to_stderr_and_stop_at_close(tmp_path, capsys):
+    """A script (or a command run later in the same process) keeps stdout for its own output."""
+    from courtstudy.report import notebook as nb
+    from courtstudy.simulate import simulate_court
+    from courtstudy.simulate.export import write_export
+
+    write_export(simulate_court(scale=0.01).cases, tmp_path / "cases.csv", bad_row_share=0.0, seed=3)
+    propensity = logging.getLogger("courtstudy.studies.triage.propensity")
+    with nb.setup(data=str(tmp_path / "cases.csv"), cache_dir=None, style=False, lang="en") as ctx:
+        capsys.readouterr()
+        log.warn(propensity, "propensity fit did not converge", "倾向得分模型未收敛")
+        printed = capsys.readouterr()
+        assert printed.out == ""
+        assert "Warning: propensity fit did not converge" in printed.err
+    assert ctx.log not in logging.getLogger("courtstudy").handlers
+    log.warn(propensity, "after close", "关闭之后")
+    assert "after close" not in capsys.readouterr().out
+    assert ctx.log.messages("en") == ["propensity fit did not converge"]

@@ -52,6 +52,7 @@ import math
 import os
 import pickle
 import re
+import sys
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -317,6 +318,21 @@ class NotebookContext:
     def public(self) -> bool:
         """Whether this is a public-audience edition."""
         return self.audience == "public"
+
+    def close(self) -> None:
+        """Stop showing the package's warnings here (detach :attr:`log` from the ``courtstudy``
+        logger). A notebook need not call it: its kernel ends; code that builds several contexts
+        in one process, or uses one as ``with nb.setup(...) as ctx:``, does."""
+        if self.log is not None:
+            from courtstudy.core import log
+
+            log.release(self.log)
+
+    def __enter__(self) -> NotebookContext:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     @cached_property
     def rng(self) -> np.random.Generator:
@@ -619,6 +635,16 @@ class NotebookContext:
         })
 
 
+def _in_kernel() -> bool:
+    """Whether code runs in a Jupyter kernel (where ``display`` reaches the notebook)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython comes with ipykernel
+        return False
+    shell = get_ipython()
+    return shell is not None and getattr(shell, "kernel", None) is not None
+
+
 def _display_markdown(text: str) -> None:
     from IPython.display import Markdown
 
@@ -676,8 +702,14 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
     holder: dict[str, NotebookContext] = {}
 
     def show(warning: log.LoggedWarning) -> None:
-        # A logged warning appears where it happened, in the notebook's language.
-        _display_markdown(("**注意：**" if lang == "zh" else "**Warning:** ") + warning.text(lang))
+        # A logged warning appears where it happened, in the notebook's language. Outside a
+        # kernel (a script, a command run later in the same process) it goes to stderr: IPython's
+        # display() would print the Markdown object's repr into stdout, which a command's CSV owns.
+        label = "注意：" if lang == "zh" else "Warning: "
+        if _in_kernel():
+            _display_markdown(f"**{label}**" + warning.text(lang))
+        else:
+            print(label + warning.text(lang), file=sys.stderr)
         if "ctx" in holder:
             holder["ctx"]._save_results()
 
