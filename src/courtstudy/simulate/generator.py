@@ -5,7 +5,8 @@ effect parameters (common random numbers):
 
 1. courts: size, growth, duration and complexity offsets, target shares, adoption dates
    (triage at start -6, 0, +2, +3, +5 months, one court never; fast-track cohorts at start +18,
-   +24, +30, +36 months, three courts never);
+   +24, +30, +36 months, three courts never; or, with ``one_court_per_cohort``, one adopting
+   court per date and ``n_never_fast_track`` courts never adopting);
 2. filings: Poisson counts per court and day with the calendar of
    :func:`courtstudy.simulate.calendar.filing_intensity`; case types 民初 75%, 执 16%, 刑初 7%,
    行初 2%;
@@ -33,6 +34,7 @@ effect parameters (common random numbers):
 
        3.50 + 0.40 * complexity_observed + 0.45 * [ordinary] + court offset + year effect
        + 0.5 * N(0, 1) + hidden_confounding * complexity_hidden
+       [+ court-by-filing-month shock, AR(1) within court, when court_month_shock_sd > 0]
 
 6. outcomes of the factual world and of the potential worlds of each treatment
    (:mod:`courtstudy.simulate.outcomes`), then censoring at ``as_of``.
@@ -42,6 +44,7 @@ Other case types (criminal, administrative, enforcement) have simpler outcomes a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -85,7 +88,10 @@ TRIAGE_OFFSETS_MONTHS = (-6, 0, 2, 3, 5)
 FAST_TRACK_OFFSETS_MONTHS = (18, 24, 30, 36)
 YEAR_LOG_DURATION = {2020: 0.10, 2021: 0.02, 2022: 0.06}
 MONTH_TRIAGE_LOGIT = {12: 0.3, 1: -0.1, 7: 0.1, 8: 0.1}
-_STREAMS = {"courts": 1, "filings": 2, "cases": 3, "judges": 4, "parties": 5}
+#: Last adoption month (after ``start``) when every adopting court gets its own date and there
+#: are more adopting courts than :data:`FAST_TRACK_OFFSETS_MONTHS` has dates.
+ONE_PER_COHORT_LAST_MONTH = 42
+_STREAMS = {"courts": 1, "filings": 2, "cases": 3, "judges": 4, "parties": 5, "shocks": 6}
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,11 @@ class SimulationSettings:
     as_of: str
     hidden_confounding: float
     bunching: float
+    n_never_fast_track: int | None = None
+    one_court_per_cohort: bool = False
+    fast_track_offsets_months: tuple[int, ...] | None = None
+    court_month_shock_sd: float = 0.0
+    court_month_shock_rho: float = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,7 +220,11 @@ def _month_offset(day: int, months: int) -> int:
 def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
                    start: str = "2019-01-01", end: str = "2023-12-31", as_of: str = "2024-03-31",
                    effects: TrueEffects | None = None, hidden_confounding: float = 0.0,
-                   bunching: float = 0.0) -> SyntheticCourt:
+                   bunching: float = 0.0, *, n_never_fast_track: int | None = None,
+                   one_court_per_cohort: bool = False,
+                   fast_track_offsets_months: Sequence[int] | None = None,
+                   court_month_shock_sd: float = 0.0,
+                   court_month_shock_rho: float = 0.5) -> SyntheticCourt:
     """Simulate ``n_courts`` basic courts of 示范省 filing cases from ``start`` to ``end``,
     observed at ``as_of``, with true effects ``effects`` (default :class:`TrueEffects`()).
 
@@ -220,6 +235,27 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     claims within 15% above the small-claims threshold to within 8% below it.
     The same arguments give identical frames; every random draw is independent of ``effects``.
 
+    The fast-track rollout (keyword-only; the defaults give the demo court):
+
+    * ``n_never_fast_track``: courts that never adopt fast-track teams (default: 3 with 7 or more
+      courts, else ``max(1, n_courts // 3)``); at least one court must adopt;
+    * ``fast_track_offsets_months``: adoption dates as months after ``start`` (default
+      :data:`FAST_TRACK_OFFSETS_MONTHS`, 18, 24, 30, 36); adopting courts take them in turn, so
+      several courts can share a date;
+    * ``one_court_per_cohort``: every adopting court gets its own date, as in most research
+      offices: the first ones of ``fast_track_offsets_months`` (an error if there are fewer
+      dates than adopting courts), or by default every 6 months from month 18 while that fits
+      four dates, else evenly spaced from month 18 to :data:`ONE_PER_COHORT_LAST_MONTH` (42);
+    * ``court_month_shock_sd``, ``court_month_shock_rho``: court-by-month shocks (a judge
+      leaving, a clearance drive before an inspection) on the log trial days of the civil
+      first-instance cases filed in that court and month, ``s[c, m] = rho * s[c, m-1] +
+      sqrt(1 - rho^2) * sd * N(0, 1)`` (stationary, standard deviation ``sd``), drawn from their
+      own stream so that ``sd = 0`` (the default) leaves every other draw as it was. They hit the
+      factual and every potential world alike: part of the noise, not of the effect.
+
+    ``counterfactual("fast_track")`` gives the paired world with the same draws in which the
+    teams have no effect (teams, tracks and procedures unchanged).
+
     The steps, each a function of this module (in the order of the module docstring):
     :func:`_draw_courts`, :func:`_draw_filings`, :func:`_draw_case_randomness`,
     :func:`_civil_covariates`, :func:`_assign_treatments`, :func:`_civil_outcome_worlds`,
@@ -228,7 +264,11 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     effects = TrueEffects() if effects is None else effects
     settings = _checked_settings(seed=seed, scale=scale, n_courts=n_courts, start=start, end=end,
                                  as_of=as_of, hidden_confounding=hidden_confounding,
-                                 bunching=bunching)
+                                 bunching=bunching, n_never_fast_track=n_never_fast_track,
+                                 one_court_per_cohort=one_court_per_cohort,
+                                 fast_track_offsets_months=fast_track_offsets_months,
+                                 court_month_shock_sd=court_month_shock_sd,
+                                 court_month_shock_rho=court_month_shock_rho)
     span = _Span.of(settings)
     courts = _draw_courts(settings, span.start_day)
     filings = _draw_filings(settings, courts, span)
@@ -257,7 +297,11 @@ class _Span:
 
 
 def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end: str, as_of: str,
-                      hidden_confounding: float, bunching: float) -> SimulationSettings:
+                      hidden_confounding: float, bunching: float,
+                      n_never_fast_track: int | None = None, one_court_per_cohort: bool = False,
+                      fast_track_offsets_months: Sequence[int] | None = None,
+                      court_month_shock_sd: float = 0.0,
+                      court_month_shock_rho: float = 0.5) -> SimulationSettings:
     """The settings, after checking every argument (ValueError naming the bad one)."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
@@ -265,8 +309,26 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
         raise ValueError(f"hidden_confounding must be >= 0, got {hidden_confounding}")
     if not 0 <= bunching <= 1:
         raise ValueError(f"bunching must be between 0 and 1, got {bunching}")
-    settings = SimulationSettings(int(seed), float(scale), int(n_courts), str(start), str(end),
-                                  str(as_of), float(hidden_confounding), float(bunching))
+    if n_never_fast_track is not None and not 0 <= int(n_never_fast_track) < int(n_courts):
+        raise ValueError(f"n_never_fast_track must be between 0 and n_courts - 1 = "
+                         f"{int(n_courts) - 1}, got {n_never_fast_track}")
+    offsets = None
+    if fast_track_offsets_months is not None:
+        offsets = tuple(int(m) for m in fast_track_offsets_months)
+        if not offsets:
+            raise ValueError("fast_track_offsets_months is empty: give at least one month")
+    if court_month_shock_sd < 0:
+        raise ValueError(f"court_month_shock_sd must be >= 0, got {court_month_shock_sd}")
+    if not -1 < court_month_shock_rho < 1:
+        raise ValueError(f"court_month_shock_rho must be between -1 and 1, got {court_month_shock_rho}")
+    settings = SimulationSettings(
+        int(seed), float(scale), int(n_courts), str(start), str(end), str(as_of),
+        float(hidden_confounding), float(bunching),
+        n_never_fast_track=None if n_never_fast_track is None else int(n_never_fast_track),
+        one_court_per_cohort=bool(one_court_per_cohort), fast_track_offsets_months=offsets,
+        court_month_shock_sd=float(court_month_shock_sd),
+        court_month_shock_rho=float(court_month_shock_rho))
+    _fast_track_schedule(settings)  # raises when the dates cannot be given as asked
     span = _Span.of(settings)
     if span.end_day < span.start_day:
         raise ValueError(f"end {end} is before start {start}")
@@ -520,6 +582,8 @@ def _civil_outcome_worlds(settings: SimulationSettings, effects: TrueEffects,
                       + courts["duration_offset"][court_idx]
                       + _lookup(YEAR_LOG_DURATION, year)
                       + 0.5 * draws.z_duration + hidden_confounding * draws.hidden)
+    if settings.court_month_shock_sd > 0:
+        log_trial_base = log_trial_base + court_month_shocks(settings, filings)
     civil_draws = CivilDraws(
         filed=filed[ci], log_trial_base=log_trial_base[ci], suspended_days=suspended,
         limit_days=limit_days, max_extension_days=max_ext * 30, complexity=complexity[ci],
@@ -609,6 +673,48 @@ def _build_court(settings: SimulationSettings, effects: TrueEffects, span: _Span
                           effects=effects, as_of=pd.Timestamp(settings.as_of), settings=settings)
 
 
+def _fast_track_schedule(settings: SimulationSettings) -> tuple[int, tuple[int, ...]]:
+    """Number of courts never adopting fast-track teams, and the adoption months (after
+    ``start``) the adopting courts take in turn (see :func:`simulate_court`)."""
+    n = settings.n_courts
+    if settings.n_never_fast_track is None:
+        n_never = 3 if n >= 7 else (max(1, n // 3) if n >= 2 else 0)
+    else:
+        n_never = settings.n_never_fast_track
+    n_adopt = n - n_never
+    offsets = settings.fast_track_offsets_months
+    if not settings.one_court_per_cohort:
+        return n_never, offsets or FAST_TRACK_OFFSETS_MONTHS
+    if offsets is not None:
+        if len(set(offsets)) < n_adopt:
+            raise ValueError(f"one_court_per_cohort: {n_adopt} adopting courts but only "
+                             f"{len(set(offsets))} distinct fast_track_offsets_months")
+        return n_never, tuple(sorted(set(offsets)))[:n_adopt]
+    first = FAST_TRACK_OFFSETS_MONTHS[0]
+    if n_adopt <= len(FAST_TRACK_OFFSETS_MONTHS):
+        return n_never, tuple(first + 6 * k for k in range(n_adopt))
+    months = np.rint(np.linspace(first, ONE_PER_COHORT_LAST_MONTH, n_adopt)).astype(int)
+    if len(np.unique(months)) < n_adopt:
+        raise ValueError(f"one_court_per_cohort: {n_adopt} adopting courts do not fit one per "
+                         f"month between months {first} and {ONE_PER_COHORT_LAST_MONTH}")
+    return n_never, tuple(int(m) for m in months)
+
+
+def court_month_shocks(settings: SimulationSettings, filings: _Filings) -> np.ndarray:
+    """Court-by-month shock of each case's log trial days (see :func:`simulate_court`): a
+    stationary AR(1) per court over the calendar months of the window, from stream ``shocks``."""
+    sd, rho = settings.court_month_shock_sd, settings.court_month_shock_rho
+    month_index = (filings.year - filings.year.min()) * 12 + filings.month - 1
+    n_courts, n_months = settings.n_courts, int(month_index.max()) + 1
+    rng = _rng(settings.seed, "shocks")
+    e = rng.standard_normal((n_courts, n_months)) * sd
+    s = np.empty_like(e)
+    s[:, 0] = e[:, 0]
+    for m in range(1, n_months):
+        s[:, m] = rho * s[:, m - 1] + np.sqrt(1 - rho**2) * e[:, m]
+    return s[filings.court_idx, month_index]
+
+
 def _draw_courts(settings: SimulationSettings, start_day: int) -> dict[str, np.ndarray]:
     rng = _rng(settings.seed, "courts")
     n = settings.n_courts
@@ -626,7 +732,7 @@ def _draw_courts(settings: SimulationSettings, start_day: int) -> dict[str, np.n
     mix = np.array([c.share for c in catalogue.CAUSES])[None, :] * tilt
     mix = mix / mix.sum(axis=1, keepdims=True)
 
-    n_never_ft = 3 if n >= 7 else (max(1, n // 3) if n >= 2 else 0)
+    n_never_ft, ft_offsets = _fast_track_schedule(settings)
     n_never_triage = 1 if n >= 6 else 0
     triage_day = np.full(n, NA_DAY, dtype=np.int64)
     ft_day = np.full(n, NA_DAY, dtype=np.int64)
@@ -636,8 +742,8 @@ def _draw_courts(settings: SimulationSettings, start_day: int) -> dict[str, np.n
         if slot < n - n_never_triage:
             triage_day[court] = _month_offset(start_day, TRIAGE_OFFSETS_MONTHS[slot % len(TRIAGE_OFFSETS_MONTHS)])
         if slot >= n_never_ft:
-            k = (slot - n_never_ft) % len(FAST_TRACK_OFFSETS_MONTHS)
-            ft_day[court] = _month_offset(start_day, FAST_TRACK_OFFSETS_MONTHS[k])
+            k = (slot - n_never_ft) % len(ft_offsets)
+            ft_day[court] = _month_offset(start_day, ft_offsets[k])
     adopted = np.unique(ft_day[ft_day != NA_DAY])
     for k, d in enumerate(adopted):
         cohort[ft_day == d] = k
