@@ -141,7 +141,7 @@ def wild_cluster_bootstrap(stats: CellStats, column: int, fit: ImputationFit, *,
             inside, outside = outside, est + 2 * (outside - est)
         else:
             return sign * np.inf
-        return float(optimize.brentq(lambda t: p_value(t) - alpha - 1e-9, inside, outside, xtol=step * 1e-4)
+        return float(optimize.brentq(lambda t: p_value(t) - alpha - 1e-9, inside, outside, xtol=step * 1e-3)
                      if p_value(inside) > alpha else inside)
 
     low, high = bound(-1.0), bound(1.0)

@@ -294,13 +294,36 @@ def att_gt(data: StaggeredData, outcomes: Sequence[str], *, covariates: bool = T
                     or not (~post & ~dd).any():
                 failed.append((g, t, "an empty group-period"))
                 continue
+            m = len(outcomes)
+            if x.shape[1] == 1:
+                # no covariates: the doubly robust estimator is the difference of four means,
+                # its influence function the four groups' demeaned outcomes (same numbers as
+                # drdid_rc, tested), and its linear weights sign * n_cell / n_group
+                yy = y[r]
+                att = np.zeros(m)
+                inf = np.zeros((len(r), m))
+                v = np.zeros(data.n_units * n_t) if linear_weights else None
+                for sign, grp in ((1.0, post & dd), (-1.0, ~post & dd), (-1.0, post & ~dd),
+                                  (1.0, ~post & ~dd)):
+                    mean = yy[grp].mean(axis=0)
+                    att += sign * mean
+                    inf[grp] += sign * (yy[grp] - mean) / grp.sum()
+                    if v is not None:
+                        np.add.at(v, cell[r][grp], sign / grp.sum())
+                out_g.append(g)
+                out_t.append(t)
+                out_att.append(att)
+                out_rows.append(idx[r])
+                out_inf.append(inf * len(r) * (n / len(r)))
+                out_v.append(v.reshape(data.n_units, n_t) if v is not None else None)
+                out_ref.append(False)
+                continue
             yy = y[r]
             cells_here = None
             if linear_weights:
                 cells_here = np.unique(cell[r])
                 ind = (cell[r][:, None] == cells_here[None, :]).astype(float)
                 yy = np.column_stack([yy, ind])
-            m = len(outcomes)
             att, inf = drdid_rc(yy, post, dd, x[r], n_influence=m)
             out_g.append(g)
             out_t.append(t)
@@ -341,11 +364,51 @@ def _pg(fit: CSFit) -> dict[int, float]:
     return {int(g): float(np.mean(g_case == g)) for g in np.unique(fit.groups)}
 
 
+def _sparse_influence(fit: CSFit) -> list:
+    """Per outcome, the cells' influence functions as a sparse (n x K) matrix over the cases
+    of ``fit.rows_used`` (each cell touches only its own two periods' cases)."""
+    from scipy import sparse
+
+    n = fit.n
+    pos_in_used = np.full(fit.data.n_cases, -1)
+    pos_in_used[np.flatnonzero(fit.rows_used)] = np.arange(n)
+    rows = [pos_in_used[r] for r in fit.cell_rows]
+    cols = [np.full(len(r), c) for c, r in enumerate(fit.cell_rows)]
+    rr = np.concatenate(rows) if rows else np.zeros(0, int)
+    cc = np.concatenate(cols) if cols else np.zeros(0, int)
+    out = []
+    for j in range(len(fit.names)):
+        vals = np.concatenate([inf[:, j] for inf in fit.cell_inf]) if fit.cell_inf else np.zeros(0)
+        out.append(sparse.csr_matrix((vals, (rr, cc)), shape=(n, len(fit.groups))))
+    return out
+
+
+def _weight_term(g_case: np.ndarray, gk: np.ndarray, pk: np.ndarray, att_k: np.ndarray
+                 ) -> np.ndarray:
+    """``did::aggte``'s estimated-weights influence term ``wif @ att`` for keeper cells of
+    cohorts ``gk`` (shares ``pk``, effects ``att_k`` (K x m)), per case (n x m), in O(n):
+    ``wif_ik = (1{G_i = g_k} - p_k) / S - (sum_l (1{G_i = g_l} - p_l)) p_k / S^2``."""
+    s = pk.sum()
+    groups = np.unique(gk)
+    att_by_g = np.stack([att_k[gk == g].sum(axis=0) for g in groups])  # G x m
+    count_by_g = np.array([(gk == g).sum() for g in groups], float)
+    idx = np.searchsorted(groups, g_case)
+    idx = np.clip(idx, 0, len(groups) - 1)
+    member = groups[idx] == g_case
+    ind_att = np.where(member[:, None], att_by_g[idx], 0.0)  # sum_k 1{G_i = g_k} att_k
+    ind_count = np.where(member, count_by_g[idx], 0.0)
+    term1 = (ind_att - pk @ att_k) / s
+    sum_term = ind_count - s
+    term2 = np.outer(sum_term / s**2, pk @ att_k)
+    return term1 - term2
+
+
 def aggregate(fit: CSFit, kind: str = "simple", min_e: int | None = None,
-              max_e: int | None = None) -> CSAggregate:
+              max_e: int | None = None, influence: list | None = None) -> CSAggregate:
     """``did::aggte`` of ``kind`` "simple", "dynamic" or "group" (module docstring). For
     "dynamic" the rows are ``event:e`` for each event time in ``[min_e, max_e]`` and then
-    ``overall`` (mean over ``e >= 0``); for "group" ``cohort:g`` then ``overall``."""
+    ``overall`` (mean over ``e >= 0``); for "group" ``cohort:g`` then ``overall``.
+    ``influence``: :func:`_sparse_influence` of ``fit`` when already computed."""
     n = fit.n
     g_case = fit.data.cohort[fit.data.unit[fit.rows_used]]
     pg = _pg(fit)
@@ -373,61 +436,105 @@ def aggregate(fit: CSFit, kind: str = "simple", min_e: int | None = None,
                 specs.append((f"cohort:{g}", cells[keep], False))
     else:
         raise ValueError(f"kind must be 'simple', 'dynamic' or 'group', got {kind!r}")
-    m = len(fit.names)
     n_u, n_t = fit.data.n_units, fit.data.n_periods
-    j_total = len(specs) + (1 if kind in ("dynamic", "group") else 0)
-    est = np.zeros((j_total, m))
-    infl = np.zeros((n, j_total, m))
-    vsum = np.zeros((j_total, n_u, n_t))
-    weights_out = np.zeros((j_total, len(fit.groups)))
-    pos_in_used = np.full(fit.data.n_cases, -1)
-    pos_in_used[np.flatnonzero(fit.rows_used)] = np.arange(n)
-    names = []
-    for j, (name, sel, use_pg) in enumerate(specs):
-        names.append(name)
-        if use_pg:
+    n_spec = len(specs)
+    j_total = n_spec + (1 if kind in ("dynamic", "group") else 0)
+    n_cells = len(fit.groups)
+    weights_out = np.zeros((j_total, n_cells))
+    names = [name for name, _, _ in specs]
+    for j, (_, sel, pgw) in enumerate(specs):
+        if pgw:
             p = np.array([pg[int(fit.groups[c])] for c in sel])
-            w = p / p.sum()
+            weights_out[j, sel] = p / p.sum()
         else:
-            w = np.full(len(sel), 1.0 / len(sel))
-        weights_out[j, sel] = w
-        est[j] = w @ fit.att[sel]
-        for c, wc in zip(sel, w, strict=True):
-            if len(fit.cell_rows[c]):
-                np.add.at(infl[:, j, :], pos_in_used[fit.cell_rows[c]], wc * fit.cell_inf[c])
-            if fit.cell_v[c] is not None:
-                vsum[j] += wc * fit.cell_v[c]
-        if use_pg:
-            # estimated-weights term of did::aggte (wif @ att), per case from its cohort only
+            weights_out[j, sel] = 1.0 / len(sel)
+    if kind == "dynamic":
+        post = [j for j, nm in enumerate(names) if int(nm.split(":")[1]) >= 0]
+        names.append("overall")
+        weights_out[-1] = weights_out[post].mean(axis=0)
+    est = weights_out @ np.nan_to_num(fit.att)
+    v_stack = np.stack([v if v is not None else np.zeros((n_u, n_t)) for v in fit.cell_v]) \
+        if fit.cell_v else np.zeros((0, n_u, n_t))
+    vsum = np.einsum("jk,kut->jut", weights_out, v_stack) if n_cells else np.zeros((j_total, n_u, n_t))
+    infl_sp = _sparse_influence(fit) if influence is None else influence
+    infl = np.stack([(sp @ weights_out.T) for sp in infl_sp], axis=-1)  # n x J x m
+    for j, (_, sel, pgw) in enumerate(specs):
+        if pgw:
             gk = fit.groups[sel]
             pk = np.array([pg[int(g)] for g in gk])
-            s = pk.sum()
-            att_k = fit.att[sel]
-            ind = (g_case[:, None] == gk[None, :]).astype(float)  # n x K
-            term1 = (ind - pk[None, :]) @ att_k / s
-            sum_term = (ind - pk[None, :]).sum(axis=1)
-            term2 = np.outer(sum_term / s**2, pk @ att_k)
-            infl[:, j, :] += term1 - term2
+            infl[:, j, :] += _weight_term(g_case, gk, pk, fit.att[sel])
     if kind == "dynamic":
-        post = [j for j, (nm, _, _) in enumerate(specs) if int(nm.split(":")[1]) >= 0]
-        names.append("overall")
-        est[-1] = est[post].mean(axis=0)
         infl[:, -1, :] = infl[:, post, :].mean(axis=1)
-        vsum[-1] = vsum[post].mean(axis=0)
-        weights_out[-1] = weights_out[post].mean(axis=0)
     elif kind == "group":
-        gs = [int(nm.split(":")[1]) for nm, _, _ in specs]
+        gs = [int(nm.split(":")[1]) for nm in names]
         p = np.array([pg[g] for g in gs])
         w = p / p.sum()
         names.append("overall")
         est[-1] = w @ est[:-1]
-        infl[:, -1, :] = np.einsum("njm,j->nm", infl[:, :-1, :], w)
-        ind = (g_case[:, None] == np.array(gs)[None, :]).astype(float)
-        term1 = (ind - p[None, :]) @ est[:-1] / p.sum()
-        term2 = np.outer((ind - p[None, :]).sum(axis=1) / p.sum() ** 2, p @ est[:-1])
-        infl[:, -1, :] += term1 - term2
-        vsum[-1] = np.einsum("jut,j->ut", vsum[:-1], w)
         weights_out[-1] = w @ weights_out[:-1]
+        vsum[-1] = np.einsum("jut,j->ut", vsum[:-1], w)
+        infl[:, -1, :] = np.einsum("njm,j->nm", infl[:, :-1, :], w)
+        infl[:, -1, :] += _weight_term(g_case, np.array(gs), p, est[:-1])
     se = np.sqrt((infl**2).mean(axis=0) / n)
     se[se <= np.sqrt(np.finfo(float).eps) * 10] = np.nan
     return CSAggregate(tuple(names), est, infl, se, vsum, weights_out)
+
+
+@dataclass
+class CSTargets:
+    """The simple overall effect and the event study of :func:`aggregate_targets`: ``names``
+    ("overall", "event:e" ...), ``estimates`` (J, m), case-level covariance (m, J, J) as
+    moderndid's (``IF'IF / n^2``), each unit's score (m, J, U) (sums of ``IF / n`` over its
+    cases), and the per-cell sums of the linear weights (J, U, T)."""
+
+    names: tuple[str, ...]
+    estimates: np.ndarray
+    case_covariance: np.ndarray
+    unit_scores: np.ndarray
+    cell_sum: np.ndarray
+    cell_weights: np.ndarray
+
+
+def aggregate_targets(fit: CSFit, min_e: int | None = None, max_e: int | None = None) -> CSTargets:
+    """``simple`` overall and ``dynamic`` event-time aggregates together, with their joint
+    covariance, one outcome at a time (never the n x J x m influence array)."""
+    influence = _sparse_influence(fit)
+    n = fit.n
+    g_case = fit.data.cohort[fit.data.unit[fit.rows_used]]
+    unit_of = fit.data.unit[fit.rows_used]
+    pg = _pg(fit)
+    ok = np.isfinite(fit.att).all(axis=1)
+    cells = np.flatnonzero(ok)
+    groups, times = fit.groups[cells], fit.times[cells]
+    e_all = times - groups
+    specs: list[tuple[str, np.ndarray]] = [("overall", cells[groups <= times])]
+    lo = e_all.min() if min_e is None else min_e
+    hi = e_all.max() if max_e is None else max_e
+    for e in sorted(set(e_all[(e_all >= lo) & (e_all <= hi)].tolist())):
+        specs.append((f"event:{e}", cells[e_all == e]))
+    n_cells = len(fit.groups)
+    w = np.zeros((len(specs), n_cells))
+    for j, (_, sel) in enumerate(specs):
+        p = np.array([pg[int(fit.groups[c])] for c in sel])
+        w[j, sel] = p / p.sum()
+    est = w @ np.nan_to_num(fit.att)
+    n_u, n_t = fit.data.n_units, fit.data.n_periods
+    v_stack = np.stack([v if v is not None else np.zeros((n_u, n_t)) for v in fit.cell_v])
+    vsum = np.einsum("jk,kut->jut", w, v_stack)
+    m = len(fit.names)
+    cov = np.zeros((m, len(specs), len(specs)))
+    scores = np.zeros((m, len(specs), n_u))
+    # the estimated-weights term depends on a case only through its cohort: one row per cohort
+    codes, g_index = np.unique(g_case, return_inverse=True)
+    for q in range(m):
+        infl = np.ascontiguousarray(influence[q] @ w.T)  # n x J
+        table = np.zeros((len(codes), len(specs)))
+        for j, (_, sel) in enumerate(specs):
+            gk = fit.groups[sel]
+            pk = np.array([pg[int(g)] for g in gk])
+            table[:, j] = _weight_term(codes, gk, pk, fit.att[sel][:, q:q + 1])[:, 0]
+        infl += table[g_index]
+        cov[q] = infl.T @ infl / n**2
+        scores[q] = np.stack([np.bincount(unit_of, infl[:, j] / n, minlength=n_u)
+                              for j in range(len(specs))])
+    return CSTargets(tuple(name for name, _ in specs), est, cov, scores, vsum, w)

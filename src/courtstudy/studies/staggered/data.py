@@ -250,8 +250,8 @@ def prepare_staggered_data(
 
     frame = cases.loc[keep]
     unit_code = pd.Categorical(unit_names[keep], categories=kept_units).codes.astype(np.int64)
-    period_code = (periods[keep] - first).map(lambda d: d.n).to_numpy(np.int64) \
-        if keep.any() else np.zeros(0, np.int64)
+    # period ordinals are consecutive integers for a fixed frequency
+    period_code = (periods.asi8[keep] - first.ordinal).astype(np.int64)
     order = np.lexsort((period_code, unit_code))
     out_outcomes = {}
     for name in outcomes:

@@ -223,27 +223,46 @@ def _pretrend(names: Sequence[str], est: np.ndarray, cov: np.ndarray, prefix: st
     return out
 
 
-def _imputation_outcome(stats: CellStats, column: int, fit: ImputationFit, maker,
-                        event_window: tuple[int, int], leads: int, lead_fit) -> dict[str, Any]:
+@dataclass
+class _ImputationDesign:
+    """What the imputation estimands share across outcomes with the same cases: names, target
+    weights and linear weights (with the lead coefficients' appended when there are leads)."""
+
+    names: tuple[str, ...]
+    target_weights: np.ndarray
+    weights: LinearWeights
+    joint: LinearWeights
+    lead_fit: Any
+
+
+def _imputation_design(fit: ImputationFit, event_window: tuple[int, int], lead_fit) -> _ImputationDesign:
     names, w = fit.targets(("overall", "event"), event_window)
-    est = fit.estimates(w)[:, column]
     lw = fit.linear_weights(names, w)
+    joint = lw
+    if lead_fit is not None:
+        _, lwl, _ = lead_fit
+        # the two fits share the untreated cells; the lead coefficients' weights live there only
+        joint = LinearWeights(tuple(names) + lwl.names, np.concatenate([lw.cell_sum, lwl.cell_sum]),
+                              lw.treated, np.concatenate([lw.treated_w, lwl.treated_w]),
+                              lw.untreated, np.concatenate([lw.a, lwl.a]),
+                              np.concatenate([lw.h, lwl.h]))
+    return _ImputationDesign(tuple(names), w, lw, joint, lead_fit)
+
+
+def _imputation_outcome(stats: CellStats, column: int, fit: ImputationFit, maker,
+                        design: _ImputationDesign) -> dict[str, Any]:
+    names, w, lw = design.names, design.target_weights, design.weights
+    est = fit.estimates(w)[:, column]
     s2 = fit.within_variance()[..., column]
     model = estimate_shock_model(fit, column, s2, maker)
     cov = {"case": lw.case_covariance(stats, s2)}
     cov["court_month"] = cov["case"] + shock_covariance(lw, model)
     cov["unit_cluster"] = unit_cluster_covariance(fit, lw, column)
     all_names, all_est, cell_sum = list(names), est, lw.cell_sum
-    if leads and lead_fit is not None:
-        coefs, lwl, lfit = lead_fit
-        s2l = lfit.within_variance()[..., column]
-        joint = LinearWeights(tuple(names) + lwl.names,
-                              np.concatenate([lw.cell_sum, lwl.cell_sum]),
-                              lw.treated, np.concatenate([lw.treated_w, lwl.treated_w]),
-                              lw.untreated, np.concatenate([lw.a, lwl.a]),
-                              np.concatenate([lw.h, lwl.h]))
-        # the two fits share the untreated cells; lead coefficients' weights live there only
-        case = joint.case_covariance(stats, s2l)
+    if design.lead_fit is not None:
+        coefs, _, lfit = design.lead_fit
+        joint = design.joint
+        case = joint.case_covariance(stats, lfit.within_variance()[..., column])
         shock = shock_covariance(joint, model)
         jn = len(names)
         big = {"case": case, "court_month": case + shock}
@@ -253,7 +272,7 @@ def _imputation_outcome(stats: CellStats, column: int, fit: ImputationFit, maker
         uc[:jn, :jn] = cov["unit_cluster"]
         big["unit_cluster"] = uc
         cov = big
-        all_names = list(names) + list(lwl.names)
+        all_names = list(joint.names)
         all_est = np.concatenate([est, coefs[:, column]])
         cell_sum = joint.cell_sum
     return {"names": tuple(all_names), "estimates": all_est, "cov": cov, "weights": cell_sum,
@@ -276,6 +295,7 @@ def staggered_effects(
     ri_statistic: str = "estimate",
     wild_bootstrap: bool = False,
     wcb_draws: int = 9999,
+    wcb_max_enumerated: int = 46656,
     seed: int = 0,
     alpha: float = 0.05,
     headline: str = "court_month",
@@ -318,12 +338,13 @@ def staggered_effects(
         lead_fit = lead_coefficients(stats_d, n_leads, anticipation=anticipation) if (
             estimator == "imputation" and n_leads > 0) else None
         cs_fit = None
+        design = (_imputation_design(fit, event_window, lead_fit)
+                  if estimator == "imputation" else None)
         if estimator == "callaway_santanna":
             cs_fit = cs.att_gt(data, list(stats.names), covariates=use_x,
                                control_group=control_group, base_period=base_period,
                                anticipation=anticipation, rows=rows)
-            simple = cs.aggregate(cs_fit, "simple")
-            dyn = cs.aggregate(cs_fit, "dynamic", min_e=event_window[0], max_e=event_window[1])
+            targets = cs.aggregate_targets(cs_fit, min_e=event_window[0], max_e=event_window[1])
         ri_all = None
         if randomization:
             if estimator == "imputation":
@@ -334,7 +355,7 @@ def staggered_effects(
                 ri_all = (cs_simple_reestimate(stats_d, assign, control_group), None)
         for j, outcome in enumerate(stats.names):
             if estimator == "imputation":
-                out = _imputation_outcome(stats_d, j, fit, maker, event_window, n_leads, lead_fit)
+                out = _imputation_outcome(stats_d, j, fit, maker, design)
                 names, est, cov = out["names"], out["estimates"], out["cov"]
                 weights, model, truth_w = out["weights"], out["shock_model"], out["truth_weights"]
                 pre = _pretrend(names, est, cov[headline], "lead:")
@@ -342,22 +363,18 @@ def staggered_effects(
             else:
                 s2 = fit.within_variance()[..., j]
                 model = estimate_shock_model(fit, j, s2, maker)
-                names = ("overall",) + tuple(n for n in dyn.names if n != "overall")
-                est = np.r_[simple.estimates[0, j], dyn.estimates[:-1, j]]
-                infl = np.concatenate([simple.influence[:, :1, j], dyn.influence[:, :-1, j]], axis=1)
-                n = cs_fit.n
-                case = infl.T @ infl / n**2
-                weights = np.concatenate([simple.cell_sum[:1], dyn.cell_sum[:-1]])
+                names = targets.names
+                est = targets.estimates[:, j]
+                case = targets.case_covariance[j]
+                weights = targets.cell_sum
                 lw = LinearWeights(names, weights, fit.treated, np.zeros_like(weights),
                                    fit.untreated, np.zeros_like(weights), np.zeros((len(names), 0)))
-                unit_of = data.unit[cs_fit.rows_used]
-                s_unit = np.stack([np.bincount(unit_of, infl[:, q] / n, minlength=data.n_units)
-                                   for q in range(len(names))])
+                s_unit = targets.unit_scores[j]
                 n_u = data.n_units
                 cov = {"case": case, "court_month": case + shock_covariance(lw, model),
                        "unit_cluster": n_u / (n_u - 1) * s_unit @ s_unit.T}
                 pre = _pretrend(names, est, cov[headline], "event:")
-                truth_w = _cs_truth_weights(data, cs_fit, simple.cell_weights[0], stats)
+                truth_w = _cs_truth_weights(data, cs_fit, targets.cell_weights[0], stats)
                 n_treated = int((stats.n * fit.treated).sum())
             ri = None
             if ri_all is not None:
@@ -368,7 +385,8 @@ def staggered_effects(
             if wild_bootstrap and estimator == "imputation":
                 from courtstudy.studies.staggered.bootstrap import wild_cluster_bootstrap
 
-                wcb = wild_cluster_bootstrap(stats_d, j, fit, draws=wcb_draws, seed=seed, alpha=alpha)
+                wcb = wild_cluster_bootstrap(stats_d, j, fit, draws=wcb_draws, seed=seed, alpha=alpha,
+                                             max_enumerated=wcb_max_enumerated)
             effects[outcome] = OutcomeEffects(
                 outcome=outcome, estimator=estimator, names=tuple(names), estimates=np.asarray(est),
                 covariances=cov, weights=weights, shock_model=model, pretrend=pre,
@@ -405,36 +423,49 @@ def _cs_truth_weights(data: StaggeredData, fit: cs.CSFit, cell_w: np.ndarray,
 def cs_simple_reestimate(stats: CellStats, cohorts: np.ndarray, control_group: str = "notyettreated",
                          anticipation: int = 0) -> np.ndarray:
     """Callaway-Sant'Anna simple ATT without covariates (universal and varying bases coincide
-    for post cells) from cell sums, under each assignment (P, U) -> (P, m)."""
+    for post cells) from cell sums, under each assignment (P, U) -> (P, m): cohort ``g``'s
+    cells ``t >= g`` compare pooled case means with base ``b = g - 1 - anticipation``, weighted
+    by the cohort's share of cases, as :func:`.callaway.aggregate` does. For post cells the
+    comparison units at ``t`` (never adopting, or adopting after ``t + anticipation``) do not
+    depend on the cohort, so their sums in every (current, base) pair of periods come from one
+    product per assignment."""
     cohorts = np.atleast_2d(np.asarray(cohorts))
     n_u, n_t = stats.shape
     out = np.full((len(cohorts), stats.m), np.nan)
+    total_n = stats.n.sum()
+    t_idx = np.arange(n_t)
+    n, sy = stats.n, stats.sy
     for r, g_units in enumerate(cohorts):
-        total_n = stats.n.sum()
-        atts, pgs = [], []
+        if control_group == "nevertreated":
+            ctrl = np.repeat((g_units < 0)[:, None], n_t, axis=1).astype(float)
+        else:
+            ctrl = ((g_units[:, None] < 0) | (g_units[:, None] > t_idx[None, :] + anticipation)
+                    ).astype(float)
+        # [t, b]: sums over the comparison units at t of the cases filed in b
+        c_n = ctrl.T @ n                                  # T x T
+        c_sy = np.einsum("ut,usm->tsm", ctrl, sy)          # T x T x m
+        num = np.zeros(stats.m)
+        den = 0.0
         for g in np.unique(g_units[g_units >= 0]):
             b = g - 1 - anticipation
             if b < 0:
                 continue
             tr = g_units == g
-            p_g = stats.n[tr].sum() / total_n
-            for t in range(g, n_t):
-                relevant = max(t, b) + anticipation
-                if control_group == "nevertreated":
-                    ctrl = g_units < 0
-                else:
-                    ctrl = (g_units < 0) | ((g_units > relevant) & (g_units != g))
-                nt, nb = stats.n[tr, t].sum(), stats.n[tr, b].sum()
-                ct, cb = stats.n[ctrl, t].sum(), stats.n[ctrl, b].sum()
-                if min(nt, nb, ct, cb) == 0:
-                    continue
-                att = (stats.sy[tr, t].sum(0) / nt - stats.sy[tr, b].sum(0) / nb
-                       - stats.sy[ctrl, t].sum(0) / ct + stats.sy[ctrl, b].sum(0) / cb)
-                atts.append(att)
-                pgs.append(p_g)
-        if atts:
-            w = np.array(pgs) / np.sum(pgs)
-            out[r] = w @ np.array(atts)
+            ts = t_idx[g:]
+            nt, nb = n[tr][:, ts].sum(axis=0), n[tr, b].sum()
+            st, sb = sy[tr][:, ts].sum(axis=0), sy[tr, b].sum(axis=0)
+            ct, cb = c_n[ts, ts], c_n[ts, b]
+            sct, scb = c_sy[ts, ts], c_sy[ts, b]
+            ok = (nt > 0) & (ct > 0) & (cb > 0) & (nb > 0)
+            if not ok.any():
+                continue
+            with np.errstate(invalid="ignore", divide="ignore"):
+                att = (st / nt[:, None] - sb / nb - sct / ct[:, None] + scb / cb[:, None])[ok]
+            p_g = n[tr].sum() / total_n
+            num += p_g * att.sum(axis=0)
+            den += p_g * ok.sum()
+        if den > 0:
+            out[r] = num / den
     return out
 
 

@@ -87,8 +87,38 @@ def _design(untreated: np.ndarray, leads: np.ndarray | None, k: int) -> _Design:
     return _Design(unit_pos, period_pos, period_ok, lead_pos, p + k, k)
 
 
+def _dense_blocks(stats: CellStats, mask: np.ndarray, d: _Design) -> tuple[np.ndarray, np.ndarray]:
+    """Z0'Z0 and Z0'y without lead dummies, block by block (unit, period, covariates)."""
+    p, k = d.n_params, d.k
+    ua = np.flatnonzero(d.unit_pos >= 0)
+    tl = np.flatnonzero(d.period_pos >= 0)
+    pu, pt = len(ua), len(tl)
+    n0 = stats.n * mask
+    a = np.zeros((p, p))
+    a[np.arange(pu), np.arange(pu)] = n0[ua].sum(axis=1)
+    a[pu + np.arange(pt), pu + np.arange(pt)] = n0[:, tl].sum(axis=0)
+    cross = n0[np.ix_(ua, tl)]
+    a[:pu, pu:pu + pt] = cross
+    a[pu:pu + pt, :pu] = cross.T
+    sy0 = stats.sy * mask[..., None]
+    rhs = np.zeros((p, stats.m))
+    rhs[:pu] = sy0[ua].sum(axis=1)
+    rhs[pu:pu + pt] = sy0[:, tl].sum(axis=0)
+    if k:
+        sx0 = stats.sx * mask[..., None]
+        bx = p - k
+        a[:pu, bx:] = sx0[ua].sum(axis=1)
+        a[pu:pu + pt, bx:] = sx0[:, tl].sum(axis=0)
+        a[bx:, :bx] = a[:bx, bx:].T
+        a[bx:, bx:] = np.tensordot(mask.astype(float), stats.sxx, axes=([0, 1], [0, 1]))
+        rhs[bx:] = np.tensordot(mask.astype(float), stats.sxy, axes=([0, 1], [0, 1]))
+    return a, rhs
+
+
 def _normal_matrix(stats: CellStats, mask: np.ndarray, d: _Design) -> np.ndarray:
     """Z0'Z0 over the cases of the cells in ``mask``."""
+    if not (d.lead_pos >= 0).any():
+        return _dense_blocks(stats, mask, d)[0]
     p, k = d.n_params, d.k
     a = np.zeros((p, p))
     n0 = stats.n * mask
@@ -119,6 +149,8 @@ def _normal_matrix(stats: CellStats, mask: np.ndarray, d: _Design) -> np.ndarray
 
 def _rhs(stats: CellStats, mask: np.ndarray, d: _Design) -> np.ndarray:
     """Z0'y over the cases of the cells in ``mask`` (p x m)."""
+    if not (d.lead_pos >= 0).any():
+        return _dense_blocks(stats, mask, d)[1]
     p, k = d.n_params, d.k
     idx = np.argwhere((stats.n * mask) > 0)
     uu, tt = idx[:, 0], idx[:, 1]
@@ -380,6 +412,23 @@ def reestimate(stats: CellStats, cohorts: np.ndarray, anticipation: int = 0,
     cohorts = np.atleast_2d(np.asarray(cohorts))
     est = np.full((len(cohorts), stats.m), np.nan)
     ses = np.full((len(cohorts), stats.m), np.nan) if s2 is not None else None
+    n_u, n_t = stats.shape
+    if s2 is None:
+        for r, g in enumerate(cohorts):
+            treated = treated_cells(g, n_t, anticipation)
+            untreated = ~treated & (stats.n > 0)
+            d = _design(untreated, None, stats.k)
+            a, rhs = _dense_blocks(stats, untreated, d)
+            alpha, lam, _, beta = _split(_solve(a, rhs), d, (n_u, n_t))
+            imputable = treated & (d.unit_pos >= 0)[:, None] & d.period_ok[None, :] & (stats.n > 0)
+            n_imp = (stats.n * imputable).sum()
+            if n_imp == 0:
+                continue
+            pred = stats.n[..., None] * (alpha[:, None, :] + lam[None, :, :])
+            if stats.k:
+                pred = pred + np.einsum("utk,km->utm", stats.sx, beta)
+            est[r] = ((stats.sy - pred) * imputable[..., None]).sum(axis=(0, 1)) / n_imp
+        return est, None
     for r, g in enumerate(cohorts):
         fit = fit_imputation(stats, g, anticipation)
         names, w = fit.targets(("overall",))

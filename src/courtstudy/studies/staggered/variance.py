@@ -34,22 +34,30 @@ from courtstudy.studies.staggered.imputation import ImputationFit, LinearWeights
 
 #: Bounds of the AR(1) coefficient of the court-month shocks.
 RHO_BOUNDS = (-0.9, 0.95)
+#: Pairs of a court's cells at least this many periods apart inform the drift.
+FAR_LAG = 6
 
 
 @dataclass(frozen=True)
 class ShockModel:
     """Court-month shocks: stationary AR(1) with variance ``variance`` and coefficient ``rho``,
-    estimated from ``n_cells`` untreated cells (``raw_excess``: sum r^2 beyond what case noise
-    and the fitted effects explain; <= 0 means no shock detected, variance set to 0)."""
+    plus a slow drift of each court (a random walk with variance ``drift`` per period), estimated
+    from ``n_cells`` untreated cells (``raw_excess``: sum r^2 beyond what case noise and the
+    fitted effects explain; <= 0 means no shock detected, everything set to 0)."""
 
     variance: float
     rho: float
     n_cells: int
     raw_excess: float
+    drift: float = 0.0
 
     def covariance(self, n_periods: int) -> np.ndarray:
+        """Covariance of one court's shocks over the periods. The drift enters as the
+        triangular kernel ``drift * (T - |t - s|) / 2``: for weights summing to zero within a
+        court (every estimator here removes court levels) it is the random walk's
+        ``-drift * |t - s| / 2``, and unlike that it is positive semi-definite for any weights."""
         lags = np.abs(np.subtract.outer(np.arange(n_periods), np.arange(n_periods)))
-        return self.variance * self.rho ** lags
+        return self.variance * self.rho ** lags + self.drift * (n_periods - lags) / 2
 
     def describe(self, lang: str = "zh", digits: int = 4) -> str:
         sd = np.sqrt(self.variance)
@@ -72,6 +80,9 @@ class ResidualMaker:
     diag_b0: np.ndarray
     diag_b1: np.ndarray
     lag1_pairs: tuple[np.ndarray, np.ndarray]
+    bfar_by_lag: np.ndarray
+    diag_bfar: np.ndarray
+    far_pairs: tuple[np.ndarray, np.ndarray]
 
 
 def residual_maker(fit: ImputationFit) -> ResidualMaker:
@@ -103,13 +114,24 @@ def residual_maker(fit: ImputationFit) -> ResidualMaker:
     lag_same = np.where(same, lag, max_lag)
     b0_by = np.bincount(lag_same.ravel(), b0.ravel(), minlength=max_lag + 1)[:max_lag]
     b1_by = np.bincount(lag_same.ravel(), b1.ravel(), minlength=max_lag + 1)[:max_lag]
-    return ResidualMaker(cells, b0_by, b1_by, np.diag(b0).copy(), np.diag(b1).copy(), (i1, j1))
+    far = same & (lag >= FAR_LAG)
+    a_far = np.where(far, 0.5, 0.0)
+    b_far = m.T @ a_far @ m
+    bf_by = np.bincount(lag_same.ravel(), b_far.ravel(), minlength=max_lag + 1)[:max_lag]
+    i_far, j_far = np.nonzero(np.triu(far))
+    return ResidualMaker(cells, b0_by, b1_by, np.diag(b0).copy(), np.diag(b1).copy(), (i1, j1),
+                         bf_by, np.diag(b_far).copy(), (i_far, j_far))
 
 
 def estimate_shock_model(fit: ImputationFit, column: int, s2: np.ndarray,
                          maker: ResidualMaker | None = None) -> ShockModel:
-    """Method-of-moments AR(1) court-month shock model of outcome ``column`` (module docstring).
-    ``s2``: within-cell variance (U, T) of that outcome."""
+    """Method-of-moments court-month shock model of outcome ``column`` (module docstring):
+    the expected sums of squared untreated-cell residuals, of products of residuals one period
+    apart and of products at least :data:`FAR_LAG` periods apart (same court) are matched
+    exactly (fitted effects and case noise accounted for) by an AR(1) with variance ``sigma2``
+    and coefficient ``rho`` plus a random-walk drift ``delta``; for each ``rho`` on a grid the two
+    variances follow from the first and third moments (non-negative least squares), and ``rho``
+    is the one matching the second. ``s2``: within-cell variance (U, T) of that outcome."""
     maker = residual_maker(fit) if maker is None else maker
     uu, tt = maker.cells[:, 0], maker.cells[:, 1]
     r = fit.residual_means()[uu, tt, column]
@@ -117,31 +139,66 @@ def estimate_shock_model(fit: ImputationFit, column: int, s2: np.ndarray,
     q0 = float(r @ r)
     i1, j1 = maker.lag1_pairs
     q1 = float((r[i1] * r[j1]).sum())
+    i_f, j_f = maker.far_pairs
+    qf = float((r[i_f] * r[j_f]).sum())
     d0 = float(maker.diag_b0 @ noise)
     d1 = float(maker.diag_b1 @ noise)
+    df = float(maker.diag_bfar @ noise)
     excess = q0 - d0
     if excess <= 0 or len(r) < 3:
         return ShockModel(0.0, 0.0, len(r), excess)
     lags = np.arange(len(maker.b0_by_lag))
+    kernel = -lags / 2.0  # the drift's (conditional) covariance; constants are absorbed by M
+    w0, w1, wf = (float(b @ kernel) for b in (maker.b0_by_lag, maker.b1_by_lag, maker.bfar_by_lag))
     grid = np.linspace(*RHO_BOUNDS, 371)
     powers = grid[:, None] ** lags[None, :]
     p0 = powers @ maker.b0_by_lag
     p1 = powers @ maker.b1_by_lag
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sigma2 = excess / p0
-        gap = np.abs(sigma2 * p1 + d1 - q1)
-    gap[~np.isfinite(gap) | (p0 <= 0)] = np.inf
-    best = int(np.argmin(gap))
-    return ShockModel(float(max(sigma2[best], 0.0)), float(grid[best]), len(r), excess)
+    pf = powers @ maker.bfar_by_lag
+    best = (np.inf, 0.0, 0.0, 0.0)
+    for rho, a0, a1, af in zip(grid, p0, p1, pf, strict=True):
+        if a0 <= 0:
+            continue
+        sigma2, delta = _nonnegative_solve(np.array([[a0, w0], [af, wf]]),
+                                           np.array([q0 - d0, qf - df]))
+        gap = abs(sigma2 * a1 + delta * w1 + d1 - q1)
+        if gap < best[0]:
+            best = (gap, float(rho), sigma2, delta)
+    _, rho, sigma2, delta = best
+    return ShockModel(sigma2, rho, len(r), excess, delta)
+
+
+def _nonnegative_solve(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Least squares ``a x = b`` with ``x >= 0`` for two unknowns (the four candidate sets)."""
+    candidates = []
+    try:
+        x = np.linalg.solve(a, b)
+        if (x >= 0).all():
+            candidates.append(x)
+    except np.linalg.LinAlgError:
+        pass
+    for j in range(2):
+        col = a[:, j]
+        denom = float(col @ col)
+        x = np.zeros(2)
+        if denom > 0:
+            x[j] = max(float(col @ b) / denom, 0.0)
+        candidates.append(x)
+    candidates.append(np.zeros(2))
+    errs = [float(np.sum((a @ x - b) ** 2)) for x in candidates]
+    x = candidates[int(np.argmin(errs))]
+    return float(x[0]), float(x[1])
 
 
 def shock_covariance(weights: LinearWeights, model: ShockModel) -> np.ndarray:
     """``sum_u V_uj' Gamma V_ul`` (J x J): the court-month component of the covariance."""
-    if model.variance <= 0:
+    if model.variance <= 0 and model.drift <= 0:
         n_j = len(weights.names)
         return np.zeros((n_j, n_j))
     gamma = model.covariance(weights.cell_sum.shape[2])
-    return np.einsum("jut,ts,lus->jl", weights.cell_sum, gamma, weights.cell_sum)
+    v = weights.cell_sum
+    vg = np.einsum("jut,ts->jus", v, gamma)
+    return np.tensordot(vg, v, axes=([1, 2], [1, 2]))
 
 
 def unit_cluster_covariance(fit: ImputationFit, weights: LinearWeights, column: int) -> np.ndarray:
