@@ -97,3 +97,30 @@ def test_counterfactual_keeps_the_rollout_settings():
     y0 = sim.latent["fast_track_duration_days_0"].to_numpy()
     closed = ~np.isnan(days) & eligible
     assert np.array_equal(days[closed], y0[closed])
+
+
+def test_simulate_rollout_gives_simulate_courts_civil_first_instance_cases():
+    from courtstudy.simulate.rollout import simulate_rollout
+
+    kw = dict(seed=3, scale=SCALE, n_courts=6, n_never_fast_track=2, one_court_per_cohort=True,
+              court_month_shock_sd=0.1)
+    worlds = simulate_rollout(**kw)
+    cols = ["court", "cause", "procedure", "track", "filed_date", "closed_date", "disposition",
+            "claim_amount", "n_parties"]
+
+    def civil_first(sim):
+        c = sim.cases
+        c = c[(c["case_type"] == "civil") & (c["instance"] == "first")]
+        return c[cols].sort_values(cols).reset_index(drop=True)
+
+    def ours(frame):
+        return frame[cols].sort_values(cols).reset_index(drop=True)
+
+    sim = simulate_court(**kw)
+    pd.testing.assert_frame_equal(ours(worlds.factual), civil_first(sim), check_dtype=False)
+    plain = sim.counterfactual("fast_track")
+    pd.testing.assert_frame_equal(ours(worlds.no_effect), civil_first(plain), check_dtype=False)
+    assert not ours(worlds.factual)["closed_date"].equals(ours(worlds.no_effect)["closed_date"])
+    pd.testing.assert_series_equal(worlds.courts.set_index("court")["fast_track_start"],
+                                   _starts(sim).rename("fast_track_start"), check_dtype=False,
+                                   check_index_type=False)
