@@ -10,8 +10,8 @@ import pytest
 from scipy import stats as sps
 
 from courtstudy.simulate import simulate_court
-from courtstudy.studies.fasttrack import run_fast_track_study
 from courtstudy.studies.fasttrack import headline as hl
+from courtstudy.studies.fasttrack import run_fast_track_study
 
 OUTCOMES = ("closed_90", "rmst")
 
