@@ -65,7 +65,7 @@ def _fmt_bound(outcome: str, value: float) -> str:
 
 
 def _p(p: float) -> str:
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
+    return "<0.001" if p < 0.001 else f"={p:.3f}"
 
 
 def headline_sentence(outcome: str, eff: OutcomeEffects, alpha: float, lang: str = "zh",
@@ -85,9 +85,9 @@ def headline_sentence(outcome: str, eff: OutcomeEffects, alpha: float, lang: str
     if lang == "zh":
         text = (f"{name}：组建速裁团队后平均变化{_fmt_effect(outcome, eff.estimate, 'zh')}"
                 f"（{level}{_fmt_bound(outcome, low)}至{_fmt_bound(outcome, high)}{unit_zh}）。"
-                f"依据{wz}，p={_p(p)}，" + (f"在{a_pct}水平上显著" if sig else f"在{a_pct}水平上不显著"))
+                f"依据{wz}，p{_p(p)}，" + (f"在{a_pct}水平上显著" if sig else f"在{a_pct}水平上不显著"))
         if ri is not None and np.isfinite(ri.p_value):
-            text += f"；{INFERENCE_WORDS['randomization'][0]}给出p={_p(ri.p_value)}"
+            text += f"；{INFERENCE_WORDS['randomization'][0]}给出p{_p(ri.p_value)}"
         text += "。"
         if not sig:
             text += (f"本设计在{a_pct}水平上以80%把握能发现的最小效果约为"
@@ -96,10 +96,10 @@ def headline_sentence(outcome: str, eff: OutcomeEffects, alpha: float, lang: str
         return text
     text = (f"{name}: after fast-track teams began, an average change of "
             f"{_fmt_effect(outcome, eff.estimate, 'en')} ({level} {_fmt_bound(outcome, low)} to "
-            f"{_fmt_bound(outcome, high)}{unit_en}). By {we}, p={_p(p)}: "
+            f"{_fmt_bound(outcome, high)}{unit_en}). By {we}, p{_p(p)}: "
             + (f"significant at the {a_pct} level" if sig else f"not significant at the {a_pct} level"))
     if ri is not None and np.isfinite(ri.p_value):
-        text += f"; {INFERENCE_WORDS['randomization'][1]} gives p={_p(ri.p_value)}"
+        text += f"; {INFERENCE_WORDS['randomization'][1]} gives p{_p(ri.p_value)}"
     text += "."
     if not sig:
         text += (f" The smallest effect this design detects with 80% power at the {a_pct} level is "
