@@ -34,9 +34,13 @@ def handle(args: argparse.Namespace) -> int:
         engine = IndicatorEngine(cases, courts=courts, as_of=args.as_of or None)
         long = engine.compute(by=by, period=period, start=args.start or None,
                               end=args.end or None, court_filter=court_filter,
-                              horizon=args.horizon, pseudonymise=args.pseudonymise)
+                              horizon=args.horizon)
     except ValueError as exc:
         raise CourtstudyError(f"{args.data}: {exc}") from exc
+    if args.pseudonymise and "judge" in by:
+        from courtstudy.report.pseudonym import pseudonymise
+
+        long = pseudonymise(long, columns=("judge",))
     table = wide(long, lang="zh" if args.lang == "zh" else None)
     out = args.out
     if not out:
@@ -84,7 +88,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--from", dest="start", default="", help="first day (YYYY-MM-DD)")
     parser.add_argument("--to", dest="end", default="", help="last day (YYYY-MM-DD)")
     parser.add_argument("--horizon", type=int, default=365,
-                        help="horizon in days of the restricted mean duration (default 365)")
+                        help="horizon in days of the restricted mean duration (default 365); a "
+                             "period whose filings were followed for fewer days is flagged "
+                             "immature")
     parser.add_argument("--pseudonymise", action="store_true",
                         help="replace judge names by stable pseudonyms (法官A01 ...)")
     parser.add_argument("--out", default="", metavar="FILE",

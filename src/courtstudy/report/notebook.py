@@ -65,6 +65,7 @@ import numpy as np
 import pandas as pd
 
 from courtstudy import __version__
+from courtstudy.core import text as _text
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.paths import PACKAGE_DIR, data_dir, file_sha256
 from courtstudy.core.periods import Period, parse_period
@@ -87,19 +88,20 @@ LANGUAGES = ("zh", "en")
 AUDIENCES = ("internal", "public")
 #: Table and figure names: ASCII, short enough for an Excel sheet name with a "NN_" prefix.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,28}$")
-#: Display labels (zh, en) of column names that tables commonly carry; the canonical case
-#: fields' labels come from :mod:`courtstudy.core.schema`.
+#: Display labels (zh, en) of column names that tables commonly carry: the package-wide ones of
+#: :mod:`courtstudy.core.text`, then the report's own; the canonical case fields' labels come
+#: from :mod:`courtstudy.core.schema`.
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "year": ("年度", "Year"), "month": ("月份", "Month"), "period": ("期间", "Period"),
+    **_text.COLUMN_LABELS,
+    "year": ("年度", "Year"), "month": ("月份", "Month"),
     "field": ("字段", "Field"), "cases": ("案件数", "Cases"), "filled": ("有值", "Filled"),
     "coverage": ("填写率", "Coverage"), "reason": ("原因代码", "Reason code"),
     "label": ("原因", "Reason"), "rows": ("行数", "Rows"), "share_of_read": ("占读取行比例", "Share of rows read"),
     "column": ("列", "Column"), "values": ("值的个数", "Values"), "row": ("行号", "Line"),
     "value": ("原值", "Value"), "message_zh": ("说明", "Message (zh)"), "message_en": ("说明（英文）", "Message"),
     "filed_index": ("新收指数", "Filing index"), "closed_index": ("结案指数", "Closing index"),
-    "years": ("年数", "Years"), "indicator": ("指标代码", "Indicator code"),
+    "years": ("年数", "Years"),
     "filed": ("新收", "Filed"), "closed": ("结案", "Closed"), "pending": ("未结", "Pending"),
-    "immature": ("上诉数据未成熟", "Appeals immature"), "incomplete": ("期间未结束", "Period incomplete"),
     "indicator_label": ("指标", "Indicator"), "current": ("本期", "This period"), "previous_value": ("去年同期", "A year earlier"),
     "change": ("变化", "Change"), "direction": ("方向", "Direction"), "verdict": ("评价", "Verdict"),
 }
@@ -296,6 +298,8 @@ class NotebookContext:
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     releases: list[TableRelease] = field(default_factory=list)
     _names: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    #: Warnings logged by the package while the notebook runs (courtstudy.core.log).
+    log: Any = field(default=None, repr=False)
 
     # --- conveniences -------------------------------------------------------------------
     @property
@@ -485,6 +489,7 @@ class NotebookContext:
             "courts": sorted(self.cases["court"].dropna().unique().tolist()),
             "package_version": __version__,
             "results": self.results,
+            "warnings": self.log.messages(self.lang) if self.log is not None else [],
         })
 
 
@@ -563,7 +568,18 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
         from courtstudy.report.style import use_court_style
 
         use_court_style()
+    from courtstudy.core import log, text
 
+    text.set_language(lang)  # the language results print in (repr of study results)
+    holder: dict[str, NotebookContext] = {}
+
+    def show(warning: log.LoggedWarning) -> None:
+        # A logged warning appears where it happened, in the notebook's language.
+        _display_markdown(("**注意：**" if lang == "zh" else "**Warning:** ") + warning.text(lang))
+        if "ctx" in holder:
+            holder["ctx"]._save_results()
+
+    collector = log.collect(show)
     loaded = load_data(data, courts, cache_dir=cache_dir)
     all_cases = loaded.cases
     court_names = sorted(all_cases["court"].dropna().astype(str).unique().tolist())
@@ -594,7 +610,9 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
         out.mkdir(parents=True, exist_ok=True)
     ctx = NotebookContext(loaded=loaded, cases=cases, courts=court_table, period=the_period,
                           as_of=as_of_ts, lang=lang, audience=audience, output_dir=out, seed=seed,
-                          min_cell=min_cell, parameters=parameters, court_names=court_names)
+                          min_cell=min_cell, parameters=parameters, court_names=court_names,
+                          log=collector)
+    holder["ctx"] = ctx
     ctx._save_results()
     ctx._save_publication()
     return ctx

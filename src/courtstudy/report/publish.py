@@ -6,7 +6,7 @@ A report for the public ("public" audience) must not let a reader single out a c
 1. **Case-level lists are withheld.** A table flagged ``case_level`` or holding a ``case_id``
    column (案号) is not published at all.
 2. **People are pseudonymised.** Columns (or index levels) named in ``person_columns`` (default
-   ``judge``) are replaced by stable pseudonyms (:func:`courtstudy.indicators.pseudonym_map`,
+   ``judge``) are replaced by stable pseudonyms (:func:`courtstudy.report.pseudonym.pseudonym_map`,
    salted: the names cannot be recovered from the report without the salt).
 3. **Small cells are suppressed.** A *count* cell with 1 <= value < ``threshold`` (default 10)
    is replaced by the marker ``"<10"``. A row whose *basis* (the number of cases its figures rest

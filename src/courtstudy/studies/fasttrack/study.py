@@ -17,6 +17,7 @@ Chinese or English for a court's leadership.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import log
 from courtstudy.core.text import interval_label, language
 from courtstudy.studies.fasttrack import headline as hl
 from courtstudy.studies.fasttrack.cases import (
@@ -51,6 +53,8 @@ from courtstudy.studies.staggered import HonestResult, OutcomeEffects, honest_di
 EFFECT_COLUMNS: tuple[str, ...] = ("outcome", "method", "control_group", "aggregation", "term",
                                    "group", "time", "event_time", "estimate", "std_error",
                                    "ci_low", "ci_high", "p_value", "n_treated", "n_control", "n")
+
+logger = logging.getLogger(__name__)
 
 _EVENT_WINDOW = {"month": (-12, 24), "quarter": (-4, 8)}
 #: Outcomes the case-level Callaway-Sant'Anna comparison runs on by default (it costs seconds
@@ -465,6 +469,7 @@ def run_fast_track_study(
                            "不单独以其为对照组估计。")
         notes["en"].append(f"Only {n_never} never-treated courts (fewer than {MIN_NEVER_TREATED}): "
                            "no separate never-treated comparison.")
+    n_design_notes = len(notes["en"])  # notes on the design; those after it are failures
     case_parts = _case_level(cases, courts, panel, unit=unit, horizon_days=horizon_days,
                              covariates=covariates, randomization=randomization,
                              ri_draws=ri_draws, wild_bootstrap=wild_bootstrap,
@@ -506,6 +511,19 @@ def run_fast_track_study(
                 notes["zh"].append(f"{outcome_label(outcome, 'zh')}：无法做中断时间序列（{exc}）。")
                 notes["en"].append(f"{outcome_label(outcome, 'en')}: no interrupted time series ({exc}).")
     timings["court-month panel comparisons"] = time.perf_counter() - clock
+    # Notes on the design are logged; outcomes not estimated and checks that could not run
+    # are warnings: they reach the log and the notebook, not only the notes.
+    for i, (zh, en) in enumerate(zip(notes["zh"], notes["en"], strict=True)):
+        if i < n_design_notes:
+            logger.info(en)
+        else:
+            log.warn(logger, en, zh)
+    if panel.always_treated:
+        log.warn(logger, "courts with fast-track teams before the panel starts are left out: %s",
+                 "面板开始前已组建速裁团队的法院未纳入比较：%s", "、".join(panel.always_treated))
+    logger.info("fast-track study: %d recent filing cohorts (%d cases) dropped for a follow-up "
+                "shorter than %d days", panel.n_dropped_periods, panel.n_dropped_cases,
+                panel.horizon_days)
     return FastTrackStudy(panel=panel, control_group=control_group, cs=cs, cs_other=cs_other,
                           twfe=tw, placebo=plac, power=pw, its=its, its_court=its_court,
                           notes=notes, alpha=alpha, timings=timings, **case_parts)
