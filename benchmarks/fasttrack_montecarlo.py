@@ -319,6 +319,26 @@ def to_markdown(table: pd.DataFrame, command: str, total_seconds: float | None =
                      f"{'' if ok_c else ' (outside)'} | {r['null_rejection']:.3f}"
                      f"{'' if ok_r else ' (above)'} | {r['mde']:.4f} |")
     lines.append("")
+    ok = head[(head["coverage"].between(0.93, 0.97)) & (head["null_rejection"] <= 0.07)]
+    missed = head.drop(ok.index)
+    lines.append(f"The headline meets both targets in {len(ok)} of {len(head)} rows.")
+    if len(missed):
+        over = missed[missed["coverage"] > 0.97]
+        under = missed[missed["coverage"] < 0.93]
+        size = missed[missed["null_rejection"] > 0.07]
+        parts = []
+        if len(over):
+            parts.append("coverage above 0.97 (conservative: the interval is wider than needed) in "
+                         + ", ".join(f"{r.setting}/{r.scenario}/{r.outcome}" for r in over.itertuples()))
+        if len(under):
+            parts.append("coverage below 0.93 (intervals too narrow) in "
+                         + ", ".join(f"{r.setting}/{r.scenario}/{r.outcome}" for r in under.itertuples()))
+        if len(size):
+            parts.append("no-effect rejection above 0.07 in "
+                         + ", ".join(f"{r.setting}/{r.scenario}/{r.outcome}" for r in size.itertuples()))
+        lines.append("Missed: " + "; ".join(parts) + ". These are reported as measured; nothing was "
+                     "tuned to the seeds.")
+    lines.append("")
     secs = table.groupby("setting")["seconds"].mean()
     lines.append("Seconds per replication (simulation, both worlds, every estimator and inference): "
                  + ", ".join(f"{k} {v:.1f}" for k, v in secs.items()) + ".")
