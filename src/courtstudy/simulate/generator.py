@@ -52,6 +52,7 @@ import pandas as pd
 from scipy.special import expit
 from scipy.stats import norm
 
+from courtstudy.core import calendar as core_calendar
 from courtstudy.core import limits, schema
 from courtstudy.simulate import catalogue
 from courtstudy.simulate.calendar import (
@@ -704,7 +705,8 @@ def court_month_shocks(settings: SimulationSettings, filings: _Filings) -> np.nd
     """Court-by-month shock of each case's log trial days (see :func:`simulate_court`): a
     stationary AR(1) per court over the calendar months of the window, from stream ``shocks``."""
     sd, rho = settings.court_month_shock_sd, settings.court_month_shock_rho
-    month_index = (filings.year - filings.year.min()) * 12 + filings.month - 1
+    # months since January of the first filing year
+    month_index = core_calendar.month_index(filings.filed) - 12 * int(filings.year.min())
     n_courts, n_months = settings.n_courts, int(month_index.max()) + 1
     rng = _rng(settings.seed, "shocks")
     e = rng.standard_normal((n_courts, n_months)) * sd
