@@ -90,7 +90,14 @@ def test_honest_did_on_the_headline_outcome(study):
     # more room for violations never narrows the robust interval
     assert (np.diff(rm["ub"] - rm["lb"]) >= -1e-6).all()
     assert np.isfinite(h.breakdown_mbar) or h.breakdown_mbar == np.inf
-    assert study.figure_name("honest", "closed_90") in study.figures("en")
+    import matplotlib.pyplot as plt
+
+    figures = study.figures("en")
+    try:
+        assert study.figure_name("honest", "closed_90") in figures
+    finally:
+        for fig in figures.values():
+            plt.close(fig)
     text = study.honest_statement("en")
     if lo <= 0 <= hi:
         assert "no finding for a violation to overturn" in text
