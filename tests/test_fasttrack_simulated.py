@@ -110,7 +110,7 @@ def test_study_on_small_simulation_is_complete_and_deterministic():
     small = simulate_court(seed=7, scale=0.05)
     court = small.courts.dropna(subset=["fast_track_start"])["court"].iloc[0]
     kw = dict(as_of=small.as_of, outcomes=("rmst", "appeal_rate"), power_reps=100,
-              its_court=court)
+              its_court=court, honest=False, ri_draws=199)
     a = run_fast_track_study(small.cases, small.courts, **kw)
     b = run_fast_track_study(small.cases, small.courts, **kw)
     pd.testing.assert_frame_equal(a.tidy(), b.tidy())
@@ -118,7 +118,9 @@ def test_study_on_small_simulation_is_complete_and_deterministic():
     for col in ("outcome", "method", "aggregation", "event_time", "estimate", "std_error",
                 "ci_low", "ci_high"):
         assert col in table.columns
-    assert set(table["method"]) == {"callaway_santanna", "twfe", "placebo_callaway_santanna", "its"}
+    assert set(table["method"]) == {"imputation (BJS)", "Callaway-Sant'Anna (repeated cross-sections)",
+                                    "callaway_santanna", "twfe", "placebo_callaway_santanna", "its"}
+    assert table.groupby("outcome")["preferred"].sum().to_dict() == {"rmst": 1, "appeal_rate": 1}
     assert set(a.power) == {"rmst", "appeal_rate"} and a.power["rmst"].mde > 0
     assert a.panel.n_dropped_periods == 6
     assert court in a.summary("zh") and "two-way" in a.summary("en")

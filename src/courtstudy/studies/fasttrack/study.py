@@ -1,14 +1,24 @@
-"""The fast-track team study (速裁团队) end to end: panel, Callaway-Sant'Anna, TWFE beside it,
-pre-trend test, placebo, power and, for a court the user names, an interrupted time series.
+"""The fast-track team study (速裁团队) end to end.
+
+Headline (:mod:`.headline`): each outcome's effect estimated from the case-level records
+(:mod:`.cases`) by the imputation estimator with covariates known at filing, its interval from
+the variance with the court-month component, randomisation inference over adoption dates and
+the wild cluster bootstrap beside it, the pre-trend test, Honest DiD sensitivity
+(Rambachan-Roth) for the headline outcome's event study, and the minimum detectable effect of
+this estimator on the user's courts. Comparisons: Callaway-Sant'Anna on the same cases, and on
+the court-month panel (the figures people read) with TWFE, the placebo and, for a court the user
+names, an interrupted time series.
 
 :func:`run_fast_track_study` returns a :class:`FastTrackStudy` whose :meth:`~FastTrackStudy.tidy`
-is the ``fast_track_effects`` table (one row per estimate) and whose :meth:`~FastTrackStudy.summary`
-states the findings in Chinese or English for a court's leadership.
+is the ``fast_track_effects`` table (one row per estimate, ``preferred`` true on the headline
+estimate of each outcome) and whose :meth:`~FastTrackStudy.summary` states the findings in
+Chinese or English for a court's leadership.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +28,13 @@ import pandas as pd
 
 from courtstudy.core import log
 from courtstudy.core.text import interval_label, language
+from courtstudy.studies.fasttrack import headline as hl
+from courtstudy.studies.fasttrack.cases import (
+    CASE_OUTCOMES,
+    COVARIATES,
+    CaseSample,
+    build_case_sample,
+)
 from courtstudy.studies.fasttrack.did import MIN_NEVER_TREATED, callaway_santanna
 from courtstudy.studies.fasttrack.its import interrupted_time_series
 from courtstudy.studies.fasttrack.panel import (
@@ -30,6 +47,7 @@ from courtstudy.studies.fasttrack.placebo import placebo_test
 from courtstudy.studies.fasttrack.power import PowerResult, minimum_detectable_effect
 from courtstudy.studies.fasttrack.twfe import twfe
 from courtstudy.studies.results import EffectResult, StudyResults, combine, study_tidy
+from courtstudy.studies.staggered import HonestResult, OutcomeEffects, honest_did, staggered_effects
 
 #: Columns of the ``fast_track_effects`` table.
 EFFECT_COLUMNS: tuple[str, ...] = ("outcome", "method", "control_group", "aggregation", "term",
@@ -39,6 +57,11 @@ EFFECT_COLUMNS: tuple[str, ...] = ("outcome", "method", "control_group", "aggreg
 logger = logging.getLogger(__name__)
 
 _EVENT_WINDOW = {"month": (-12, 24), "quarter": (-4, 8)}
+#: Outcomes the case-level Callaway-Sant'Anna comparison runs on by default (it costs seconds
+#: per outcome group; the headline runs on every outcome).
+CS_CASE_OUTCOMES: tuple[str, ...] = ("closed_90", "closed_180", "rmst")
+#: Outcome whose event study gets the Honest DiD sensitivity analysis, first present wins.
+HONEST_OUTCOMES: tuple[str, ...] = ("closed_90", "closed_180", "rmst")
 _PLACEBO_SHIFT = {"month": 6, "quarter": 2}
 
 
@@ -58,6 +81,13 @@ class FastTrackStudy(StudyResults):
     notes: dict[str, list[str]] = field(default_factory=dict)
     alpha: float = 0.05
     lang: str | None = None
+    sample: CaseSample | None = None
+    headline: dict[str, OutcomeEffects] = field(default_factory=dict)
+    cases_cs: dict[str, OutcomeEffects] = field(default_factory=dict)
+    honest: HonestResult | None = None
+    headline_inference: str = hl.HEADLINE_INFERENCE
+    tidy_case_rows: pd.DataFrame | None = None
+    timings: dict[str, float] = field(default_factory=dict)
 
     study = "fasttrack"
 
@@ -74,20 +104,68 @@ class FastTrackStudy(StudyResults):
             cells = [EffectResult(r.diagnostics["att_gt"]) for r in results if "att_gt" in r.diagnostics]
             results = results + cells
         table = combine(results)
+        if self.tidy_case_rows is not None and len(self.tidy_case_rows):
+            table = pd.concat([self.tidy_case_rows, table], ignore_index=True)
         for col in EFFECT_COLUMNS:
             if col not in table.columns:
                 table[col] = np.nan
         table["control_group"] = table["control_group"].fillna("")
+        if "preferred" not in table.columns:
+            table["preferred"] = False
+        table["preferred"] = table["preferred"].fillna(False).astype(bool)
         return study_tidy(table)
+
+    def preferred(self) -> pd.DataFrame:
+        """The ``preferred`` rows of :meth:`tidy`: the one headline estimate per outcome."""
+        t = self.tidy()
+        return t[t["preferred"]].reset_index(drop=True)
+
+    def headline_table(self, lang: str | None = None) -> pd.DataFrame:
+        """Per outcome: the headline estimate and interval, the other inference methods, the
+        pre-trend test, the minimum detectable effect, the case-level Callaway-Sant'Anna."""
+        return hl.headline_table(self.headline, self.cases_cs, self.alpha, lang or self.lang or language(),
+                                 self.headline_inference)
+
+    def design_note(self, lang: str | None = None) -> str:
+        """How many courts and adoption dates the study rests on and which inference it uses."""
+        if self.sample is None:
+            return ""
+        return hl.design_note(self.sample, self.headline, lang or self.lang or language(),
+                              self.headline_inference)
+
+    def headline_sentences(self, lang: str | None = None) -> list[str]:
+        lang = lang or self.lang or language()
+        return [hl.headline_sentence(o, e, self.alpha, lang, self.headline_inference)
+                for o, e in self.headline.items()]
 
     def figures(self, lang: str | None = None) -> dict[str, Any]:
         """The study's figures by name (``fasttrack_event_study_<outcome>``,
         ``fasttrack_cs_vs_twfe``, ``fasttrack_its_<outcome>``)."""
         lang = lang or self.lang or language()
-        out = {self.figure_name("event_study", o): self.event_study_figure(o, lang) for o in self.cs}
+        outcomes = list(self.headline) or list(self.cs)
+        out = {self.figure_name("event_study", o): self.event_study_figure(o, lang) for o in outcomes}
         out[self.figure_name("cs_vs_twfe")] = self.comparison_figure(lang)
+        if self.honest is not None:
+            out[self.figure_name("honest", self.honest.outcome)] = self.honest_figure(lang)
         out.update({self.figure_name("its", o): self.its_figure(o, lang) for o in self.its})
         return out
+
+    def honest_figure(self, lang: str | None = None) -> Any:
+        """Honest DiD: robust intervals of the average post-adoption effect against the size of
+        the violation of parallel trends allowed."""
+        if self.honest is None:
+            raise ValueError("no Honest DiD analysis in this study (honest=False, or too few periods)")
+        lang = lang or self.lang or language()
+        return self.honest.figure(lang, label=outcome_label(self.honest.outcome, lang))
+
+    def honest_statement(self, lang: str | None = None) -> str:
+        if self.honest is None:
+            return ""
+        lang = lang or self.lang or language()
+        head = (f"{outcome_label(self.honest.outcome, lang)}（Callaway-Sant'Anna事件研究，案件层面）："
+                if lang == "zh" else
+                f"{outcome_label(self.honest.outcome, lang)} (Callaway-Sant'Anna event study, case level): ")
+        return head + self.honest.describe(lang)
 
     def overall(self, lang: str = "zh") -> pd.DataFrame:
         """Per outcome: CS simple ATT, TWFE, placebo, pre-trend p-value and MDE side by side."""
@@ -122,44 +200,39 @@ class FastTrackStudy(StudyResults):
         return pd.DataFrame(rows)
 
     def summary(self, lang: str = "zh", digits: int = 3) -> str:
-        """Findings in words for a court's leadership, outcome by outcome."""
+        """Findings in words for a court's leadership: the design and the inference it rests on,
+        the headline of every outcome, then the comparisons (court-month panel, TWFE)."""
         lines = [self.panel.describe(lang)]
+        if self.headline:
+            lines.append(self.design_note(lang))
+            lines.extend(self.headline_sentences(lang))
+            if self.honest is not None:
+                lines.append(self.honest_statement(lang))
+        lines.append("对照（法院-月面板）：" if lang == "zh" else "Comparisons (court-month panel):")
         for _, r in self.overall(lang).iterrows():
             name = outcome_label(r["outcome"], lang)
-            sig = r["cs_p_value"] < 0.05
+            sig = r["cs_p_value"] < self.alpha
             if lang == "zh":
-                text = (f"{name}：组建速裁团队后平均变化{r['cs_estimate']:+.{digits}f}"
+                text = (f"{name}：面板Callaway-Sant'Anna估计{r['cs_estimate']:+.{digits}f}"
                         f"（{interval_label(self.alpha, 'zh')}{r['cs_ci_low']:.{digits}f}至{r['cs_ci_high']:.{digits}f}，"
-                        + ("统计上显著" if sig else "统计上不显著") + "）")
+                        "按法院聚类的影响函数标准误，" + ("p<" if sig else "p≥") + f"{self.alpha:g}）")
                 if np.isfinite(r["twfe_estimate"]):
                     text += f"；双向固定效应给出{r['twfe_estimate']:+.{digits}f}，可能有偏，仅供对照"
-                if np.isfinite(r["pretrend_p_value"]):
-                    text += (f"；组建前趋势检验p={r['pretrend_p_value']:.2f}"
-                             + ("，组建前已有差异，需谨慎解读" if r["pretrend_p_value"] < 0.05 else ""))
                 if np.isfinite(r["placebo_permutation_p"]):
                     text += (f"；安慰剂检验（置换）p={r['placebo_permutation_p']:.2f}"
-                             + ("（安慰剂也显著，结论需谨慎）" if r["placebo_permutation_p"] < 0.05 else ""))
-                if np.isfinite(r["mde"]) and not sig:
-                    text += f"；本设计能可靠发现的最小效果约±{r['mde']:.{digits}f}，不显著不等于没有效果"
+                             + ("（安慰剂也显著，结论需谨慎）" if r["placebo_permutation_p"] < self.alpha else ""))
                 text += "。"
             else:
-                text = (f"{name}: after fast-track teams began, an average change of "
-                        f"{r['cs_estimate']:+.{digits}f} ({interval_label(self.alpha, 'en')} {r['cs_ci_low']:.{digits}f} to "
-                        f"{r['cs_ci_high']:.{digits}f}, " + ("significant" if sig else "not significant")
-                        + ")")
+                text = (f"{name}: court-month panel Callaway-Sant'Anna {r['cs_estimate']:+.{digits}f} "
+                        f"({interval_label(self.alpha, 'en')} {r['cs_ci_low']:.{digits}f} to "
+                        f"{r['cs_ci_high']:.{digits}f}, influence functions clustered by court, p "
+                        + ("<" if sig else ">=") + f" {self.alpha:g})")
                 if np.isfinite(r["twfe_estimate"]):
                     text += f"; two-way fixed effects gives {r['twfe_estimate']:+.{digits}f}, which can be biased"
-                if np.isfinite(r["pretrend_p_value"]):
-                    text += (f"; pre-trend test p={r['pretrend_p_value']:.2f}"
-                             + (" (courts already differed before adoption: read with care)"
-                                if r["pretrend_p_value"] < 0.05 else ""))
                 if np.isfinite(r["placebo_permutation_p"]):
                     text += (f"; placebo (permutation) p={r['placebo_permutation_p']:.2f}"
                              + (" (the placebo finds an effect too: read with care)"
-                                if r["placebo_permutation_p"] < 0.05 else ""))
-                if np.isfinite(r["mde"]) and not sig:
-                    text += (f"; the smallest effect this design detects reliably is about "
-                             f"±{r['mde']:.{digits}f}: not significant is not the same as no effect")
+                                if r["placebo_permutation_p"] < self.alpha else ""))
                 text += "."
             lines.append(text)
         lines.extend(self._its_lines(lang, digits))
@@ -187,8 +260,24 @@ class FastTrackStudy(StudyResults):
                 f"treated, and so avoids it.")
 
     def power_statement(self, lang: str = "zh") -> str:
-        """The minimum detectable effect of every outcome, in words."""
-        return "\n".join(p.summary(lang) for p in self.power.values())
+        """The minimum detectable effect of every outcome for the estimator and inference the
+        headline uses, on these courts, dates and caseloads, in words (and the court-month
+        panel's simulated ones when they were computed, ``power_reps > 0``)."""
+        lines = []
+        level = int(round(self.alpha * 100))
+        for outcome, eff in self.headline.items():
+            mde = eff.minimum_detectable_effect(self.headline_inference, self.alpha)
+            name = outcome_label(outcome, lang)
+            shown = hl._fmt_effect(outcome, mde, lang, signed=False)
+            if lang == "zh":
+                lines.append(f"{name}：按本研究的法院、组建日期和案件量，主结果所用估计方法在{level}%显著性水平下"
+                             f"以80%把握能发现的最小效果约为±{shown}；小于此幅度的真实效果很可能得到“不显著”的结果。")
+            else:
+                lines.append(f"{name}: on these courts, adoption dates and caseloads, the headline "
+                             f"estimator detects an effect of about ±{shown} with 80% power at the "
+                             f"{level}% level; smaller true effects would likely come out 'not significant'.")
+        lines.extend(p.summary(lang) for p in self.power.values())
+        return "\n".join(lines)
 
     def _its_lines(self, lang: str, digits: int) -> list[str]:
         if not self.its:
@@ -213,8 +302,16 @@ class FastTrackStudy(StudyResults):
         return lines
 
     def event_study_figure(self, outcome: str, lang: str = "zh") -> Any:
-        """Event study of ``outcome``: Callaway-Sant'Anna by periods since adoption (reference
-        period -1 marked), with the placebo's dynamic estimates when there are any."""
+        """Event study of ``outcome``: the headline estimator's (case level) when there is one,
+        else the court-month panel's Callaway-Sant'Anna."""
+        if outcome in self.headline:
+            return hl.event_study_figure(outcome, self.headline[outcome], self.alpha, lang,
+                                         self.headline_inference)
+        return self.panel_event_study_figure(outcome, lang)
+
+    def panel_event_study_figure(self, outcome: str, lang: str = "zh") -> Any:
+        """Event study of ``outcome`` on the court-month panel: Callaway-Sant'Anna by periods
+        since adoption (reference period -1 marked)."""
         import matplotlib.pyplot as plt
 
         fig, ax = plt.subplots(figsize=(8, 4))
@@ -238,27 +335,39 @@ class FastTrackStudy(StudyResults):
         fig.tight_layout()
         return fig
 
+    def comparison(self, outcome: str, lang: str | None = None) -> pd.DataFrame:
+        """The headline beside the comparisons (case-level CS, panel CS, TWFE) for one outcome."""
+        lang = lang or self.lang or language()
+        return hl.comparison_table(outcome, self.headline[outcome], self.cases_cs.get(outcome),
+                                   self.cs.get(outcome), self.twfe.get(outcome), self.alpha, lang)
+
     def comparison_figure(self, lang: str = "zh") -> Any:
-        """Callaway-Sant'Anna simple ATT beside TWFE, per outcome (intervals at ``alpha``)."""
+        """Per outcome, the headline (case-level imputation) beside case-level
+        Callaway-Sant'Anna, the court-month panel's Callaway-Sant'Anna and TWFE, with intervals."""
         import matplotlib.pyplot as plt
 
-        table = self.overall(lang)
-        n_cols = min(4, len(table))
-        n_rows = -(-len(table) // n_cols)
-        fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.6 * n_cols, 2.8 * n_rows), squeeze=False)
-        for ax in axes.flat[len(table):]:
+        outcomes = list(self.headline) or list(self.cs)
+        n_cols = min(4, max(len(outcomes), 1))
+        n_rows = -(-len(outcomes) // n_cols)
+        fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.9 * n_cols, 3.0 * n_rows), squeeze=False)
+        for ax in axes.flat[len(outcomes):]:
             ax.set_visible(False)
-        for ax, (_, r) in zip(axes.flat, table.iterrows(), strict=False):
-            ax.errorbar([0], [r["cs_estimate"]], yerr=[[r["cs_estimate"] - r["cs_ci_low"]],
-                                                        [r["cs_ci_high"] - r["cs_estimate"]]],
-                        fmt="o", capsize=3, color="tab:blue")
-            ax.errorbar([1], [r["twfe_estimate"]], yerr=[[r["twfe_estimate"] - r["twfe_ci_low"]],
-                                                          [r["twfe_ci_high"] - r["twfe_estimate"]]],
-                        fmt="s", capsize=3, color="tab:grey")
+        short = {"zh": ["插补法*", "CS案件", "CS面板", "TWFE"], "en": ["imputation*", "CS cases", "CS panel", "TWFE"]}
+        for ax, outcome in zip(axes.flat, outcomes, strict=False):
+            if outcome in self.headline:
+                table = self.comparison(outcome, lang)
+                labels = short["zh" if lang == "zh" else "en"][:len(table)]
+            else:
+                table = pd.DataFrame([])
+                labels = []
+            for i, (_, r) in enumerate(table.iterrows()):
+                ax.errorbar([i], [r["estimate"]], yerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
+                            fmt="o" if i == 0 else "s", capsize=3,
+                            color="tab:blue" if i == 0 else "tab:grey")
             ax.axhline(0, color="grey", lw=0.8)
-            ax.set_xticks([0, 1], ["CS", "TWFE"])
-            ax.set_xlim(-0.6, 1.6)
-            ax.set_title(outcome_label(r["outcome"], lang), fontsize=9)
+            ax.set_xticks(range(len(labels)), labels, fontsize=7)
+            ax.set_xlim(-0.6, max(len(labels), 1) - 0.4)
+            ax.set_title(outcome_label(outcome, lang), fontsize=9)
         fig.tight_layout()
         return fig
 
@@ -307,13 +416,33 @@ def run_fast_track_study(
     biters: int = 999,
     seed: int = 20240101,
     placebo_shift: int | None = None,
-    power_reps: int = 500,
+    power_reps: int = 0,
     its_court: str | None = None,
     its_seasonality: str = "month",
     twfe_compare: bool = True,
     alpha: float = 0.05,
+    case_level: bool = True,
+    covariates: Sequence[str] = COVARIATES,
+    randomization: bool = True,
+    ri_draws: int = 999,
+    wild_bootstrap: bool = True,
+    cs_outcomes: Sequence[str] = CS_CASE_OUTCOMES,
+    honest: bool = True,
+    honest_outcome: str | None = None,
+    cs_covariates: bool = False,
 ) -> FastTrackStudy:
     """Run the fast-track team study on canonical cases and the courts table.
+
+    Headline (``case_level=True``): the case-level sample (:func:`.cases.build_case_sample`,
+    ``covariates`` known at filing), the imputation estimator on every case-level outcome with
+    case-level, court-month and by-court variances, randomisation inference over adoption dates
+    (``ri_draws`` when there are too many reassignments to enumerate) and the wild cluster
+    bootstrap (``wild_bootstrap``); Callaway-Sant'Anna on the same cases for ``cs_outcomes``
+    (without covariates unless ``cs_covariates``: the doubly robust variant's propensity model
+    separates in small court-months, and the variant without covariates is the one whose
+    coverage the Monte Carlo measures in every replication);
+    Honest DiD on ``honest_outcome``'s case-level Callaway-Sant'Anna event study (default: the
+    first of closed_90, closed_180, rmst studied). Then the court-month panel comparisons:
 
     Builds the panel (:func:`~courtstudy.studies.fasttrack.panel.build_court_panel`), then per outcome:
     Callaway-Sant'Anna with ``control_group`` (and the other control group too when
@@ -321,12 +450,16 @@ def run_fast_track_study(
     five never-treated courts), a universal base period so the event study has its reference at
     -1, event times limited to ``event_window`` (default -12..24 months / -4..8 quarters); TWFE
     beside it; the placebo with dates ``placebo_shift`` periods early (default 6 months / 2
-    quarters); the minimum detectable effect from ``power_reps`` placebo adoptions (0 = skip); and
+    quarters); the panel's minimum detectable effect from ``power_reps`` placebo adoptions (0, the
+    default, skips it: the headline's own MDE is in :meth:`FastTrackStudy.power_statement`); and
     the interrupted time series of ``its_court`` when given (``"auto"``: see
     :func:`pick_its_court`).
     """
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
     panel = build_court_panel(cases, courts, unit=unit, horizon_days=horizon_days, as_of=as_of,
                               outcomes=outcomes)
+    timings["court-month panel"] = time.perf_counter() - clock
     if its_court == "auto":
         its_court = pick_its_court(panel)
     if its_court and its_court not in panel.courts:
@@ -347,6 +480,14 @@ def run_fast_track_study(
         notes["en"].append(f"Only {n_never} never-treated courts (fewer than {MIN_NEVER_TREATED}): "
                            "no separate never-treated comparison.")
     n_design_notes = len(notes["en"])  # notes on the design; those after it are failures
+    case_parts = _case_level(cases, courts, panel, unit=unit, horizon_days=horizon_days,
+                             covariates=covariates, randomization=randomization,
+                             ri_draws=ri_draws, wild_bootstrap=wild_bootstrap,
+                             cs_outcomes=cs_outcomes, cs_covariates=cs_covariates,
+                             honest=honest, honest_outcome=honest_outcome,
+                             event_window=(min_e, max_e), seed=seed, alpha=alpha,
+                             timings=timings, notes=notes) if case_level else {}
+    clock = time.perf_counter()
     cs, cs_other, tw, plac, pw, its = {}, {}, {}, {}, {}, {}
     common = dict(base_period="universal", min_event_time=min_e, max_event_time=max_e,
                   bootstrap=bootstrap, biters=biters, seed=seed, alpha=alpha, time_labels=labels)
@@ -379,6 +520,7 @@ def run_fast_track_study(
             except ValueError as exc:
                 notes["zh"].append(f"{outcome_label(outcome, 'zh')}：无法做中断时间序列（{exc}）。")
                 notes["en"].append(f"{outcome_label(outcome, 'en')}: no interrupted time series ({exc}).")
+    timings["court-month panel comparisons"] = time.perf_counter() - clock
     # Notes on the design are logged; outcomes not estimated and checks that could not run
     # are warnings: they reach the log and the notebook, not only the notes.
     for i, (zh, en) in enumerate(zip(notes["zh"], notes["en"], strict=True)):
@@ -394,7 +536,67 @@ def run_fast_track_study(
                 panel.horizon_days)
     return FastTrackStudy(panel=panel, control_group=control_group, cs=cs, cs_other=cs_other,
                           twfe=tw, placebo=plac, power=pw, its=its, its_court=its_court,
-                          notes=notes, alpha=alpha)
+                          notes=notes, alpha=alpha, timings=timings, **case_parts)
+
+
+def _case_level(cases: pd.DataFrame, courts: pd.DataFrame, panel: CourtPanel, *, unit: str,
+                horizon_days: int, covariates: Sequence[str], randomization: bool, ri_draws: int,
+                wild_bootstrap: bool, cs_outcomes: Sequence[str], cs_covariates: bool, honest: bool,
+                honest_outcome: str | None, event_window: tuple[int, int], seed: int,
+                alpha: float, timings: dict[str, float], notes: dict[str, list[str]]
+                ) -> dict[str, Any]:
+    """The headline part of the study (module docstring): sample, estimates, inference,
+    Honest DiD, and the tidy rows with ``preferred`` set."""
+    outcomes = [o for o in panel.outcomes if o in CASE_OUTCOMES]
+    if not outcomes:
+        return {}
+    clock = time.perf_counter()
+    sample = build_case_sample(cases, courts, unit=unit, horizon_days=horizon_days,
+                               as_of=panel.as_of, outcomes=outcomes, covariates=covariates)
+    timings["case-level sample"] = time.perf_counter() - clock
+    data = sample.data
+    usable = [o for o in outcomes if np.isfinite(data.outcomes[o]).any()]
+    clock = time.perf_counter()
+    main = staggered_effects(data, usable, estimator=hl.HEADLINE_ESTIMATOR, event_window=event_window,
+                             randomization=randomization, ri_draws=ri_draws, seed=seed,
+                             wild_bootstrap=wild_bootstrap, alpha=alpha,
+                             headline=hl.HEADLINE_INFERENCE)
+    timings["headline (imputation, inference)"] = time.perf_counter() - clock
+    clock = time.perf_counter()
+    cs_list = [o for o in usable if o in tuple(cs_outcomes)]
+    comparison = (staggered_effects(data, cs_list, estimator="callaway_santanna",
+                                    covariates=cs_covariates, event_window=event_window,
+                                    randomization=False, alpha=alpha,
+                                    base_period="universal") if cs_list else None)
+    timings["case-level Callaway-Sant'Anna"] = time.perf_counter() - clock
+    honest_res = None
+    if honest and comparison is not None:
+        target = honest_outcome or next((o for o in HONEST_OUTCOMES if o in comparison.effects), None)
+        if target is not None and target not in comparison.effects:
+            raise ValueError(f"honest_outcome {target!r} is not among the case-level "
+                             f"Callaway-Sant'Anna outcomes {list(comparison.effects)}")
+        if target is not None:
+            clock = time.perf_counter()
+            eff = comparison.effects[target]
+            try:
+                honest_res = honest_did(target, eff.names, eff.estimates,
+                                        eff.covariances[hl.HEADLINE_INFERENCE],
+                                        bin_size=3 if unit == "month" else 1, alpha=alpha)
+            except ValueError as exc:
+                notes["zh"].append(f"未做Honest DiD敏感性分析（{exc}）。")
+                notes["en"].append(f"No Honest DiD sensitivity analysis ({exc}).")
+            timings["Honest DiD"] = time.perf_counter() - clock
+    rows = main.tidy()
+    rows["preferred"] = (rows["term"] == "overall") & (rows["inference"] == hl.HEADLINE_INFERENCE)
+    if comparison is not None:
+        rows = pd.concat([rows, comparison.tidy().assign(preferred=False)], ignore_index=True)
+    rows["time"] = None
+    rows["group"] = None
+    rows["unit"] = rows["outcome"].map(
+        lambda o: "share" if o in hl.SHARE_OUTCOMES else ("days" if o == "rmst" else "log_days"))
+    return {"sample": sample, "headline": main.effects,
+            "cases_cs": comparison.effects if comparison is not None else {},
+            "honest": honest_res, "tidy_case_rows": rows}
 
 
 def pick_its_court(panel: CourtPanel) -> str | None:

@@ -1,0 +1,115 @@
+"""The fast-track study's headline (issue 10): one preferred estimate per outcome, the design
+note computed from the data, Honest DiD on the headline outcome's event study, and the minimum
+detectable effect of the estimator actually used."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats as sps
+
+from courtstudy.simulate import simulate_court
+from courtstudy.studies.fasttrack import headline as hl
+from courtstudy.studies.fasttrack import run_fast_track_study
+
+OUTCOMES = ("closed_90", "rmst")
+
+
+@pytest.fixture(scope="module")
+def study():
+    sim = simulate_court(seed=21, scale=0.05, n_courts=6, n_never_fast_track=2,
+                         one_court_per_cohort=True)
+    return run_fast_track_study(sim.cases, sim.courts, as_of=sim.as_of, outcomes=OUTCOMES,
+                                power_reps=0, ri_draws=199, twfe_compare=False)
+
+
+def test_exactly_one_preferred_estimate_per_outcome_and_it_is_the_headline(study):
+    t = study.tidy()
+    assert t["preferred"].dtype == bool
+    pref = t[t["preferred"]]
+    assert sorted(pref["outcome"]) == sorted(OUTCOMES)
+    for outcome, row in pref.set_index("outcome").iterrows():
+        eff = study.headline[outcome]
+        low, high, p = eff.interval(hl.HEADLINE_INFERENCE, study.alpha)
+        assert row["term"] == "overall"
+        assert row["inference"] == hl.HEADLINE_INFERENCE
+        assert row["estimate"] == pytest.approx(eff.estimate)
+        assert (row["ci_low"], row["ci_high"]) == pytest.approx((low, high))
+        assert row["p_value"] == pytest.approx(p)
+    # comparisons stay in the table, never preferred
+    others = t[~t["preferred"]]
+    assert {"twfe", "callaway_santanna"} & set(others["method"]) or len(others) > 0
+    assert study.preferred()["outcome"].tolist() == pref["outcome"].tolist()
+
+
+def test_preferred_survives_the_csv_round_trip(study, tmp_path):
+    path = tmp_path / "fast_track_effects.csv"
+    study.tidy().to_csv(path, index=False)
+    back = pd.read_csv(path)
+    assert back.groupby("outcome")["preferred"].sum().to_dict() == {o: 1 for o in OUTCOMES}
+
+
+def test_design_note_is_computed_from_the_courts(study):
+    en, zh = study.design_note("en"), study.design_note("zh")
+    cohorts = study.sample.data.cohort_table()
+    n_never = int((cohorts["cohort"] < 0).sum())
+    assert (len(cohorts), n_never) == (6, 2)
+    assert "in 6 courts" in en and "on 4 different dates (one court per date)" in en
+    assert f"and {n_never} did not" in en
+    assert "6个法院" in zh and "每个日期只有1个法院" in zh
+    # which inference it leans on, and the randomisation inference beside it
+    assert "court-month" in en and "randomisation inference" in en
+    assert "法院-月份" in zh and "随机化推断" in zh
+    ratio = study.headline[OUTCOMES[0]].std_error("court_month") / study.headline[OUTCOMES[0]].std_error("case")
+    assert f"{ratio:.1f} times the case-level one" in en
+
+
+def test_minimum_detectable_effect_is_that_of_the_headline_estimator(study):
+    for outcome in OUTCOMES:
+        eff = study.headline[outcome]
+        se = eff.std_error(hl.HEADLINE_INFERENCE)
+        mde = eff.minimum_detectable_effect(hl.HEADLINE_INFERENCE, study.alpha)
+        assert mde == pytest.approx((sps.norm.ppf(0.975) + sps.norm.ppf(0.8)) * se)
+        assert mde > eff.minimum_detectable_effect("case", study.alpha) * 0.999
+        shown = hl._fmt_effect(outcome, mde, "en", signed=False)
+        assert shown in study.power_statement("en")
+    row = study.headline_table("en").set_index("outcome")
+    assert row.loc["rmst", "mde"] == pytest.approx(
+        study.headline["rmst"].minimum_detectable_effect(hl.HEADLINE_INFERENCE, study.alpha))
+
+
+def test_honest_did_on_the_headline_outcome(study):
+    h = study.honest
+    assert h is not None and h.outcome == "closed_90"
+    lo, hi = h.original
+    assert lo <= h.estimate <= hi
+    assert hi - lo < 0.5  # a share: the event study is estimated, not blown up
+    rm = h.relative_magnitude.sort_values("Mbar")
+    assert len(rm) >= 3 and (rm["lb"] <= rm["ub"]).all()
+    # more room for violations never narrows the robust interval
+    assert (np.diff(rm["ub"] - rm["lb"]) >= -1e-6).all()
+    assert np.isfinite(h.breakdown_mbar) or h.breakdown_mbar == np.inf
+    import matplotlib.pyplot as plt
+
+    figures = study.figures("en")
+    try:
+        assert study.figure_name("honest", "closed_90") in figures
+    finally:
+        for fig in figures.values():
+            plt.close(fig)
+    text = study.honest_statement("en")
+    if lo <= 0 <= hi:
+        assert "no finding for a violation to overturn" in text
+    else:
+        assert "Mbar" in text
+
+
+def test_headline_sentence_states_its_inference_and_never_a_fixed_claim(study):
+    for outcome in OUTCOMES:
+        eff = study.headline[outcome]
+        low, high, p = eff.interval(hl.HEADLINE_INFERENCE, study.alpha)
+        text = hl.headline_sentence(outcome, eff, study.alpha, "en")
+        assert hl._fmt_bound(outcome, low) in text and hl._fmt_bound(outcome, high) in text
+        assert ("not significant" in text) == (p >= study.alpha)
+        assert "court-month" in text
