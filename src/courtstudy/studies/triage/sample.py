@@ -80,6 +80,22 @@ COVARIATE_LABELS: dict[str, tuple[str, str]] = {
     "filing_month": ("立案月份", "filing month"), "filing_year": ("立案年度", "filing year"),
 }
 
+def outcome_label(name: str, lang: str = "zh") -> str:
+    """Reader label of an outcome name (built-in, ``days_capped_<h>``, ``rmst_<h>``; other names
+    as they are)."""
+    i = 0 if lang == "zh" else 1
+    if name.startswith("days_capped_"):
+        h = name.rsplit("_", 1)[1]
+        zh, en, _ = OUTCOME_INFO["days_capped"]
+        return (f"{zh}（上限 {h} 天）", f"{en} ({h} days)")[i]
+    if name.startswith("rmst_"):
+        h = name.split("_", 1)[1]
+        return (f"限制平均审理天数（{h} 天，未结案件删失）", f"restricted mean days to closing ({h} days, pending censored)")[i]
+    if name in OUTCOME_INFO:
+        return OUTCOME_INFO[name][i]
+    return name
+
+
 def covariate_label(name: str, lang: str = "zh") -> str:
     """Reader label of a covariate group (``"cause"``) or design column (``"cause[离婚纠纷]"``,
     ``"log_claim^2"``)."""
