@@ -56,6 +56,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from courtstudy.core.categories import MEDIATION_WITHDRAWAL, REVERSAL_REMAND
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.limits import deadlines
 
@@ -343,7 +344,7 @@ def outcome_data(frame: pd.DataFrame, as_of: pd.Timestamp, outcomes: Sequence[st
             vals = np.where(mask, v, np.nan).astype(float)
         else:  # mediation_withdrawal
             mask = is_closed & mature
-            v = frame["disposition"].astype("string").isin(["mediation", "withdrawal"]).fillna(False).to_numpy(dtype=bool)
+            v = frame["disposition"].astype("string").isin(list(MEDIATION_WITHDRAWAL)).fillna(False).to_numpy(dtype=bool)
             vals = np.where(mask, v, np.nan).astype(float)
         outs[name] = OutcomeData(name, kind, vals.astype(float), mask, zh, en, event)
     return outs
@@ -356,7 +357,7 @@ def appealed_flags(frame: pd.DataFrame) -> np.ndarray:
 
 def reversal_flags(frame: pd.DataFrame) -> np.ndarray:
     """Appeal result modified or remanded (missing = no)."""
-    return frame["appeal_result"].astype("string").isin(["modified", "remanded"]).fillna(False).to_numpy(dtype=bool)
+    return frame["appeal_result"].astype("string").isin(list(REVERSAL_REMAND)).fillna(False).to_numpy(dtype=bool)
 
 
 def _within_limit(frame: pd.DataFrame, closed: pd.Series, is_closed: np.ndarray, as_of: pd.Timestamp,
