@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from courtstudy.core.text import interval_label, language
 from courtstudy.studies.fasttrack.did import MIN_NEVER_TREATED, callaway_santanna
 from courtstudy.studies.fasttrack.its import interrupted_time_series
 from courtstudy.studies.fasttrack.panel import (
@@ -26,7 +27,7 @@ from courtstudy.studies.fasttrack.panel import (
 from courtstudy.studies.fasttrack.placebo import placebo_test
 from courtstudy.studies.fasttrack.power import PowerResult, minimum_detectable_effect
 from courtstudy.studies.fasttrack.twfe import twfe
-from courtstudy.studies.results import EffectResult, combine
+from courtstudy.studies.results import EffectResult, StudyResults, combine, study_tidy
 
 #: Columns of the ``fast_track_effects`` table.
 EFFECT_COLUMNS: tuple[str, ...] = ("outcome", "method", "control_group", "aggregation", "term",
@@ -37,8 +38,8 @@ _EVENT_WINDOW = {"month": (-12, 24), "quarter": (-4, 8)}
 _PLACEBO_SHIFT = {"month": 6, "quarter": 2}
 
 
-@dataclass
-class FastTrackStudy:
+@dataclass(repr=False)
+class FastTrackStudy(StudyResults):
     """Everything the fast-track study estimated; ``tidy()`` is the ``fast_track_effects`` table."""
 
     panel: CourtPanel
@@ -51,13 +52,19 @@ class FastTrackStudy:
     its: dict[str, EffectResult]
     its_court: str | None
     notes: dict[str, list[str]] = field(default_factory=dict)
+    alpha: float = 0.05
+    lang: str | None = None
+
+    study = "fasttrack"
 
     def results(self) -> list[EffectResult]:
         return [*self.cs.values(), *self.cs_other.values(), *self.twfe.values(),
                 *self.placebo.values(), *self.its.values()]
 
     def tidy(self, att_gt: bool = False) -> pd.DataFrame:
-        """``fast_track_effects``: one row per estimate (group-time cells only if ``att_gt``)."""
+        """``fast_track_effects``: one row per estimate (group-time cells only if ``att_gt``),
+        with the study contract's columns first (:data:`courtstudy.studies.results.STUDY_COLUMNS`;
+        :data:`EFFECT_COLUMNS` are among them)."""
         results = self.results()
         if att_gt:
             cells = [EffectResult(r.diagnostics["att_gt"]) for r in results if "att_gt" in r.diagnostics]
@@ -67,8 +74,16 @@ class FastTrackStudy:
             if col not in table.columns:
                 table[col] = np.nan
         table["control_group"] = table["control_group"].fillna("")
-        table = table[[*EFFECT_COLUMNS, "ci_method"]]
-        return table.reset_index(drop=True)
+        return study_tidy(table)
+
+    def figures(self, lang: str | None = None) -> dict[str, Any]:
+        """The study's figures by name (``fasttrack_event_study_<outcome>``,
+        ``fasttrack_cs_vs_twfe``, ``fasttrack_its_<outcome>``)."""
+        lang = lang or self.lang or language()
+        out = {self.figure_name("event_study", o): self.event_study_figure(o, lang) for o in self.cs}
+        out[self.figure_name("cs_vs_twfe")] = self.comparison_figure(lang)
+        out.update({self.figure_name("its", o): self.its_figure(o, lang) for o in self.its})
+        return out
 
     def overall(self, lang: str = "zh") -> pd.DataFrame:
         """Per outcome: CS simple ATT, TWFE, placebo, pre-trend p-value and MDE side by side."""
@@ -110,7 +125,7 @@ class FastTrackStudy:
             sig = r["cs_p_value"] < 0.05
             if lang == "zh":
                 text = (f"{name}：组建速裁团队后平均变化{r['cs_estimate']:+.{digits}f}"
-                        f"（95%置信区间{r['cs_ci_low']:.{digits}f}至{r['cs_ci_high']:.{digits}f}，"
+                        f"（{interval_label(self.alpha, 'zh')}{r['cs_ci_low']:.{digits}f}至{r['cs_ci_high']:.{digits}f}，"
                         + ("统计上显著" if sig else "统计上不显著") + "）")
                 if np.isfinite(r["twfe_estimate"]):
                     text += f"；双向固定效应给出{r['twfe_estimate']:+.{digits}f}，可能有偏，仅供对照"
@@ -125,7 +140,7 @@ class FastTrackStudy:
                 text += "。"
             else:
                 text = (f"{name}: after fast-track teams began, an average change of "
-                        f"{r['cs_estimate']:+.{digits}f} (95% CI {r['cs_ci_low']:.{digits}f} to "
+                        f"{r['cs_estimate']:+.{digits}f} ({interval_label(self.alpha, 'en')} {r['cs_ci_low']:.{digits}f} to "
                         f"{r['cs_ci_high']:.{digits}f}, " + ("significant" if sig else "not significant")
                         + ")")
                 if np.isfinite(r["twfe_estimate"]):
@@ -351,7 +366,7 @@ def run_fast_track_study(
                 notes["en"].append(f"{outcome_label(outcome, 'en')}: no interrupted time series ({exc}).")
     return FastTrackStudy(panel=panel, control_group=control_group, cs=cs, cs_other=cs_other,
                           twfe=tw, placebo=plac, power=pw, its=its, its_court=its_court,
-                          notes=notes)
+                          notes=notes, alpha=alpha)
 
 
 def pick_its_court(panel: CourtPanel) -> str | None:
