@@ -69,6 +69,7 @@ def test_take_up_shows_a_fuzzy_design_and_statements_use_percentage_points(clean
     assert f"{abs(appealed['estimate']) * 100:.1f} percentage points" in text[2]
     table = rd_table(res, "zh")
     assert table["估计值"].iloc[0] == pytest.approx(appealed["estimate"] * 100)
+    assert table.columns[3] == "95%置信下限（稳健）"
 
 
 def test_rd_says_why_it_cannot_run(clean):

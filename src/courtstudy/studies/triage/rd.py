@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import text
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.limits import small_claims_thresholds
 from courtstudy.studies.results import EffectResult, estimate_row
@@ -246,8 +247,11 @@ def rd_table(rd: EffectResult, lang: str = "zh") -> pd.DataFrame:
                      "estimate": r.estimate * scale, "ci_low": r.ci_low * scale, "ci_high": r.ci_high * scale,
                      "below": r.n_treated, "above": r.n_control})
     table = pd.DataFrame(rows)
-    if lang == "zh":
-        table.columns = ["结果变量", "单位", "估计值", "95%下限（稳健）", "95%上限（稳健）", "标准以下案件", "标准以上案件"]
+    low, high = text.interval_bounds(rd.alpha, lang)
+    robust = text.pick("（稳健）", " (robust)", lang)
+    table.columns = [*text.pick(("结果变量", "单位", "估计值"), ("outcome", "unit", "estimate"), lang),
+                     low + robust, high + robust,
+                     *text.pick(("标准以下案件", "标准以上案件"), ("cases below", "cases above"), lang)]
     return table
 
 
@@ -284,9 +288,10 @@ def rd_statements(rd: EffectResult, lang: str = "zh") -> list[str]:
         label = outcome_label(r.outcome, lang)
         if lang == "zh":
             out.append(f"{label}：在标准处适用小额诉讼使其{'增加' if est > 0 else '减少'} {abs(est):.1f} {zh}"
-                       f"（95% 稳健置信区间 {lo:.1f} 至 {hi:.1f}）" + ("。" if sure else "，区间包含 0。"))
+                       f"（稳健{text.interval_label(rd.alpha, 'zh')} {lo:.1f} 至 {hi:.1f}）"
+                       + ("。" if sure else "，区间包含 0。"))
         else:
             out.append(f"{label}: small claims at the threshold {'raised' if est > 0 else 'lowered'} it by "
-                       f"{abs(est):.1f} {en} (95% robust CI {lo:.1f} to {hi:.1f})"
+                       f"{abs(est):.1f} {en} (robust {text.interval_label(rd.alpha, 'en')} {lo:.1f} to {hi:.1f})"
                        + ("." if sure else "; the interval includes 0."))
     return out
