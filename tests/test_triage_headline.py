@@ -18,14 +18,19 @@ from courtstudy.studies.triage.headline import (
 def _rows() -> pd.DataFrame:
     rows = [
         ("appealed", "raw", -0.08, 0.003, None, ""), ("appealed", "aipw", -0.03, 0.004, None, ""),
-        ("appealed", "rollout_itt", -0.008, 0.004, None, ""), ("appealed", "rollout_wald", -0.013, 0.006, None, ""),
-        ("appealed", "rollout_wald", -0.02, 0.01, 2.0, ""),                        # an event-time row
+        ("appealed", "rollout_itt", -0.008, 0.004, None, "overall"),
+        ("appealed", "rollout_wald", -0.013, 0.006, None, "overall"),
+        ("appealed", "rollout_wald", -0.02, 0.01, 2.0, "event"),                   # an event-time row
         ("appealed", "rollout_wald_channel", -0.009, 0.002, None, "small_claims_channel"),
-        ("days_capped_365", "aipw", -28.0, 0.6, None, ""), ("days_capped_365", "rollout_wald", -13.0, 2.5, None, ""),
+        ("days_capped_365", "aipw", -28.0, 0.6, None, ""),
+        ("days_capped_365", "rollout_wald", -13.0, 2.5, None, "overall"),
+        ("days_capped_365", "rollout_wald", -13.0, 2.9, None, "overall"),        # another inference
         ("rmst_365", "ipw_km_rmst", -27.0, 0.7, None, ""),
     ]
     frame = pd.DataFrame(rows, columns=["outcome", "method", "estimate", "std_error", "event_time", "term"])
     frame["unit"] = np.where(frame["outcome"] == "appealed", "risk_difference", "days")
+    frame["inference"] = np.where(frame["method"].str.startswith("rollout"), "court_month", "")
+    frame.loc[8, "inference"] = "randomization"
     return study_tidy(frame)
 
 
@@ -34,7 +39,9 @@ def test_preferred_is_the_wald_aggregate_or_aipw_without_a_rollout():
     chosen = marked[marked["preferred"]]
     assert sorted(chosen["outcome"]) == ["appealed", "days_capped_365"]
     assert set(chosen["method"]) == {"rollout_wald"} and chosen["event_time"].isna().all()
-    assert (chosen["term"] == "").all()
+    assert (chosen["term"] == "overall").all() and (chosen["inference"] == "court_month").all()
+    ri = mark_preferred(_rows(), has_rollout=True, inference="randomization")
+    assert ri.loc[ri["preferred"], "std_error"].tolist() == [2.9]
     assert marked.set_index("method").loc["aipw", "rests_on"].iloc[0] == "selection_on_observables"
     fallback = mark_preferred(_rows(), has_rollout=False)
     assert set(fallback.loc[fallback["preferred"], "method"]) == {"aipw"}
@@ -42,7 +49,7 @@ def test_preferred_is_the_wald_aggregate_or_aipw_without_a_rollout():
 
 
 def test_designs_disagree_beyond_sampling_error_and_say_so():
-    comp = compare_designs(_rows()).set_index("outcome")
+    comp = compare_designs(mark_preferred(_rows(), True)).set_index("outcome")
     days = comp.loc["days_capped_365"]
     assert days["difference"] == pytest.approx(-15.0)
     assert days["difference_se"] == pytest.approx(np.hypot(0.6, 2.5))
@@ -55,7 +62,7 @@ def test_designs_disagree_beyond_sampling_error_and_say_so():
     assert "-15.00 days" in en[1] and "hidden selection" in en[-1]
     agree = _rows().assign(estimate=lambda d: np.where(d["method"] == "aipw", -13.0, d["estimate"]))
     agree.loc[agree["outcome"] == "appealed", "estimate"] = -0.013
-    text = comparison_statements(compare_designs(agree), "en")
+    text = comparison_statements(compare_designs(mark_preferred(agree, True)), "en")
     assert "agree within sampling error" in text[-1]
 
 

@@ -55,27 +55,34 @@ RESTS_ON_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def mark_preferred(tidy: pd.DataFrame, has_rollout: bool) -> pd.DataFrame:
+def mark_preferred(tidy: pd.DataFrame, has_rollout: bool, inference: str = "court_month") -> pd.DataFrame:
     """``tidy`` with ``preferred`` (one True per outcome the headline states) and ``rests_on``.
 
-    With a rollout, the preferred row of an outcome is its ``rollout_wald`` row (the aggregate,
-    not an event-time or channel row); without one, its ``aipw`` row. Outcomes with neither (the
-    censored ``rmst_<h>`` and ``time_to_close`` rows of the like-for-like study) have no headline.
+    With a rollout, the preferred row of an outcome is its ``rollout_wald`` aggregate (term
+    "overall") under the headline ``inference``; without one, its ``aipw`` row. Outcomes with
+    neither (the censored ``rmst_<h>`` and ``time_to_close`` rows of the like-for-like study)
+    have no headline.
     """
     out = tidy.copy()
     out["rests_on"] = out["method"].map(RESTS_ON).fillna("")
-    method = DESIGN_METHOD if has_rollout else LIKE_FOR_LIKE_METHOD
-    aggregate = out["event_time"].isna() & out["group"].isna() & ~out["term"].fillna("").astype(str).str.len().gt(0)
-    out["preferred"] = (out["method"] == method) & aggregate
+    term = out["term"].fillna("").astype(str) if "term" in out else pd.Series("", index=out.index)
+    plain = out["event_time"].isna() & out["group"].isna()
+    if has_rollout:
+        chosen = (out["method"] == DESIGN_METHOD) & plain & (term == "overall")
+        if "inference" in out:
+            chosen &= out["inference"].fillna("").astype(str) == inference
+    else:
+        chosen = (out["method"] == LIKE_FOR_LIKE_METHOD) & plain & (term == "")
     # One per outcome, whatever else the table holds.
-    first = out[out["preferred"]].groupby("outcome").head(1).index
+    first = out[chosen].groupby("outcome").head(1).index
     out["preferred"] = out.index.isin(first)
     return out
 
 
 def compare_designs(tidy: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
-    """Design-based (rollout Wald) against like-for-like (AIPW on the same routed cases where the
-    study has them, ``aipw_same_cases``; else the study's AIPW), per outcome.
+    """Design-based (the preferred rollout Wald rows of ``tidy``, see :func:`mark_preferred`)
+    against like-for-like (AIPW on the same routed cases where the study has them,
+    ``aipw_same_cases``; else the study's AIPW), per outcome.
 
     ``difference`` = like-for-like minus design; its standard error treats the two estimates as
     independent, sqrt(se_a^2 + se_b^2): they share cases, and the covariance of two estimates of
@@ -84,8 +91,7 @@ def compare_designs(tidy: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
     """
     rows = []
     z = stats.norm.ppf(1 - alpha / 2)
-    design = tidy[(tidy["method"] == DESIGN_METHOD) & tidy["event_time"].isna()
-                  & tidy["term"].fillna("").eq("")].set_index("outcome")
+    design = tidy[tidy["preferred"] & (tidy["method"] == DESIGN_METHOD)].set_index("outcome")
     for lfl_method in ("aipw_same_cases", LIKE_FOR_LIKE_METHOD):
         lfl = tidy[tidy["method"] == lfl_method].set_index("outcome")
         if len(lfl):
