@@ -267,9 +267,11 @@ class TriageStudy(StudyResults):
                            + ("" if sure else ", includes 0") + f"). Rests on: {rests[1]}.")
         if self.rollout is None and len(out):
             out.append(text.pick(
-                f"这些结果来自同类案件比较，只有在分案不取决于数据中未记录、又影响结果的因素时才成立；{self.no_rollout['zh']}",
-                f"These come from the like-for-like comparison and hold only if routing depends on nothing unrecorded "
-                f"that also drives the outcome; {self.no_rollout['en']}", lang))
+                f"这些结果来自同类案件比较，依据的是可观测选择假设：只有在分案不取决于数据中未记录、又影响结果的因素时才成立。"
+                f"之所以没有采用按实施时间比较：{self.no_rollout['zh']}",
+                f"These come from the like-for-like comparison and rest on selection on observables: they hold only if "
+                f"routing depends on nothing unrecorded that also drives the outcome. No rollout estimate because "
+                f"{self.no_rollout['en']}", lang))
         return out
 
     def naive_statements(self, lang: str = "zh") -> list[str]:
