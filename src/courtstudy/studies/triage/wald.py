@@ -139,12 +139,13 @@ class RolloutResult:
             sure = r.ci_low > 0 or r.ci_high < 0
             if lang == "zh":
                 out.append(f"{label}：法院开始分流后，全部案件平均{_dir_zh(itt['estimate'])} {abs(itt['estimate'] * s):.2f} {zh}"
-                           f"（意向处理效应），分流为简案的比例提高 {fs['estimate']:.1%}；折算到被分流的案件，"
+                           f"（意向处理效应），分流为简案的比例提高 {fs['estimate'] * 100:.1f} 个百分点；折算到被分流的案件，"
                            f"分流使其{_dir_zh(r.estimate)} {abs(r.estimate * s):.2f} {zh}（{level} {r.ci_low * s:.2f} 至 "
                            f"{r.ci_high * s:.2f}）" + ("。" if sure else "，区间包含 0，不能排除没有影响。"))
             else:
                 out.append(f"{label}: after a court started triage its cases moved by {itt['estimate'] * s:+.2f} {en} on "
-                           f"average (intention to treat) while the share routed simple rose by {fs['estimate']:.1%}; per "
+                           f"average (intention to treat) while the share routed simple rose by {fs['estimate'] * 100:.1f} percentage "
+                           f"points; per "
                            f"routed case, routing changed it by {r.estimate * s:+.2f} {en} ({level} {r.ci_low * s:.2f} to "
                            f"{r.ci_high * s:.2f})" + ("." if sure else "; the interval includes 0, so no effect cannot be "
                                                       "ruled out."))
@@ -162,13 +163,13 @@ class RolloutResult:
             return (f"上诉：对被分流的案件，分流使上诉率变化 {t['estimate'] * 100:+.2f} 个百分点，其中小额诉讼一审终审"
                     f"（不能上诉）这一机械渠道 {c['estimate'] * 100:+.2f} 个百分点（{level} {c['ci_low'] * 100:.2f} 至 "
                     f"{c['ci_high'] * 100:.2f}），其余渠道 {o['estimate'] * 100:+.2f} 个百分点（{o['ci_low'] * 100:.2f} 至 "
-                    f"{o['ci_high'] * 100:.2f}）。分流后适用小额诉讼的比例提高 {split['small_claims_per_routed']:.1%}"
-                    "（每个被分流案件）；拆分另假设小额诉讼案件若适用其他程序，其上诉概率与立案信息相同的其他简案相同。")
+                    f"{o['ci_high'] * 100:.2f}）。每分流一件简案，适用小额诉讼的案件增加 {split['small_claims_per_routed']:.2f} 件"
+                    "；拆分另假设小额诉讼案件若适用其他程序，其上诉概率与立案信息相同的其他简案相同。")
         return (f"Appeals: per routed case, routing changed the appeal rate by {t['estimate'] * 100:+.2f} percentage points: "
                 f"{c['estimate'] * 100:+.2f} through small claims' finality (no appeal; {level} {c['ci_low'] * 100:.2f} to "
                 f"{c['ci_high'] * 100:.2f}) and {o['estimate'] * 100:+.2f} through everything else ({o['ci_low'] * 100:.2f} to "
-                f"{o['ci_high'] * 100:.2f}). Small-claims use rose by {split['small_claims_per_routed']:.1%} per routed "
-                "case; the split also assumes a small-claims case would have been appealed under another procedure as "
+                f"{o['ci_high'] * 100:.2f}). Each case routed simple added {split['small_claims_per_routed']:.2f} cases "
+                "heard under small claims; the split also assumes a small-claims case would have been appealed under another procedure as "
                 "often as routed cases with the same filing characteristics.")
 
     def assumption_statements(self, lang: str = "zh") -> list[str]:
@@ -239,6 +240,30 @@ class RolloutResult:
                 out.append(f"{label}: if cases left complex moved by at most {r.delta * s:.2f} {en} themselves, the effect on "
                            f"routed cases lies between {r.ci_low * s:.2f} and {r.ci_high * s:.2f} {en}; cases left complex "
                            f"would have to move by {r.breakdown * s:+.2f} {en} on average to explain the estimate away.")
+        return out
+
+    def crosscheck_statements(self, lang: str = "zh") -> list[str]:
+        """did_multiplegt against the headline, per outcome: whether the Wald estimate lies in
+        did_multiplegt's interval (its interval is court-clustered: wide and, with few courts,
+        of unproven coverage)."""
+        rows = self.tidy()
+        cc = rows[rows["method"] == "did_multiplegt"].set_index("outcome")
+        out = []
+        for r in self.headline().itertuples(index=False):
+            if r.outcome not in cc.index:
+                continue
+            c = cc.loc[r.outcome]
+            s, zh, en = _scale(r.unit)
+            inside = c["ci_low"] <= r.estimate <= c["ci_high"]
+            label = outcome_label(r.outcome, lang)
+            out.append(text.pick(
+                f"{label}：did_multiplegt（以各院每月分为简案的比例为处理强度）估计为 {c['estimate'] * s:.2f} {zh}"
+                f"（{c['ci_low'] * s:.2f} 至 {c['ci_high'] * s:.2f}），按实施时间比较的估计 {r.estimate * s:.2f} {zh}"
+                + ("在此区间内。" if inside else "不在此区间内，两种估计不一致。"),
+                f"{label}: did_multiplegt (the monthly share routed simple as a non-binary treatment) gives "
+                f"{c['estimate'] * s:.2f} {en} ({c['ci_low'] * s:.2f} to {c['ci_high'] * s:.2f}); the rollout estimate "
+                f"{r.estimate * s:.2f} {en} is " + ("inside that interval." if inside else "outside it: the two disagree."),
+                lang))
         return out
 
     def courts_table(self, lang: str = "zh") -> pd.DataFrame:
