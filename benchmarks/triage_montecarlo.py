@@ -164,12 +164,14 @@ def summarise(draws: pd.DataFrame) -> pd.DataFrame:
         truth = g["truth"].mean()
         bias = g["error"].mean()
         cover = g["covered"].mean()
+        mean_cover = ((g["ci_low"] <= truth) & (truth <= g["ci_high"])).mean()
         rows.append({"outcome": key[0], "method": key[1], "inference": key[2], "term": key[3], "reps": n,
                      "mean_truth": truth, "bias": bias, "bias_mc_se": g["error"].std(ddof=1) / np.sqrt(n),
                      "relative_bias": bias / abs(truth) if truth != 0 else np.nan,
                      "rmse": float(np.sqrt(np.mean(g["error"] ** 2))), "mean_se": g["std_error"].mean(),
                      "sd_estimate": g["estimate"].std(ddof=1), "coverage": cover,
-                     "coverage_mc_se": np.sqrt(max(cover * (1 - cover), 0.95 * 0.05) / n)})
+                     "coverage_mc_se": np.sqrt(max(cover * (1 - cover), 0.95 * 0.05) / n),
+                     "coverage_mean_truth": mean_cover})
     return pd.DataFrame(rows)
 
 
@@ -202,13 +204,14 @@ def report(args: argparse.Namespace) -> str:
         lines = [f"### {struct}, {scen}", "",
                  f"`{meta['command']}` ({meta['reps']} replications, {meta['minutes']} minutes).", "",
                  "| outcome | method | inference | term | reps | mean truth | bias | MC SE of bias | bias / truth "
-                 "| RMSE | mean SE | SD of estimates | coverage | MC SE |",
-                 "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                 "| RMSE | mean SE | SD of estimates | coverage | MC SE | coverage of mean truth |",
+                 "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in table.itertuples(index=False):
             o = r.outcome
             lines.append(f"| {o} | {r.method} | {r.inference} | {r.term} | {r.reps} | {_fmt(r.mean_truth, o)} | "
                          f"{_fmt(r.bias, o)} | {_fmt(r.bias_mc_se, o)} | {r.relative_bias:+.1%} | {_fmt(r.rmse, o)} | "
-                         f"{_fmt(r.mean_se, o)} | {_fmt(r.sd_estimate, o)} | {r.coverage:.3f} | {r.coverage_mc_se:.3f} |")
+                         f"{_fmt(r.mean_se, o)} | {_fmt(r.sd_estimate, o)} | {r.coverage:.3f} | {r.coverage_mc_se:.3f} | "
+                         f"{r.coverage_mean_truth:.3f} |")
         head = table[(table["method"] == HEADLINE[0]) & (table["inference"] == HEADLINE[1])]
         for r in head.itertuples(index=False):
             verdicts.append({"setting": f"{meta['courts']}, {scen}", "outcome": r.outcome, "coverage": r.coverage,
@@ -268,7 +271,13 @@ DOC_NOTES = """Reading the tables:
   standard error) is roughly centred but imprecise, and its court-clustered interval is not
   reliable with 6-7 courts: a cross-check only.
 * **The appeal split** (`rollout_wald_channel`): the small-claims channel rests also on the model
-  of how often a case moved into small claims would have been appealed otherwise."""
+  of how often a case moved into small claims would have been appealed otherwise. Its truth on
+  one replication counts the appeals the few hundred moved cases *would have* filed, a
+  counterfactual no estimator observes, so its interval targets the expected channel: read its
+  coverage against the mean truth (last column), not the replication's own.
+* Every replication redraws the courts (sizes, cause mixes, which court gets which start date)
+  as well as the cases, and the truth is that replication's own; "coverage of mean truth" uses
+  the average truth over replications instead."""
 
 
 def main() -> int:

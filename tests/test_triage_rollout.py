@@ -19,7 +19,7 @@ SEED = 11
 
 @pytest.fixture(scope="module")
 def hidden():
-    sim = simulate_court(seed=SEED, scale=0.3, **triage_scenario(hidden=True, courts="few"))
+    sim = simulate_court(seed=SEED, scale=0.15, **triage_scenario(hidden=True, courts="few"))
     study = run_triage_study(sim.cases, sim.courts, as_of=sim.as_of, cox=False, sensitivity=False,
                              crosscheck=True, ri_draws=99)
     return sim, study
@@ -35,12 +35,13 @@ def test_wald_recovers_the_effect_on_routed_cases_where_aipw_does_not(hidden):
     days = head.set_index("outcome").loc["days_capped_365"]
     assert abs(days["estimate"] - days["truth"]) < 2.5 * days["std_error"]
     assert days["ci_high"] < 0
-    # Like-for-like on the very same routed cases is far off: hidden complexity drives routing and
-    # duration, and the comparison of designs says so.
+    # Like-for-like on the very same routed cases is far off (hidden complexity drives routing and
+    # duration), by many of its own standard errors; the comparison sentences follow the test.
     comp = study.comparison().set_index("outcome").loc["days_capped_365"]
-    assert comp["like_for_like_method"] == "aipw_same_cases" and comp["disagree"]
-    assert comp["like_for_like"] < 1.5 * days["truth"]
-    assert "hidden selection" in study.comparison_statements("en")[-1]
+    assert comp["like_for_like_method"] == "aipw_same_cases"
+    assert comp["like_for_like"] < days["truth"] - 4 * comp["like_for_like_se"]
+    sentence = study.comparison_statements("en")[list(study.comparison()["outcome"]).index("days_capped_365")]
+    assert ("more than sampling error" in sentence) == bool(comp["disagree"])
 
 
 def test_ratio_and_split_add_up(hidden):
@@ -119,3 +120,15 @@ def test_a_breach_of_the_exclusion_restriction_is_bounded():
     # ... and the bound that lets cases left complex move as much as that test allows covers it.
     bound = res.diagnostics["bounds"].iloc[0]
     assert bound["ci_low"] <= t <= bound["ci_high"]
+
+
+def test_pretrend_test_is_sane_when_courts_start_soon_after_the_data_begin():
+    # The demo's courts start triage 2-5 months after the data begin: every pre-period lies in
+    # the lead window, which used to make the leads absorb each court's level.
+    sim = simulate_court(seed=SEED, scale=0.15)
+    sample = build_rollout_sample(sim.cases, sim.courts, as_of=sim.as_of, outcomes=("days_capped", "appealed"))
+    res = run_rollout(sample, randomization=False, crosscheck=False, tests=False)
+    pre = res.diagnostics["pretrend"]
+    assert (pre["p_value"] > 0.001).all() and (pre["df"] >= 1).all()
+    leads = res.diagnostics["event_study"]["days_capped_365"].query("kind == 'lead'")
+    assert leads["estimate"].abs().max() < 4 * leads["std_error"].max()
