@@ -75,8 +75,12 @@ def test_pending_age_profile_and_long_pending_list():
     assert profile.loc["甲"].tolist() == [1, 0, 1, 1, 0, 0, 3]
     assert profile.loc["乙"].tolist() == [0, 0, 1, 0, 0, 1, 2]
     listed = overview.long_pending_list(frame, end, as_of, 12, "en")
-    assert listed["Case number"].tolist() == ["p5", "p3"]  # oldest first
-    assert listed["Days pending"].tolist() == [(end - T("2020-12-30")).days, (end - T("2022-12-31")).days]
+    # "over 12 months" is filed + 12 months < end, as the pending_over_12m indicator counts it:
+    # p3 (filed 2022-12-31) is exactly 12 months old on 2023-12-31, not over
+    assert listed["Case number"].tolist() == ["p5"]
+    assert listed["Days pending"].tolist() == [(end - T("2020-12-30")).days]
+    longer = overview.long_pending_list(frame, end, as_of, 11, "en")
+    assert longer["Case number"].tolist() == ["p5", "p3", "p4"]  # oldest first
 
 
 def test_yoy_panel_verdicts():

@@ -169,7 +169,9 @@ class SurvivalCurve:
         return median_time(self.time, self.survival)
 
 
-def _validate(time, event, weights):
+def check_durations(time, event, weights=None):
+    """``time``, ``event`` and ``weights`` as float arrays, after checking them: times finite
+    and non-negative, events 0 (censored) or 1 (closed), weights finite and non-negative."""
     time = np.asarray(time, dtype=float)
     event = np.asarray(event, dtype=float)
     if time.shape != event.shape:
@@ -189,7 +191,7 @@ def kaplan_meier(time, event, weights=None) -> SurvivalCurve:
     on weighted counts with the Kish effective-size correction when weighted. With inverse-
     propensity weights normalised within an arm it estimates the arm's counterfactual curve
     (Cole & Hernan 2004; Xie & Liu 2005)."""
-    time, event, w = _validate(time, event, weights)
+    time, event, w = check_durations(time, event, weights)
     pl = product_limit(time, w * event, w)
     d, n, surv = pl.events, pl.at_risk, pl.survival
     denom = n * (n - d)
@@ -223,7 +225,7 @@ def rmst(time, event, horizon: float, weights=None) -> tuple[float, np.ndarray]:
     h_j)), A_j = integral_{u_j}^tau S, h_j = d_j / n_j; with unit weights the variance sum IF_i^2
     is Greenwood's. Weights are treated as known (the propensity-estimation term is omitted).
     """
-    time, event, w = _validate(time, event, weights)
+    time, event, w = check_durations(time, event, weights)
     pl = product_limit(time, w * event, w)
     value = float(cohort_rmst(pl, horizon).iloc[0]) if len(pl.time) else float(horizon)
     ev = (pl.events > 0) & (pl.time < horizon)

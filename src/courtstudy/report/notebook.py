@@ -296,6 +296,8 @@ class NotebookContext:
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     releases: list[TableRelease] = field(default_factory=list)
     _names: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    #: Warnings logged by the package while the notebook runs (courtstudy.core.log).
+    log: Any = field(default=None, repr=False)
 
     # --- conveniences -------------------------------------------------------------------
     @property
@@ -485,6 +487,7 @@ class NotebookContext:
             "courts": sorted(self.cases["court"].dropna().unique().tolist()),
             "package_version": __version__,
             "results": self.results,
+            "warnings": self.log.messages(self.lang) if self.log is not None else [],
         })
 
 
@@ -563,7 +566,18 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
         from courtstudy.report.style import use_court_style
 
         use_court_style()
+    from courtstudy.core import log, text
 
+    text.set_language(lang)  # the language results print in (repr of study results)
+    holder: dict[str, NotebookContext] = {}
+
+    def show(warning: log.LoggedWarning) -> None:
+        # A logged warning appears where it happened, in the notebook's language.
+        _display_markdown(("**注意：**" if lang == "zh" else "**Warning:** ") + warning.text(lang))
+        if "ctx" in holder:
+            holder["ctx"]._save_results()
+
+    collector = log.collect(show)
     loaded = load_data(data, courts, cache_dir=cache_dir)
     all_cases = loaded.cases
     court_names = sorted(all_cases["court"].dropna().astype(str).unique().tolist())
@@ -594,7 +608,9 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
         out.mkdir(parents=True, exist_ok=True)
     ctx = NotebookContext(loaded=loaded, cases=cases, courts=court_table, period=the_period,
                           as_of=as_of_ts, lang=lang, audience=audience, output_dir=out, seed=seed,
-                          min_cell=min_cell, parameters=parameters, court_names=court_names)
+                          min_cell=min_cell, parameters=parameters, court_names=court_names,
+                          log=collector)
+    holder["ctx"] = ctx
     ctx._save_results()
     ctx._save_publication()
     return ctx

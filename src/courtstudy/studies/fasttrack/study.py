@@ -8,6 +8,7 @@ states the findings in Chinese or English for a court's leadership.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import log
 from courtstudy.core.text import interval_label, language
 from courtstudy.studies.fasttrack.did import MIN_NEVER_TREATED, callaway_santanna
 from courtstudy.studies.fasttrack.its import interrupted_time_series
@@ -33,6 +35,8 @@ from courtstudy.studies.results import EffectResult, StudyResults, combine, stud
 EFFECT_COLUMNS: tuple[str, ...] = ("outcome", "method", "control_group", "aggregation", "term",
                                    "group", "time", "event_time", "estimate", "std_error",
                                    "ci_low", "ci_high", "p_value", "n_treated", "n_control", "n")
+
+logger = logging.getLogger(__name__)
 
 _EVENT_WINDOW = {"month": (-12, 24), "quarter": (-4, 8)}
 _PLACEBO_SHIFT = {"month": 6, "quarter": 2}
@@ -364,6 +368,16 @@ def run_fast_track_study(
             except ValueError as exc:
                 notes["zh"].append(f"{outcome_label(outcome, 'zh')}：无法做中断时间序列（{exc}）。")
                 notes["en"].append(f"{outcome_label(outcome, 'en')}: no interrupted time series ({exc}).")
+    # Every caveat of the run (courts or outcomes left out, checks that could not run) is also
+    # a logged warning: it reaches the log and the notebook, not only the notes.
+    for zh, en in zip(notes["zh"], notes["en"], strict=True):
+        log.warn(logger, en, zh)
+    if panel.always_treated:
+        log.warn(logger, "courts with fast-track teams before the panel starts are left out: %s",
+                 "面板开始前已组建速裁团队的法院未纳入比较：%s", "、".join(panel.always_treated))
+    logger.info("fast-track study: %d recent filing cohorts (%d cases) dropped for a follow-up "
+                "shorter than %d days", panel.n_dropped_periods, panel.n_dropped_cases,
+                panel.horizon_days)
     return FastTrackStudy(panel=panel, control_group=control_group, cs=cs, cs_other=cs_other,
                           twfe=tw, placebo=plac, power=pw, its=its, its_court=its_court,
                           notes=notes, alpha=alpha)

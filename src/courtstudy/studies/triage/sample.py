@@ -50,6 +50,7 @@ which close sooner, would be over-represented among recent closings).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -59,6 +60,8 @@ import pandas as pd
 from courtstudy.core.categories import MEDIATION_WITHDRAWAL, REVERSAL_REMAND
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.limits import deadlines
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_COVARIATES: tuple[str, ...] = ("cause", "log_claim", "n_parties", "court", "filing_month",
                                        "filing_year")
@@ -239,6 +242,7 @@ class CaseFilter:
     def keep(self, name: str, mask: pd.Series | np.ndarray) -> None:
         mask = np.asarray(mask, dtype=bool)
         self.accounting.append({"step": name, "kept": int(mask.sum()), "dropped": int((~mask).sum())})
+        logger.info("triage sample, %s: %d kept, %d dropped", name, int(mask.sum()), int((~mask).sum()))
         self.frame = self.frame.loc[mask]
 
 

@@ -16,6 +16,7 @@ of closing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +59,8 @@ from courtstudy.studies.triage.survival import (
     rmst_difference,
 )
 from courtstudy.studies.triage.wald import HEADLINE_INFERENCE, RolloutResult
+
+logger = logging.getLogger(__name__)
 
 UNITS = {"binary": "risk_difference", "continuous": "days", "duration": "days"}
 
@@ -628,6 +631,8 @@ def run_triage_study(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatm
         diagnostics["sensitivity"] = sens
         diagnostics["benchmarks"] = bench
     n_trim = int((~kept).sum())
+    logger.info("triage study: %d cases trimmed on the propensity (%s)", n_trim,
+                trimming_rule_text(estimand, trim, "en"))
     notes = {lang: [*sample.notes.get(lang, []), trimming_rule_text(estimand, trim, lang)
                     + (f"（剔除 {n_trim} 件）" if lang == "zh" else f" ({n_trim} cases dropped)")]
              for lang in ("zh", "en")}
