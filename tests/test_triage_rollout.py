@@ -91,11 +91,13 @@ def test_truth_split_adds_up(hidden):
     assert t.loc["appealed", "procedure_channel"] < 0 and t.loc["mediation_withdrawal", "procedure_channel"] == 0
 
 
-def test_no_rollout_falls_back_to_like_for_like():
+def test_no_rollout_falls_back_to_like_for_like(caplog):
     sim = simulate_court(seed=SEED, scale=0.05, **triage_scenario(hidden=False, courts="few"))
     courts = sim.courts.assign(triage_start=pd.Timestamp("2018-01-01"))
-    study = run_triage_study(sim.cases, courts, as_of=sim.as_of, cox=False, sensitivity=False,
-                             outcomes=("days_capped", "appealed"))
+    with caplog.at_level("WARNING", logger="courtstudy"):
+        study = run_triage_study(sim.cases, courts, as_of=sim.as_of, cox=False, sensitivity=False,
+                                 outcomes=("days_capped", "appealed"))
+    assert any("selection on observables" in r.getMessage() and r.zh for r in caplog.records)
     assert study.rollout is None and study.no_rollout["code"] == "no_rollout"
     head = study.headline()
     assert set(head["method"]) == {"aipw"} and set(head["rests_on"]) == {"selection_on_observables"}

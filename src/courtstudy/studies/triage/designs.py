@@ -15,16 +15,20 @@ the same routed cases (method ``aipw_same_cases``).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import log
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.studies.results import EffectResult
 from courtstudy.studies.triage.rollout import ROLLOUT_OUTCOMES, build_rollout_sample
 from courtstudy.studies.triage.sample import AnalysisSample
 from courtstudy.studies.triage.wald import HEADLINE_INFERENCE, RolloutResult, run_rollout
+
+logger = logging.getLogger(__name__)
 
 NO_ROLLOUT_REASONS: dict[str, tuple[str, str]] = {
     "treatment": ("按实施时间比较只用于繁简分流（速裁团队见速裁团队报告）。",
@@ -47,6 +51,9 @@ def rollout_design(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatmen
     """The rollout design's result, or ``None`` and why it did not run (``{"zh", "en", "code"}``)."""
     def reason(code: str) -> dict[str, str]:
         zh, en = NO_ROLLOUT_REASONS[code]
+        if code in ("courts", "no_rollout"):
+            log.warn(logger, f"no rollout design: {en} The headline rests on selection on observables.",
+                     f"无法按实施时间比较：{zh}结论只能依据可观测选择假设。")
         return {"code": code, "zh": zh, "en": en}
 
     if treatment != "triage":

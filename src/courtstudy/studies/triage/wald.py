@@ -52,6 +52,7 @@ heard under the other procedures (procedure given routing chosen on recorded cha
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,7 +62,7 @@ import pandas as pd
 from scipy import stats as sps
 from scipy.special import expit
 
-from courtstudy.core import text
+from courtstudy.core import log, text
 from courtstudy.studies.results import EffectResult, estimate_row
 from courtstudy.studies.staggered import (
     StaggeredData,
@@ -73,6 +74,8 @@ from courtstudy.studies.triage.headline import exclusion_bound
 from courtstudy.studies.triage.propensity import add_intercept, fit_propensity
 from courtstudy.studies.triage.rollout import ROLES, RolloutSample
 from courtstudy.studies.triage.sample import covariate_design, outcome_label
+
+logger = logging.getLogger(__name__)
 
 #: Inference of the headline interval: "court_month" (delta method, case + court-month
 #: variance), "case" (delta method, case-level variance) or "randomization" (over start dates).
@@ -521,6 +524,7 @@ def run_rollout(sample: RolloutSample, *, inference: str = HEADLINE_INFERENCE, r
     diagnostics["design"] = info
     if tests:
         _assumption_tests(out, data, always_complex_below)
+    _warn_assumptions(out)
     if crosscheck:
         from courtstudy.studies.triage.fuzzy_did import did_multiplegt_rows
 
@@ -530,6 +534,26 @@ def run_rollout(sample: RolloutSample, *, inference: str = HEADLINE_INFERENCE, r
             out.result = EffectResult(pd.concat([out.result.rows, pd.DataFrame(cc_rows)], ignore_index=True),
                                       title=out.result.title, notes=out.result.notes, alpha=alpha)
     return out
+
+
+def _warn_assumptions(out: RolloutResult) -> None:
+    """Log (and so show in a notebook) the failed checks of the design's assumptions."""
+    d = out.diagnostics
+    pre = d.get("pretrend", pd.DataFrame())
+    if len(pre) and (pre["p_value"] < 0.05).any():
+        names = ", ".join(pre.loc[pre["p_value"] < 0.05, "outcome"])
+        log.warn(logger, "rollout: outcomes differ between starting and comparison courts before the start "
+                 "(pre-trend test p < 0.05): %s", "按实施时间比较：开始前各月已有显著差异（p < 0.05）的结果：%s", names)
+    comp = d.get("composition", pd.DataFrame())
+    if len(comp) and (comp["p_value"] < 0.05 / len(comp)).any():
+        log.warn(logger, "rollout: the case mix changed when triage started: %s",
+                 "按实施时间比较：开始分流后案件构成发生显著变化：%s",
+                 ", ".join(comp.loc[comp["p_value"] < 0.05 / len(comp), "characteristic"]))
+    excl = d.get("exclusion", pd.DataFrame())
+    if len(excl) and (excl["p_value"] < 0.05).any():
+        log.warn(logger, "rollout: cases that would be complex anyway changed after the start (exclusion "
+                 "restriction in doubt): %s", "按实施时间比较：几乎不会被分为简案的案件在开始后发生显著变化，"
+                 "排除性约束存疑：%s", ", ".join(excl.loc[excl["p_value"] < 0.05, "outcome"]))
 
 
 def inference_or_cm(inference: str) -> str:
