@@ -38,6 +38,8 @@ NO_ROLLOUT_REASONS: dict[str, tuple[str, str]] = {
                    "the data hold no rollout to exploit: every court triaged before the data begin, or no court was "
                    "left that had not started."),
     "off": ("未要求按实施时间比较（参数 rollout）。", "the rollout design was not requested (parameter rollout)."),
+    "no_routing": ("开始分流后立案的案件中没有记录为简案的，无法计算第一阶段。",
+                   "no case filed after a start is recorded as routed simple, so there is no first stage."),
 }
 
 
@@ -51,7 +53,7 @@ def rollout_design(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatmen
     """The rollout design's result, or ``None`` and why it did not run (``{"zh", "en", "code"}``)."""
     def reason(code: str) -> dict[str, str]:
         zh, en = NO_ROLLOUT_REASONS[code]
-        if code in ("courts", "no_rollout"):
+        if code in ("courts", "no_rollout", "no_routing"):
             log.warn(logger, f"no rollout design: {en} The headline rests on selection on observables.",
                      f"无法按实施时间比较：{zh}结论只能依据可观测选择假设。")
         return {"code": code, "zh": zh, "en": en}
@@ -70,6 +72,8 @@ def rollout_design(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatmen
         return None, reason("no_rollout")
     if not sample.has_rollout:
         return None, reason("no_rollout")
+    if sample.routed[sample.started].sum() < 10:
+        return None, reason("no_routing")
     return run_rollout(sample, inference=inference, randomization=randomization, ri_draws=ri_draws, seed=seed,
                        crosscheck=crosscheck, tests=tests, alpha=alpha), None
 

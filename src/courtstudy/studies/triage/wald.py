@@ -31,7 +31,8 @@ chooses cases, which is what the like-for-like comparison needs.
 a(X_i)``, the appeals small claims rule out, with ``a(X)`` the probability that a routed case
 closed under another procedure is appealed (logistic model on cause, claim amount and parties,
 fitted on routed non-small-claims closings after the start; its disposition mix, triage's effect
-on settlement included, is in it); small-claims channel = ``-Wald(Z)`` = ``-E[(SC(routed) -
+on settlement included, is in it; its estimation noise is added to the standard errors by the
+delta method); small-claims channel = ``-Wald(Z)`` = ``-E[(SC(routed) -
 SC(no triage)) a(X)]`` per routed case, other channels = ``Wald(appealed + Z)`` (they add up to
 the total). The split rests, beyond the design, on that appeal model: the cases moved into small
 claims would have been appealed as often as routed cases with the same filing characteristics
@@ -369,7 +370,17 @@ def imputable_treated(sample: RolloutSample, mask: np.ndarray) -> np.ndarray:
     return mask & started & f["court"].isin(courts_ok).to_numpy() & f["month"].isin(months_ok).to_numpy()
 
 
-def _appeal_model(sample: RolloutSample) -> tuple[np.ndarray | None, dict[str, str] | None]:
+@dataclass(frozen=True)
+class _AppealModel:
+    """The fitted appeal model: probability per case, its design (intercept first) and the
+    coefficients' covariance (``hessian_inv / n``)."""
+
+    probability: np.ndarray
+    design: np.ndarray
+    covariance: np.ndarray
+
+
+def _appeal_model(sample: RolloutSample) -> tuple[_AppealModel | None, dict[str, str] | None]:
     """Probability that a routed case closed under a procedure other than small claims is
     appealed (whatever its disposition: triage's effect on settlement is in it), for every case
     of the sample, from cause, claim amount and parties (not the court: comparison courts route
@@ -389,7 +400,23 @@ def _appeal_model(sample: RolloutSample) -> tuple[np.ndarray | None, dict[str, s
     x = design.to_numpy(dtype=float)
     keep = x[fit_rows].max(axis=0) > x[fit_rows].min(axis=0)
     fit = fit_propensity(x[fit_rows][:, keep], out.values[fit_rows])
-    return expit(add_intercept(x[:, keep]) @ fit.coef), None
+    design_all = add_intercept(x[:, keep])
+    return _AppealModel(expit(design_all @ fit.coef), design_all, fit.hessian_inv / int(fit_rows.sum())), None
+
+
+def _appeal_model_variance(data: StaggeredData, model: _AppealModel, small_claims: np.ndarray, column: str,
+                           first_stage: float) -> float:
+    """Variance the estimated appeal model adds to a Wald ratio whose numerator contains
+    ``small_claims x a(X)`` (delta method: the gradient of ``sum_i v_i SC_i a(X_i) / FS`` in the
+    model's coefficients, ``v`` the imputation estimator's linear weights of the cases; the
+    model's noise and the case-level noise of the ratio are treated as independent)."""
+    from courtstudy.studies.staggered import case_weights
+
+    order = _order(data)
+    v = case_weights(data, column)["overall"].to_numpy()
+    p = model.probability[order]
+    grad = (v * small_claims[order] * p * (1 - p)) @ model.design[order] / first_stage
+    return float(grad @ model.covariance @ grad)
 
 
 def _routing_score(sample: RolloutSample) -> np.ndarray:
@@ -449,7 +476,8 @@ def run_rollout(sample: RolloutSample, *, inference: str = HEADLINE_INFERENCE, r
         raise ValueError("inference='randomization' needs randomization=True")
     names = [k for k, o in sample.outcomes.items() if o.kind != "duration"]
     extra: dict[str, np.ndarray] = {}
-    p_appeal, skipped = _appeal_model(sample)
+    appeal_model, skipped = _appeal_model(sample)
+    p_appeal = None if appeal_model is None else appeal_model.probability
     if p_appeal is not None:
         appeal = sample.outcomes["appealed"]
         lost = sample.frame["small_claims"].to_numpy() * p_appeal
@@ -500,9 +528,17 @@ def run_rollout(sample: RolloutSample, *, inference: str = HEADLINE_INFERENCE, r
         for col, term, sign in (("appeals_ruled_out", "small_claims_channel", -1.0),
                                 ("appealed_plus_ruled_out", "other_channels", 1.0)):
             data = data.with_outcomes({f"routed__{col}": _masked(data, data.outcomes["routed"], col)})
-            r, _ = _ratio_rows(data, "appealed", col, f"routed__{col}", unit="risk_difference",
-                               method="rollout_wald_channel", term=term, randomization=False, ri_draws=ri_draws,
-                               seed=seed, alpha=alpha, sign=sign)
+            r, ratio = _ratio_rows(data, "appealed", col, f"routed__{col}", unit="risk_difference",
+                                   method="rollout_wald_channel", term=term, randomization=False, ri_draws=ri_draws,
+                                   seed=seed, alpha=alpha, sign=sign)
+            extra = _appeal_model_variance(data, appeal_model, sample.frame["small_claims"].to_numpy(dtype=float),
+                                           col, ratio.denominator_effect)
+            z = sps.norm.ppf(1 - alpha / 2)
+            for row in r:
+                row["std_error"] = float(np.sqrt(row["std_error"] ** 2 + extra))
+                row["ci_low"], row["ci_high"] = row["estimate"] - z * row["std_error"], row["estimate"] + z * row["std_error"]
+                row["p_value"] = float(2 * sps.norm.sf(abs(row["estimate"]) / row["std_error"]))
+                row["ci_method"] += " + appeal-model variance"
             split_rows += r
         rows += split_rows
         sc = wald_ratio(data.with_outcomes({"small_claims": sample.frame["small_claims"].to_numpy()[_order(data)]}),
