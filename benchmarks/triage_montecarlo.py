@@ -67,11 +67,12 @@ def one_replication(seed: int, scale: float, courts: str, hidden: bool, randomiz
     res = run_rollout(rsample, randomization=randomization, tests=False, crosscheck=True, seed=seed)
     truth = rollout_truth(rsample, sim.latent, used=res.diagnostics["used"]).set_index(["outcome", "component"])
     tidy = res.tidy()
-    keep = tidy[tidy["method"].isin(["rollout_wald", "rollout_wald_channel", "did_multiplegt"])
-                & tidy["event_time"].isna()]
+    keep = tidy[tidy["method"].isin(["rollout_itt", "rollout_first_stage", "rollout_wald", "rollout_wald_channel",
+                                     "did_multiplegt"]) & tidy["event_time"].isna()]
     component = {"small_claims_channel": "procedure_channel", "other_channels": "other"}
+    by_method = {"rollout_itt": "itt", "rollout_first_stage": "first_stage"}
     for r in keep.itertuples(index=False):
-        comp = component.get(r.term, "total")
+        comp = by_method.get(r.method) or component.get(r.term, "total")
         if (r.outcome, comp) not in truth.index:
             continue
         t = truth.loc[(r.outcome, comp)]
@@ -171,11 +172,12 @@ def summarise(draws: pd.DataFrame) -> pd.DataFrame:
                      "rmse": float(np.sqrt(np.mean(g["error"] ** 2))), "mean_se": g["std_error"].mean(),
                      "sd_estimate": g["estimate"].std(ddof=1), "coverage": cover,
                      "coverage_mc_se": np.sqrt(max(cover * (1 - cover), 0.95 * 0.05) / n),
-                     "coverage_mean_truth": mean_cover})
+                     "coverage_mean_truth": mean_cover,
+                     "rejects_zero": ((g["ci_low"] > 0) | (g["ci_high"] < 0)).mean()})
     return pd.DataFrame(rows)
 
 
-ORDER = ["rollout_wald", "rollout_wald_channel", "did_multiplegt", "aipw_same_cases", "aipw", "ipw", "regression",
+ORDER = ["rollout_itt", "rollout_first_stage", "rollout_wald", "rollout_wald_channel", "did_multiplegt", "aipw_same_cases", "aipw", "ipw", "regression",
          "raw", "ipw_km_rmst", "km_rmst"]
 OUTCOME_ORDER = ["days_capped_365", "closed_within_limit", "appealed", "reversal_remand", "mediation_withdrawal",
                  "rmst_365"]
@@ -204,14 +206,14 @@ def report(args: argparse.Namespace) -> str:
         lines = [f"### {struct}, {scen}", "",
                  f"`{meta['command']}` ({meta['reps']} replications, {meta['minutes']} minutes).", "",
                  "| outcome | method | inference | term | reps | mean truth | bias | MC SE of bias | bias / truth "
-                 "| RMSE | mean SE | SD of estimates | coverage | MC SE | coverage of mean truth |",
-                 "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                 "| RMSE | mean SE | SD of estimates | coverage | MC SE | coverage of mean truth | rejects 0 |",
+                 "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for r in table.itertuples(index=False):
-            o = r.outcome
+            o = r.outcome if r.method != "rollout_first_stage" else "share"
             lines.append(f"| {o} | {r.method} | {r.inference} | {r.term} | {r.reps} | {_fmt(r.mean_truth, o)} | "
                          f"{_fmt(r.bias, o)} | {_fmt(r.bias_mc_se, o)} | {r.relative_bias:+.1%} | {_fmt(r.rmse, o)} | "
                          f"{_fmt(r.mean_se, o)} | {_fmt(r.sd_estimate, o)} | {r.coverage:.3f} | {r.coverage_mc_se:.3f} | "
-                         f"{r.coverage_mean_truth:.3f} |")
+                         f"{r.coverage_mean_truth:.3f} | {r.rejects_zero:.3f} |")
         head = table[(table["method"] == HEADLINE[0]) & (table["inference"] == HEADLINE[1])]
         for r in head.itertuples(index=False):
             verdicts.append({"setting": f"{meta['courts']}, {scen}", "outcome": r.outcome, "coverage": r.coverage,

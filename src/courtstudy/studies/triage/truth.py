@@ -67,7 +67,10 @@ def rollout_truth(sample, latent: pd.DataFrame, used: dict[str, np.ndarray] | No
     ``total`` = mean of ``Y(routed) - Y(no triage)``, split into ``procedure_channel`` = mean of
     ``Y(routed) - Y(routed, no-triage procedure)`` (for appeals: small claims' finality) and
     ``other`` = mean of ``Y(routed, no-triage procedure) - Y(no triage)`` (``sim.latent``'s
-    ``*_1``, ``direct_*_1`` and ``*_0``). Rows: ``outcome, component, truth, n``.
+    ``*_1``, ``direct_*_1`` and ``*_0``); ``itt`` = the sum of ``Y(routed) - Y(no triage)`` over
+    those routed cases divided by every case filed after the start that the estimate used
+    (routed or not: cases left complex are unaffected, the exclusion restriction), and
+    ``first_stage`` = the share of those cases routed. Rows: ``outcome, component, truth, n``.
     """
     lat = latent.set_index(latent["case_id"].astype("string"))
     lat = lat.loc[sample.frame["case_id"].astype("string")]
@@ -93,4 +96,15 @@ def rollout_truth(sample, latent: pd.DataFrame, used: dict[str, np.ndarray] | No
         for component, diff in (("total", y1 - y0), ("procedure_channel", y1 - yd), ("other", yd - y0)):
             rows.append({"outcome": name, "component": component,
                          "truth": float(np.mean(diff[mask])) if n else np.nan, "n": n})
+        # Intention to treat and first stage over every case the ITT averages (routed or not).
+        # Cases a triaging court leaves complex count as unaffected: true in the simulator
+        # unless its exclusion_violation is set (then the ITT's truth here leaves that part out).
+        treated = out.mask & sample.started
+        if used is not None and name in used:
+            treated &= used[name]
+        n_all = int(treated.sum())
+        if n_all:
+            itt = float(np.sum((y1 - y0)[mask]) / n_all)
+            rows.append({"outcome": name, "component": "itt", "truth": itt, "n": n_all})
+            rows.append({"outcome": name, "component": "first_stage", "truth": n / n_all, "n": n_all})
     return pd.DataFrame(rows)
