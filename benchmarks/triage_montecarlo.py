@@ -21,7 +21,8 @@ Settings: ``--courts demo`` (the demo's 12 courts: triage from -6, 0, +2, +3, +5
 or ``few`` (6 courts, one per start date, one never); ``--hidden 1`` (the hidden complexity that
 drives routing also drives every outcome) or ``0`` (it drives routing only).
 
-    nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run --courts few --hidden 1 --reps 400 --jobs 2
+    nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run --courts few --hidden 1 --reps 400 --jobs 2 \
+        --max-minutes 35 --no-randomization
     .venv/bin/python benchmarks/triage_montecarlo.py report      # docs/triage_montecarlo.md from every saved run
 
 Draws are saved under ``benchmarks/results/triage_mc_<courts>_h<hidden>.csv`` (one row per
@@ -111,42 +112,63 @@ def _run_one(args: tuple) -> pd.DataFrame:
     return out
 
 
+def _save(path: Path, draws: dict[int, pd.DataFrame], args: argparse.Namespace, seconds: float) -> int:
+    """Write the draws of the replications completed so far, keeping the unbroken run 0 ... k-1
+    (a replication that took longer is never dropped in favour of later, quicker ones). Returns k."""
+    import json
+
+    k = 0
+    while k in draws:
+        k += 1
+    if not k:
+        return 0
+    pd.concat([draws[r] for r in range(k)], ignore_index=True).to_csv(path, index=False)
+    path.with_suffix(".json").write_text(json.dumps(
+        {"courts": args.courts, "hidden": int(args.hidden), "reps": k, "reps_requested": args.reps,
+         "scale": args.scale, "seed": args.seed, "jobs": args.jobs, "randomization": not args.no_randomization,
+         "minutes": round(seconds / 60, 1), "max_minutes": args.max_minutes,
+         "command": "nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run "
+                    f"--courts {args.courts} --hidden {int(args.hidden)} --reps {args.reps} "
+                    f"--scale {args.scale} --seed {args.seed} --jobs {args.jobs} --max-minutes {args.max_minutes}"
+                    + (" --no-randomization" if args.no_randomization else "")}, indent=1), encoding="utf-8")
+    return k
+
+
 def run(args: argparse.Namespace) -> Path:
+    """Run replications 0 ... reps-1 (seeds seed + r); saves after every 10 completed and stops
+    submitting new ones once ``max_minutes`` have passed (the machine is shared: the number of
+    replications done is then what the time allowed, stated in the report)."""
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"triage_mc_{args.courts}_h{int(args.hidden)}.csv"
     tasks = [(r, args.seed + r, args.scale, args.courts, bool(args.hidden), not args.no_randomization)
              for r in range(args.reps)]
     start = time.perf_counter()
-    draws = []
-    if args.jobs > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(args.jobs) as pool:
-            for i, out in enumerate(pool.map(_run_one, tasks, chunksize=2), 1):
-                draws.append(out)
-                if i % 20 == 0:
-                    print(f"{i}/{args.reps} replications, {time.perf_counter() - start:.0f} s", flush=True)
-    else:
-        for i, task in enumerate(tasks, 1):
-            draws.append(_run_one(task))
-            if i % 10 == 0:
-                print(f"{i}/{args.reps} replications, {time.perf_counter() - start:.0f} s", flush=True)
-    table = pd.concat(draws, ignore_index=True)
-    table.attrs["seconds"] = time.perf_counter() - start
-    table.to_csv(path, index=False)
-    meta = path.with_suffix(".json")
-    import json
-
-    meta.write_text(json.dumps({"courts": args.courts, "hidden": int(args.hidden), "reps": args.reps,
-                                "scale": args.scale, "seed": args.seed, "jobs": args.jobs,
-                                "randomization": not args.no_randomization,
-                                "minutes": round((time.perf_counter() - start) / 60, 1),
-                                "command": "nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run "
-                                           f"--courts {args.courts} --hidden {int(args.hidden)} --reps {args.reps} "
-                                           f"--scale {args.scale} --seed {args.seed} --jobs {args.jobs}"
-                                           + (" --no-randomization" if args.no_randomization else "")},
-                               indent=1), encoding="utf-8")
-    print(f"written {path} ({(time.perf_counter() - start) / 60:.1f} minutes)")
+    draws: dict[int, pd.DataFrame] = {}
+    with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+        pending = set()
+        queue = iter(tasks)
+        for task in queue:
+            pending.add(pool.submit(_run_one, task))
+            if len(pending) >= args.jobs:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for f in done:
+                out = f.result()
+                draws[int(out["rep"].iloc[0])] = out
+            elapsed = time.perf_counter() - start
+            if elapsed < 60 * args.max_minutes:
+                for task in queue:
+                    pending.add(pool.submit(_run_one, task))
+                    if len(pending) >= args.jobs:
+                        break
+            if len(draws) % 10 == 0 or not pending:
+                k = _save(path, draws, args, elapsed)
+                print(f"{len(draws)}/{args.reps} replications ({k} saved), {elapsed:.0f} s", flush=True)
+    k = _save(path, draws, args, time.perf_counter() - start)
+    print(f"written {path}: {k} replications ({(time.perf_counter() - start) / 60:.1f} minutes)")
     return path
 
 
@@ -292,6 +314,8 @@ def main() -> int:
     r.add_argument("--scale", type=float, default=0.25)
     r.add_argument("--seed", type=int, default=5000)
     r.add_argument("--jobs", type=int, default=1, help="worker processes (at most 2 on the shared machine)")
+    r.add_argument("--max-minutes", type=float, default=40.0,
+                   help="stop submitting replications after this long (the draws done so far are kept)")
     r.add_argument("--no-randomization", action="store_true", help="skip the randomisation intervals")
     sub.add_parser("report", help="write docs/triage_montecarlo.md from the saved draws")
     args = parser.parse_args()

@@ -8,6 +8,8 @@ import pytest
 
 from courtstudy.studies.results import study_tidy
 from courtstudy.studies.triage.headline import (
+    adjusted_agreement,
+    agreement_statements,
     compare_designs,
     comparison_statements,
     exclusion_bound,
@@ -64,6 +66,32 @@ def test_designs_disagree_beyond_sampling_error_and_say_so():
     agree.loc[agree["outcome"] == "appealed", "estimate"] = -0.013
     text = comparison_statements(compare_designs(mark_preferred(agree, True)), "en")
     assert "agree within sampling error" in text[-1]
+
+
+def test_adjusted_methods_agree_only_within_one_standard_error_and_sentences_follow():
+    base = _rows()
+    extra = study_tidy(pd.DataFrame({
+        "outcome": ["appealed", "appealed", "days_capped_365", "days_capped_365"],
+        "method": ["regression", "ipw", "regression", "ipw"], "estimate": [-0.032, -0.029, -28.3, -21.0],
+        "std_error": [0.004, 0.004, 0.6, 0.7], "unit": ["risk_difference", "risk_difference", "days", "days"]}))
+    rows = pd.concat([base, extra], ignore_index=True)
+    agreement = adjusted_agreement(rows).set_index("outcome")
+    assert agreement.loc["appealed", "spread"] == pytest.approx(0.003)
+    assert agreement.loc["appealed", "agree"]                     # 0.003 < 0.004
+    assert not agreement.loc["days_capped_365", "agree"]          # 7.3 days > 0.7
+    assert "rmst_365" not in agreement.index                      # one adjusted method only
+    comp = compare_designs(mark_preferred(rows, True))
+    en = agreement_statements(agreement.reset_index(), comp, "en")
+    assert "agree within one standard error on 1 of 2 outcomes" in en[0]
+    assert "no evidence" in en[1]
+    disagree_appeal = bool(comp.set_index("outcome").loc["appealed", "disagree"])
+    assert disagree_appeal and len(en) == 3 and "On 1 of them" in en[2]
+    all_agree = rows.copy()
+    all_agree.loc[all_agree["method"].isin(["regression", "ipw"]) & (all_agree["outcome"] == "days_capped_365"),
+                  "estimate"] = -28.1
+    zh = agreement_statements(adjusted_agreement(all_agree), None, "zh")
+    assert "全部 2 项结果" in zh[0] and len(zh) == 2
+    assert agreement_statements(adjusted_agreement(base.iloc[:0]), None, "en") == []
 
 
 def test_exclusion_bound_algebra():

@@ -17,6 +17,8 @@ and :func:`comparison_statements` words the result.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 from scipy import stats
@@ -154,6 +156,66 @@ def comparison_statements(comparison: pd.DataFrame, lang: str = "zh", alpha: flo
                    "样本较小时两者的区间都较宽。" if lang == "zh" else
                    "For every outcome the two designs agree within sampling error. That is consistent with no hidden "
                    "selection in routing but does not prove it: with few cases both intervals are wide.")
+    return out
+
+
+#: The like-for-like methods that share the assumption of selection on observables.
+ADJUSTED_METHODS = ("regression", "ipw", "aipw")
+
+
+def adjusted_agreement(tidy: pd.DataFrame, methods: Sequence[str] = ADJUSTED_METHODS) -> pd.DataFrame:
+    """Per outcome, whether the like-for-like methods agree with each other: ``spread`` = the
+    largest minus the smallest of their estimates, ``std_error`` = the largest of their standard
+    errors, ``agree`` = spread < std_error (they differ by less than one standard error of any of
+    them: closer than sampling error could separate). Rows: ``outcome, unit, spread, std_error,
+    agree, methods``; outcomes with fewer than two of ``methods`` are left out."""
+    rows = tidy[tidy["method"].isin(methods)]
+    rows = rows[rows["event_time"].isna()] if "event_time" in rows else rows
+    out = []
+    for outcome, g in rows.groupby("outcome", sort=False):
+        g = g[np.isfinite(g["estimate"].to_numpy(dtype=float))]
+        if g["method"].nunique() < 2:
+            continue
+        spread = float(g["estimate"].max() - g["estimate"].min())
+        se = float(g["std_error"].max())
+        out.append({"outcome": outcome, "unit": g["unit"].iloc[0], "spread": spread, "std_error": se,
+                    "agree": bool(spread < se), "methods": int(g["method"].nunique())})
+    return pd.DataFrame(out, columns=["outcome", "unit", "spread", "std_error", "agree", "methods"])
+
+
+def agreement_statements(agreement: pd.DataFrame, comparison: pd.DataFrame | None, lang: str = "zh") -> list[str]:
+    """Whether the like-for-like methods agree with each other (computed by
+    :func:`adjusted_agreement`) and, where a rollout exists, whether that agreement coincided
+    with agreement with the rollout (``comparison`` from :func:`compare_designs`)."""
+    if agreement.empty:
+        return []
+    agree = agreement[agreement["agree"]]
+    n, k = len(agreement), len(agree)
+    names = lambda frame: ("、" if lang == "zh" else ", ").join(outcome_label(o, lang) for o in frame["outcome"])  # noqa: E731
+    if k == n:
+        first = text.pick(f"同类案件比较的各方法（回归调整、加权、双重稳健）对全部 {n} 项结果的估计彼此相差不到一个标准误。",
+                          f"The like-for-like methods (regression, weighting, doubly robust) agree with each other within "
+                          f"one standard error on all {n} outcomes.", lang)
+    elif k:
+        first = text.pick(f"同类案件比较的各方法对 {k} 项结果（{names(agree)}）的估计彼此相差不到一个标准误，"
+                          f"其余 {n - k} 项相差更大。",
+                          f"The like-for-like methods agree within one standard error on {k} of {n} outcomes "
+                          f"({names(agree)}) and differ by more on the rest.", lang)
+    else:
+        first = text.pick(f"同类案件比较的各方法对全部 {n} 项结果的估计彼此相差超过一个标准误，对模型设定敏感。",
+                          f"The like-for-like methods differ by more than one standard error on all {n} outcomes: "
+                          f"their answer depends on the model.", lang)
+    out = [first]
+    if k:
+        out.append(text.pick("这些方法依据同一个假设（可观测选择），彼此一致并不能证明这个假设成立。",
+                             "They all rest on one assumption (selection on observables): their agreement with each "
+                             "other is no evidence for it.", lang))
+    if comparison is not None and len(comparison) and k:
+        both = comparison[comparison["disagree"] & comparison["outcome"].isin(agree["outcome"])]
+        if len(both):
+            out.append(text.pick(f"其中 {len(both)} 项（{names(both)}）各方法彼此一致，却与按实施时间比较的结果相差超出抽样误差。",
+                                 f"On {len(both)} of them ({names(both)}) the methods agree with each other and yet "
+                                 f"differ from the rollout answer by more than sampling error.", lang))
     return out
 
 

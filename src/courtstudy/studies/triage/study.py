@@ -30,6 +30,8 @@ from courtstudy.studies.triage import diagnostics as diag
 from courtstudy.studies.triage.estimators import METHOD_LABELS, METHODS, run_method
 from courtstudy.studies.triage.headline import (
     RESTS_ON_LABELS,
+    adjusted_agreement,
+    agreement_statements,
     compare_designs,
     comparison_statements,
     mark_preferred,
@@ -249,6 +251,13 @@ class TriageStudy(StudyResults):
             return [text.pick(f"没有可比较的按实施时间估计：{self.no_rollout['zh']}",
                               f"There is no rollout estimate to compare with: {self.no_rollout['en']}", lang)]
         return comparison_statements(self.comparison(), lang, self.alpha)
+
+    def agreement_statements(self, lang: str = "zh") -> list[str]:
+        """Whether the like-for-like methods agree with each other and, with a rollout, whether
+        that agreement coincided with agreement with the design-based answer, computed
+        (:func:`courtstudy.studies.triage.headline.adjusted_agreement`)."""
+        comparison = self.comparison() if self.rollout is not None else None
+        return agreement_statements(adjusted_agreement(self.result.tidy()), comparison, lang)
 
     def headline_statements(self, lang: str = "zh") -> list[str]:
         """One sentence per outcome with the preferred estimate and what it rests on."""
