@@ -335,8 +335,11 @@ DOC_NOTES = """Reading the tables:
   random draw except the hidden factor's effect on outcomes).
 * **The first stage** is exact by construction here: no case is routed before its court's start,
   so the imputed untreated share is zero and the estimate is the sample's share routed (bias 0,
-  coverage 1 on the sample truth). Its standard error is the sampling error of that share as an
-  estimate of the courts' routing rate, which is what enters the Wald ratio's delta method.
+  coverage 1 on the sample truth). Its standard error is the case-level sampling error of that
+  share for the courts in the data, which is what enters the Wald ratio's delta method; it is
+  much smaller than the spread of the share across replications, which redraw the courts and
+  their routing rates (compare "mean SE" with "SD of estimates" and the low "coverage of mean
+  truth"): the interval speaks for these courts, not for courts in general.
 * **Like-for-like estimators** (regression, IPW, AIPW; AIPW also on the rollout's own cases) rest
   on selection on observables: compare their bias with and without hidden confounding. They agree
   with each other either way: agreement among estimators that share one assumption is not
