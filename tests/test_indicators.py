@@ -16,10 +16,9 @@ from courtstudy.indicators import (
     compare,
     headline,
     indicators,
-    pseudonym_map,
-    pseudonymise,
     wide,
 )
+from courtstudy.report.pseudonym import pseudonym_map, pseudonymise
 
 AS_OF = "2024-03-31"
 T = pd.Timestamp
@@ -285,7 +284,10 @@ def test_polars_backend_identical():
     cases = _random_cases(2000, seed=7)
     kwargs = dict(by=["court", "team"], period="quarter", start="2021-01-01", end="2023-12-31")
     duck = IndicatorEngine(cases, as_of="2023-12-31").compute(**kwargs)
-    polars = IndicatorEngine(cases, as_of="2023-12-31", backend="polars").compute(**kwargs)
+    engine = IndicatorEngine(cases, as_of="2023-12-31", backend="polars")
+    polars = engine.compute(**kwargs)
+    # the queries ran on polars: the prepared table is registered there, and only there
+    assert engine.con.name == "polars" and engine.table.get_name() in engine.con.list_tables()
     pd.testing.assert_frame_equal(duck, polars, check_exact=False, rtol=1e-12)
     assert duck["team"].isna().any()  # missing team is a group of its own, not dropped
     custom = dict(by="court", period=["2021-02-01~2021-05-15", "2022-01-01~2022-12-31"])
@@ -333,21 +335,23 @@ def test_pop_shift():
     assert parse_period("2024-03").shift("yoy").label == "2023-03"
 
 
-def test_pseudonyms():
+def test_pseudonyms(monkeypatch):
+    # Without a salt argument the installation's secret salt is used (never an alphabetical code
+    # that anyone holding the roster could reverse); see tests/test_pseudonym.py.
+    monkeypatch.setenv("COURTSTUDY_PSEUDONYM_SALT", "s1")
     mapping = pseudonym_map(["王五", "张三", "李四", "张三"])
-    assert mapping == dict(zip(sorted(["王五", "张三", "李四"]), ["法官A01", "法官A02", "法官A03"],
-                               strict=True))
+    assert mapping == pseudonym_map(["王五", "张三", "李四"], salt="s1")
     salted = pseudonym_map(["张三", "李四"], salt="s1")
     assert salted["张三"] == pseudonym_map(["张三", "赵六"], salt="s1")["张三"]
     assert salted["张三"] != pseudonym_map(["张三"], salt="s2")["张三"]
     assert salted["张三"].startswith("法官") and len(salted["张三"]) == 8
     frame = pd.DataFrame({"judge": pd.array(["张三", None], dtype="string")})
     out = pseudonymise(frame)
-    assert out["judge"].iloc[0] == "法官A01" and pd.isna(out["judge"].iloc[1])
+    assert out["judge"].iloc[0] == salted["张三"] and pd.isna(out["judge"].iloc[1])
 
 
 def test_compute_pseudonymises_judges(engine):
-    long = engine.compute(by="judge", period="2024Q1", pseudonymise=True, salt="k")
+    long = pseudonymise(engine.compute(by="judge", period="2024Q1"), columns=("judge",), salt="k")
     assert not set(long["judge"]) & {"张三", "李四", "王五"}
     assert all(j.startswith("法官") for j in long["judge"])
 
@@ -445,3 +449,15 @@ def test_prepared_ibis_table_gives_same_numbers(quarter):
     prepared = prepare_cases(fixture_cases(), AS_OF)
     engine = IndicatorEngine(ibis.memtable(prepared), courts=COURTS, as_of=AS_OF)
     pd.testing.assert_frame_equal(engine.compute(by="court", period="2024Q1"), quarter)
+
+
+def test_catalogue_doc_is_derived_from_the_catalogue():
+    from pathlib import Path
+
+    from courtstudy.indicators.definitions import catalogue_markdown
+
+    doc = Path(__file__).resolve().parents[1] / "docs" / "indicators.md"
+    assert doc.read_text(encoding="utf-8") == catalogue_markdown(), (
+        "docs/indicators.md is stale: run courtstudy.indicators.definitions.write_catalogue_doc()")
+    for name in INDICATOR_NAMES:
+        assert f"| `{name}` |" in catalogue_markdown()

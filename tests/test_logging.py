@@ -12,6 +12,16 @@ import pytest
 from courtstudy.core import log
 
 
+@pytest.fixture(autouse=True)
+def _records_reach_caplog():
+    """A notebook context elsewhere in the session may have stopped propagation (core.log)."""
+    package = logging.getLogger("courtstudy")
+    before = package.propagate
+    package.propagate = True
+    yield
+    package.propagate = before
+
+
 def test_modules_log_under_courtstudy():
     from courtstudy.indicators import engine
     from courtstudy.ingest import loading

@@ -60,20 +60,28 @@ class WarningCollector(logging.Handler):
 
 
 def collect(on_warning: Callable[[LoggedWarning], None] | None = None,
-            level: int = logging.WARNING) -> WarningCollector:
+            level: int = logging.WARNING, propagate: bool = False) -> WarningCollector:
     """Attach a :class:`WarningCollector` to the ``courtstudy`` logger (replacing one attached
-    before, so that re-running a notebook's setup cell does not show warnings twice)."""
-    root = logging.getLogger(ROOT)
-    for handler in list(root.handlers):
+    before, so that re-running a notebook's setup cell does not show warnings twice).
+
+    ``propagate=False`` keeps the package's records from the root logger's handlers while the
+    collector shows them (libraries that call ``logging.basicConfig`` would otherwise print
+    each warning a second time, to stderr, in the report); handlers attached to the
+    ``courtstudy`` logger itself (an edition's log file) still get every record."""
+    package = logging.getLogger(ROOT)
+    for handler in list(package.handlers):
         if isinstance(handler, WarningCollector):
-            root.removeHandler(handler)
+            package.removeHandler(handler)
     collector = WarningCollector(on_warning, level)
-    root.addHandler(collector)
-    if root.getEffectiveLevel() > level:
-        root.setLevel(level)
+    package.addHandler(collector)
+    package.propagate = propagate
+    if package.getEffectiveLevel() > level:
+        package.setLevel(level)
     return collector
 
 
 def release(collector: WarningCollector) -> None:
-    """Detach a collector."""
-    logging.getLogger(ROOT).removeHandler(collector)
+    """Detach a collector (and let records reach the root logger again)."""
+    package = logging.getLogger(ROOT)
+    package.removeHandler(collector)
+    package.propagate = True

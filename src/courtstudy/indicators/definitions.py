@@ -467,12 +467,13 @@ def catalogue_markdown() -> str:
     lines = [
         "# Indicator catalogue",
         "",
-        "Generated from `courtstudy.indicators.definitions.INDICATORS` by",
-        "`python -m courtstudy.indicators.definitions > docs/indicators.md`; a test keeps this file",
-        "equal to the catalogue. Better: ↑ higher is better, ↓ lower is better. Maturity: when a",
-        "figure is flagged immature (not compared year on year). Reasonable ranges (SPC 合理区间)",
-        "are declared where a published figure is at hand; none is shipped yet.",
-        f"Survival figures need at least {MIN_HORIZON} days of follow-up.",
+        "Generated from `courtstudy.indicators.definitions.INDICATORS` by `write_catalogue_doc()`",
+        "of that module; a test keeps this file equal to the catalogue. Better: ↑ higher is",
+        "better, ↓ lower is better. Maturity: when a figure is flagged immature (not compared",
+        "year on year); survival figures need at least "
+        f"{MIN_HORIZON} days of follow-up. Reasonable ranges",
+        "(SPC 合理区间) can be declared per indicator where a published figure is at hand; none is",
+        "shipped: the 2024 system's ranges are not in a source this project holds.",
         "",
         "| name | 中文 | English | formula | better | maturity | inputs |",
         "|---|---|---|---|---|---|---|",
@@ -485,5 +486,11 @@ def catalogue_markdown() -> str:
     return "\n".join(lines) + "\n"
 
 
-if __name__ == "__main__":
-    print(catalogue_markdown(), end="")
+
+def write_catalogue_doc(path=None) -> None:
+    """Write :func:`catalogue_markdown` to ``docs/indicators.md`` of the checkout (or ``path``)."""
+    from courtstudy.core.paths import PROJECT_ROOT
+
+    target = PROJECT_ROOT / "docs" / "indicators.md" if path is None else path
+    with open(target, "w", encoding="utf-8") as fh:
+        fh.write(catalogue_markdown())

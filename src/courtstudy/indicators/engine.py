@@ -144,19 +144,27 @@ def _arrow_text(cases: pd.DataFrame, column: str) -> pa.Array:
 
 
 def _encode(arr: pa.Array) -> tuple[tuple[str, ...], pa.Array]:
-    """A text column as int32 codes into its distinct values (-1 = missing), all in Arrow."""
+    """A text column as integer codes into its distinct values (-1 = missing), all in Arrow:
+    int16 while there are fewer than 32,767 distinct values (half the memory), else int32."""
     encoded = pc.dictionary_encode(arr)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
-    codes = pc.fill_null(encoded.indices.cast(pa.int32()), _NO_CODE)
-    return tuple(encoded.dictionary.to_pylist()), codes
+    values = tuple(encoded.dictionary.to_pylist())
+    width = pa.int16() if len(values) < 2**15 - 1 else pa.int32()
+    return values, pc.fill_null(encoded.indices.cast(width), _NO_CODE)
 
 
 def _arrow_number(values: pd.Series) -> pa.Array:
-    """A count column as Arrow float64 with nulls (no copy through Python objects)."""
-    if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
-        return pc.cast(pa.array(values), pa.float64())
-    return pa.array(pd.to_numeric(values, errors="coerce").astype("float64"))
+    """A count of days as Arrow int32 with nulls (no copy through Python objects); float64
+    when the column holds fractions or numbers beyond int32."""
+    if pd.api.types.is_integer_dtype(values.dtype):
+        arr = pa.array(values)
+        low, high = pc.min(arr).as_py(), pc.max(arr).as_py()
+        if low is None or (low > -(2**31) and high < 2**31):
+            return arr.cast(pa.int32())
+    numbers = values if pd.api.types.is_float_dtype(values.dtype) else pd.to_numeric(
+        values, errors="coerce")
+    return pa.array(numbers.astype("float64"))
 
 
 def _int32(values: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
@@ -217,7 +225,7 @@ def _input_table(cases: pd.DataFrame, as_of: pd.Timestamp,
         columns[column] = codes
     for column in _TEXT_INPUTS:
         if column not in columns:
-            columns[column] = pa.array(np.full(len(fd), _NO_CODE, dtype="int32"))
+            columns[column] = pa.array(np.full(len(fd), _NO_CODE, dtype="int16"))
     first = int(fd.min()) if len(fd) else as_of_day
     last = int(fd.max()) if len(fd) else as_of_day
     return _HandOver(pa.table(columns), dictionaries, frozenset(cases.columns), first, last,
@@ -230,7 +238,7 @@ def _day_table(first: int, last: int, months: Iterable[int]) -> pa.Table:
     months, by core.calendar: calendar arithmetic once per distinct day, not once per case."""
     days = np.arange(first, last + 1, dtype="int64")
     year, month, day = calendar.civil_from_days(days)
-    columns = {"day": days.astype("int32"), "fm": (year * 12 + month - 1).astype("int32")}
+    columns = {"day": days.astype("int32"), "fm": calendar.month_index(days).astype("int32")}
     for m in PENDING_AGES:
         shifted, total, month_end = calendar.shift_months(year, month, day, m)
         columns[f"a{m}d"] = (shifted + 1).astype("int32")
@@ -326,8 +334,8 @@ def prepared_expression(source, days, as_of: pd.Timestamp,
         cm=t.closed_.ifelse(t.cm_raw, _NEVER_MONTH),
         appealed_=appealed,
         retrial_=t.closed_ & t.retrial_petition.fill_null(False),
-        extension=t.extension_days.fill_null(0.0),
-        suspended=t.suspended_days.fill_null(0.0),
+        extension=t.extension_days.fill_null(0),
+        suspended=t.suspended_days.fill_null(0),
         limit_row=limit_row,
     )
     t = t.mutate(decided_=t.appealed_ & (t.appeal_result >= 0)
@@ -341,7 +349,8 @@ def prepared_expression(source, days, as_of: pd.Timestamp,
     j = j.mutate(deadline=deadline + j.extension + j.suspended)
     view = CaseView(j, as_of_day, dictionaries, columns, j.deadline)
     out = {"fd": j.fd, "fm": j.fm, "cd": j.cd, "cm": j.cm,
-           "trial": j.closed_.ifelse(j.cd - j.fd - j.suspended, 0.0).cast("float64")}
+           "trial": j.closed_.ifelse(j.cd - j.fd - j.suspended, 0).cast(
+               "int32" if source.suspended_days.type().is_integer() else "float64")}
     for fact in facts_:
         out[fact.name] = fact.where(view).cast("int8")
     for m in PENDING_AGES:
@@ -364,8 +373,9 @@ def prepare_cases(cases: pd.DataFrame, as_of: pd.Timestamp | str | None = None,
     """One row per case (filed on or before ``as_of``) of what the engine aggregates: the
     columns of :func:`prepared_expression`, with the group columns as text (missing values as a
     marker), ready to save and open on another backend (``IndicatorEngine(ibis_table,
-    as_of=...)``). Day columns are days since 1970-01-01, month columns ``year * 12 + month -
-    1``. ``limits`` is a statutory-limits table (``core.limits.statutory_limits(extra=...)``)."""
+    as_of=...)``). Day columns are days since 1970-01-01, month columns month indexes
+    (:func:`courtstudy.core.calendar.month_index`). ``limits`` is a statutory-limits table
+    (``core.limits.statutory_limits(extra=...)``)."""
     import ibis
 
     as_of = default_as_of(cases) if as_of is None else pd.Timestamp(as_of).normalize()
@@ -440,10 +450,12 @@ def _bucket(table, day_col: str, month_col: str, grid: _Grid):
 
 
 
-def _fetch(expr) -> pd.DataFrame:
-    """Run an Ibis expression and return pandas through Arrow (cheaper than ``execute`` for
-    the million-row survival table)."""
-    return expr.to_pyarrow().to_pandas()
+def _fetch(expr, con=None) -> pd.DataFrame:
+    """Run an Ibis expression on ``con`` (the engine's backend; None: the backend the table is
+    bound to) and return pandas through Arrow (cheaper than ``execute`` for the million-row
+    survival table). The prepared table is an in-memory table: run unbound, Ibis would
+    register it with its default backend, for the life of the process."""
+    return (expr.to_pyarrow() if con is None else con.to_pyarrow(expr)).to_pandas()
 
 
 
@@ -559,8 +571,7 @@ class IndicatorEngine:
                 period: str | Period | Iterable[str | Period] = "quarter",
                 start: pd.Timestamp | str | None = None, end: pd.Timestamp | str | None = None,
                 court_filter: Sequence[str] | None = None, horizon: int = 365,
-                indicators: Sequence[str] | None = None,
-                pseudonymise: bool = False, salt: str | None = None) -> pd.DataFrame:
+                indicators: Sequence[str] | None = None) -> pd.DataFrame:
         """The long, tidy indicator table.
 
         Columns: the group columns of ``by``, ``period`` (label), ``period_start``,
@@ -570,8 +581,8 @@ class IndicatorEngine:
         ends after as_of). One row per group, period and indicator; groups with no caseload in
         a period are left out. ``court_filter`` keeps only those courts. ``horizon`` is the RMST
         horizon in days (:func:`courtstudy.core.survival.supported_horizon` gives the one a
-        period's follow-up supports). ``pseudonymise`` replaces judge names (see
-        :mod:`courtstudy.report.pseudonym`).
+        period's follow-up supports). Judge names are real: publication pseudonymises them
+        (:mod:`courtstudy.report.pseudonym`).
         """
         by = [by] if isinstance(by, str) else list(by)
         unknown = [c for c in by if c not in GROUP_COLUMNS]
@@ -589,9 +600,6 @@ class IndicatorEngine:
         grid = _make_grid(self.periods(period, start, end))
         raw = self._aggregate(by, grid, court_filter)
         long = self._assemble(by, grid, raw, names, court_filter, float(horizon))
-        if pseudonymise and "judge" in by:
-            from courtstudy.report.pseudonym import pseudonymise as _pseudo
-            long = _pseudo(long, columns=("judge",), salt=salt)
         return long
 
     def _aggregate(self, by: list[str], grid: _Grid,
@@ -607,25 +615,25 @@ class IndicatorEngine:
                      **{f"lo{m}": _bucket(t, f"a{m}d", f"a{m}m", grid) for m in PENDING_AGES})
         k = grid.n_buckets
         out: dict[str, pd.DataFrame] = {}
-        out["filed"] = _fetch(t.group_by([*by, "fb"]).agg(n=t.count()))
+        out["filed"] = _fetch(t.group_by([*by, "fb"]).agg(n=t.count()), self.con)
         closed = t.filter(t.is_closed == 1)
         metrics = {"n": closed.count(),
                    "co_closed": (closed.fb < closed.cb).cast("int64").sum(),
                    "median": (closed.cd - closed.fd).median(),
                    "dur": (closed.cd - closed.fd).cast("int64").sum(),
-                   "trial": closed.trial.sum()}
+                   "trial": closed.trial.cast("float64").sum()}
         metrics.update({f.name: closed[f.name].cast("int64").sum() for f in FACTS
                         if f.name != "is_closed"})
         for m in PENDING_AGES:
             metrics[f"end{m}"] = (closed[f"lo{m}"] < closed.cb).cast("int64").sum()
-        out["closed"] = _fetch(closed.group_by([*by, "cb"]).agg(**metrics))
+        out["closed"] = _fetch(closed.group_by([*by, "cb"]).agg(**metrics), self.con)
         if PENDING_AGES:
             # One pass for every age: a case over 18 or 36 months is also over 12 (the starts
             # grow with the age), so the youngest age's condition selects every case needed.
             ages = [f"lo{m}" for m in PENDING_AGES]
             young = ages[0]
             aged = t.filter((t[young] < t.cb) & (t[young] <= k))
-            starts = _fetch(aged.group_by([*by, *ages, "cb"]).agg(n=aged.count()))
+            starts = _fetch(aged.group_by([*by, *ages, "cb"]).agg(n=aged.count()), self.con)
             for lo in ages:
                 rows = starts[(starts[lo] < starts["cb"]) & (starts[lo] <= k)]
                 out[f"start{lo[2:]}"] = (rows.groupby([*by, lo], sort=False, dropna=False)["n"]
@@ -635,7 +643,8 @@ class IndicatorEngine:
             - cohort.fd
         cohort = cohort.mutate(km_time=km_time.cast("int32"))
         out["km"] = _fetch(cohort.group_by([*by, "fb", "km_time"])
-                           .agg(n=cohort.count(), events=cohort.is_closed.cast("int64").sum()))
+                           .agg(n=cohort.count(), events=cohort.is_closed.cast("int64").sum()),
+                           self.con)
         return {q: self._decode(frame, by) for q, frame in out.items()}
 
     def _assemble(self, by: list[str], grid: _Grid, raw: dict[str, pd.DataFrame],
@@ -651,11 +660,16 @@ class IndicatorEngine:
             groups = pd.DataFrame(index=[0])
         n_groups = len(groups)
 
+        lookup = pd.MultiIndex.from_frame(groups[by]) if by else None
+        positions: dict[int, np.ndarray] = {}
+
         def index_of(frame: pd.DataFrame) -> np.ndarray:
-            if not by:
-                return np.zeros(len(frame), dtype="int64")
-            lookup = pd.MultiIndex.from_frame(groups[by])
-            return lookup.get_indexer(pd.MultiIndex.from_frame(frame[by].astype("string")))
+            # Each result frame's group positions are looked up once, not once per column.
+            if id(frame) not in positions:
+                positions[id(frame)] = (
+                    np.zeros(len(frame), dtype="int64") if not by else
+                    lookup.get_indexer(pd.MultiIndex.from_frame(frame[by].astype("string"))))
+            return positions[id(frame)]
 
         def dense(frame: pd.DataFrame, bucket: str, column: str, fill=0.0) -> np.ndarray:
             arr = np.full((n_groups, width), fill, dtype="float64")

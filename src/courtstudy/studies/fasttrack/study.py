@@ -239,7 +239,7 @@ class FastTrackStudy(StudyResults):
         return fig
 
     def comparison_figure(self, lang: str = "zh") -> Any:
-        """Callaway-Sant'Anna simple ATT beside TWFE, per outcome (95% intervals)."""
+        """Callaway-Sant'Anna simple ATT beside TWFE, per outcome (intervals at ``alpha``)."""
         import matplotlib.pyplot as plt
 
         table = self.overall(lang)
@@ -267,17 +267,27 @@ class FastTrackStudy(StudyResults):
         import matplotlib.pyplot as plt
 
         res = self.its[outcome]
+        zh = lang == "zh"
         data = self.panel.data[self.panel.data["court"] == self.its_court].sort_values("t")
         fig, ax = plt.subplots(figsize=(8, 3.5))
-        ax.plot(data["t"], data[outcome], "o", ms=3, color="tab:grey")
+        ax.plot(data["t"], data[outcome], "o", ms=3, color="tab:grey",
+                label="各期实际值" if zh else "observed, each period")
         fitted = res.diagnostics["fitted"]
-        ax.plot(fitted.index, fitted.to_numpy(), "-", color="tab:blue")
-        ax.axvline(res.diagnostics["adoption"] - 0.5, color="tab:red", ls="--", lw=1)
+        ax.plot(fitted.index, fitted.to_numpy(), "-", color="tab:blue",
+                label="分段回归拟合值" if zh else "segmented-regression fit")
+        ax.axvline(res.diagnostics["adoption"] - 0.5, color="tab:red", ls="--", lw=1,
+                   label="组建速裁团队" if zh else "fast-track team adopted")
         ticks = data[data["period"].str.endswith(("-01", "Q1"))]
         ax.set_xticks(ticks["t"].to_numpy(), ticks["period"].astype(str).str[:4].tolist())
-        ax.set_xlabel("年份" if lang == "zh" else "Year")
-        ax.set_ylabel(outcome_label(outcome, lang))
-        ax.set_title(str(self.its_court), fontsize=9)
+        ax.set_xlabel("年份" if zh else "Year")
+        units = {"rmst": ("天", "days"), "log_duration": ("对数天数", "log days"),
+                 "per_judge_closed": ("件", "cases")}
+        unit = units.get(outcome, ("比例", "share"))[0 if zh else 1]
+        label = outcome_label(outcome, lang)
+        ax.set_ylabel(f"{label}（{unit}）" if zh else f"{label} ({unit})")
+        ax.set_title(f"{self.its_court}：{label}的中断时间序列" if zh
+                     else f"{self.its_court}: {label}, interrupted time series", fontsize=10)
+        ax.legend(frameon=False, fontsize=8)
         fig.tight_layout()
         return fig
 
@@ -336,6 +346,7 @@ def run_fast_track_study(
                            "不单独以其为对照组估计。")
         notes["en"].append(f"Only {n_never} never-treated courts (fewer than {MIN_NEVER_TREATED}): "
                            "no separate never-treated comparison.")
+    n_design_notes = len(notes["en"])  # notes on the design; those after it are failures
     cs, cs_other, tw, plac, pw, its = {}, {}, {}, {}, {}, {}
     common = dict(base_period="universal", min_event_time=min_e, max_event_time=max_e,
                   bootstrap=bootstrap, biters=biters, seed=seed, alpha=alpha, time_labels=labels)
@@ -368,10 +379,13 @@ def run_fast_track_study(
             except ValueError as exc:
                 notes["zh"].append(f"{outcome_label(outcome, 'zh')}：无法做中断时间序列（{exc}）。")
                 notes["en"].append(f"{outcome_label(outcome, 'en')}: no interrupted time series ({exc}).")
-    # Every caveat of the run (courts or outcomes left out, checks that could not run) is also
-    # a logged warning: it reaches the log and the notebook, not only the notes.
-    for zh, en in zip(notes["zh"], notes["en"], strict=True):
-        log.warn(logger, en, zh)
+    # Notes on the design are logged; outcomes not estimated and checks that could not run
+    # are warnings: they reach the log and the notebook, not only the notes.
+    for i, (zh, en) in enumerate(zip(notes["zh"], notes["en"], strict=True)):
+        if i < n_design_notes:
+            logger.info(en)
+        else:
+            log.warn(logger, en, zh)
     if panel.always_treated:
         log.warn(logger, "courts with fast-track teams before the panel starts are left out: %s",
                  "面板开始前已组建速裁团队的法院未纳入比较：%s", "、".join(panel.always_treated))

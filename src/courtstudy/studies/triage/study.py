@@ -491,7 +491,7 @@ class TriageStudy(StudyResults):
         return out
 
     def plot_methods(self, lang: str = "zh"):
-        """Estimates with 95% intervals by outcome and method, in reader units (one panel for
+        """Estimates with intervals at the study's alpha by outcome and method, in reader units (one panel for
         percentage points, one for days)."""
         import matplotlib.pyplot as plt
 
