@@ -54,3 +54,33 @@ def test_density_test_detects_bunching():
     result = density_test(x[np.abs(x) <= 100])
     assert result["density_left"] > result["density_right"]
     assert result["p_value"] < 0.001
+
+
+def test_take_up_shows_a_fuzzy_design_and_statements_use_percentage_points(clean):
+    from courtstudy.studies.triage.rd import rd_statements, rd_table
+
+    res = small_claims_rd(clean.cases, clean.courts, as_of=clean.as_of, outcomes=("appealed",))
+    take = res.diagnostics["take_up"]
+    # Eligible claims do not all use small claims; claims above the threshold cannot.
+    assert 0.2 < take["share_below"] < 0.95 and take["share_above"] == 0.0
+    text = rd_statements(res, "en")
+    assert f"{take['share_below']:.0%} were heard under small claims" in text[0]
+    appealed = res.tidy().iloc[0]
+    assert f"{abs(appealed['estimate']) * 100:.1f} percentage points" in text[2]
+    table = rd_table(res, "zh")
+    assert table["估计值"].iloc[0] == pytest.approx(appealed["estimate"] * 100)
+    assert table.columns[3] == "95%置信下限（稳健）"
+
+
+def test_rd_says_why_it_cannot_run(clean):
+    from courtstudy.studies.triage.rd import rd_inputs_missing
+
+    assert rd_inputs_missing(clean.cases, clean.courts) is None
+    no_column = rd_inputs_missing(clean.cases, clean.courts.drop(columns=["province"]))
+    empty = rd_inputs_missing(clean.cases, clean.courts.assign(province=pd.NA))
+    assert no_column == empty and "省份" in no_column["zh"]
+    one_court = clean.courts["court"].iloc[0]
+    partly = clean.courts.assign(province=clean.courts["province"].where(clean.courts["court"] != one_court))
+    assert one_court in rd_inputs_missing(clean.cases, partly)["en"]
+    with pytest.raises(CourtstudyError, match="province"):
+        small_claims_rd(clean.cases, clean.courts.assign(province=pd.NA))

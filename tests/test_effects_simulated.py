@@ -26,14 +26,14 @@ CORE = ("days_capped_365", "appealed", "reversal_remand")
 @pytest.fixture(scope="module")
 def honest():
     sim = simulate_court(seed=SEED, scale=SCALE)
-    study = run_triage_study(sim.cases, sim.courts, as_of=sim.as_of)
+    study = run_triage_study(sim.cases, sim.courts, as_of=sim.as_of, rollout=False)
     return sim, study
 
 
 @pytest.fixture(scope="module")
 def confounded():
     sim = simulate_court(seed=SEED, scale=SCALE, hidden_confounding=1.0)
-    study = run_triage_study(sim.cases, sim.courts, as_of=sim.as_of, cox=False)
+    study = run_triage_study(sim.cases, sim.courts, as_of=sim.as_of, cox=False, rollout=False)
     return sim, study
 
 
@@ -155,7 +155,7 @@ def test_claim_bands():
 def test_ate_on_the_trimmed_sample(honest):
     sim, _ = honest
     study = run_triage_study(sim.cases, sim.courts, as_of=sim.as_of, estimand="ATE", cox=False,
-                             sensitivity=False)
+                             sensitivity=False, rollout=False)
     # Crump et al. trimming keeps 0.1 <= e <= 0.9; the ATE is that of the cases kept.
     overlap = study.diagnostics["overlap"]
     assert overlap["trimmed"].sum() == int((~study.kept).sum()) > 0

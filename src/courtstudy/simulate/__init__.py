@@ -18,7 +18,8 @@ from courtstudy.simulate.generator import (
     SyntheticCourt,
     simulate_court,
 )
+from courtstudy.simulate.scenarios import triage_scenario
 from courtstudy.simulate.truth import OUTCOMES, TRUTH_COLUMNS
 
 __all__ = ["COMPONENTS", "GENERATOR_VERSION", "LATENT_DOC", "OUTCOMES", "TRUTH_COLUMNS",
-           "SimulationSettings", "SyntheticCourt", "TrueEffects", "simulate_court"]
+           "SimulationSettings", "SyntheticCourt", "TrueEffects", "simulate_court", "triage_scenario"]

@@ -34,7 +34,17 @@ class TrueEffects:
     * ``triage_log_duration``: shift of log trial days (-0.30: about 26% shorter);
     * ``triage_mediation_withdrawal_logit``: log-odds of closing by mediation or withdrawal;
     * ``triage_appeal_logit``: log-odds of an appeal, given an appealable disposition;
-    * ``triage_reversal_logit``: log-odds of modification or remand, given an appeal.
+    * ``triage_reversal_logit``: log-odds of modification or remand, given an appeal;
+    * ``triage_small_claims_logit``: log-odds of the small-claims procedure for a routed case
+      whose claim is eligible, and ``triage_ordinary_logit`` of the ordinary procedure for a
+      routed case not heard under small claims (simple cases go to the faster procedures: the
+      procedure a routed case would have had without triage is drawn with the same uniform, so
+      these shifts only move cases towards small claims / away from ordinary). They make the
+      effect of routing against a world with no triage include small claims' finality (no
+      appeal). 0 by default (the demo: procedure independent of the track given covariates);
+    * ``triage_complex_log_duration``: shift of log trial days of the cases a triaging court
+      leaves complex (繁案精审). Non-zero breaks the exclusion restriction of the rollout (Wald)
+      design, which assumes starting triage changes a case only by routing it; 0 by default.
 
     Fast-track team (``team_type == "fast_track"``, 速裁团队): the duration effect ramps from
     ``fast_track_log_duration_initial`` (filed in the adoption month) to
@@ -51,6 +61,9 @@ class TrueEffects:
     triage_mediation_withdrawal_logit: float = 0.20
     triage_appeal_logit: float = 0.30
     triage_reversal_logit: float = 0.30
+    triage_small_claims_logit: float = 0.0
+    triage_ordinary_logit: float = 0.0
+    triage_complex_log_duration: float = 0.0
     fast_track_log_duration_initial: float = -0.10
     fast_track_log_duration_full: float = -0.40
     fast_track_ramp_months: float = 18.0

@@ -49,7 +49,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.special import expit
+from scipy.special import expit, logit
 from scipy.stats import norm
 
 from courtstudy.core import calendar as core_calendar
@@ -112,6 +112,9 @@ class SimulationSettings:
     fast_track_offsets_months: tuple[int, ...] | None = None
     court_month_shock_sd: float = 0.0
     court_month_shock_rho: float = 0.5
+    triage_offsets_months: tuple[int, ...] | None = None
+    n_never_triage: int | None = None
+    hidden_mediation: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -137,7 +140,9 @@ class SyntheticCourt:
     def counterfactual(self, component: str = "all") -> SyntheticCourt:
         """The same simulation (same seed and draws) with ``component``'s effects switched off
         (``"all"``, ``"triage"``, ``"fast_track"`` or ``"small_claims"``). Only outcomes change:
-        covariates, tracks, teams and procedures are identical."""
+        covariates, tracks and teams are identical; procedures too, unless triage moves the
+        procedure of routed cases (``TrueEffects.triage_small_claims_logit`` /
+        ``triage_ordinary_logit``), which switching triage off undoes."""
         return simulate_court(effects=self.effects.without(component), **asdict(self.settings))
 
     def potential_outcomes(self, component: str, outcome: str) -> pd.DataFrame:
@@ -180,7 +185,13 @@ LATENT_DOC: dict[str, str] = {
     "log_trial_days_base": "baseline log trial days before effects (incl. hidden confounding)",
     "effect_log_duration": "total effect shift of log trial days in the factual world",
     "*_factual": "uncensored factual outcome",
-    "*_0, *_1": "uncensored potential outcomes for the simple track (triage)",
+    "*_0, *_1": "uncensored potential outcomes of triage: *_0 in a world with no triage (the "
+                "procedure the case would have had without it), *_1 routed simple (with the "
+                "procedure a routed case gets); NaN before the court's triage_start",
+    "direct_*_1": "routed simple but heard under its no-triage procedure: *_1 - direct_*_1 is the "
+                  "procedure channel of routing (small claims' finality), direct_*_1 - *_0 the rest",
+    "procedure_no_triage": "procedure the case would have had without triage (civil first instance)",
+    "procedure_routed": "procedure the case gets when routed simple (same uniforms)",
     "fast_track_*_0, fast_track_*_1": "potential outcomes for the fast-track team",
     "small_claims_*_0, small_claims_*_1": "potential outcomes for the small-claims procedure",
 }
@@ -225,7 +236,10 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
                    one_court_per_cohort: bool = False,
                    fast_track_offsets_months: Sequence[int] | None = None,
                    court_month_shock_sd: float = 0.0,
-                   court_month_shock_rho: float = 0.5) -> SyntheticCourt:
+                   court_month_shock_rho: float = 0.5,
+                   triage_offsets_months: Sequence[int] | None = None,
+                   n_never_triage: int | None = None,
+                   hidden_mediation: float = 0.0) -> SyntheticCourt:
     """Simulate ``n_courts`` basic courts of 示范省 filing cases from ``start`` to ``end``,
     observed at ``as_of``, with true effects ``effects`` (default :class:`TrueEffects`()).
 
@@ -257,6 +271,20 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     ``counterfactual("fast_track")`` gives the paired world with the same draws in which the
     teams have no effect (teams, tracks and procedures unchanged).
 
+    The triage rollout and the hidden-confounding scenario (keyword-only; defaults: the demo):
+
+    * ``triage_offsets_months``: triage start dates as months after ``start`` (default
+      :data:`TRIAGE_OFFSETS_MONTHS`, -6, 0, 2, 3, 5), taken in turn by the triaging courts; give
+      as many dates as triaging courts for one court per start date;
+    * ``n_never_triage``: courts that never start triage (default 1 with 6 or more courts, else 0);
+    * ``hidden_mediation`` (>= 0): the hidden complexity that drives routing also lowers the
+      log-odds of mediation/withdrawal by that much per standard deviation (complex disputes
+      settle less); with ``hidden_confounding`` it makes the hidden factor confound every
+      outcome, as in real courts (see :data:`HIDDEN_ROUTING_SCENARIO`);
+    * the procedure a routed case gets, and the treatment of cases left complex, are effects
+      (``TrueEffects.triage_small_claims_logit``, ``triage_ordinary_logit``,
+      ``triage_complex_log_duration``).
+
     The steps, each a function of this module (in the order of the module docstring):
     :func:`_draw_courts`, :func:`_draw_filings`, :func:`_draw_case_randomness`,
     :func:`_civil_covariates`, :func:`_assign_treatments`, :func:`_civil_outcome_worlds`,
@@ -269,13 +297,15 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
                                  one_court_per_cohort=one_court_per_cohort,
                                  fast_track_offsets_months=fast_track_offsets_months,
                                  court_month_shock_sd=court_month_shock_sd,
-                                 court_month_shock_rho=court_month_shock_rho)
+                                 court_month_shock_rho=court_month_shock_rho,
+                                 triage_offsets_months=triage_offsets_months,
+                                 n_never_triage=n_never_triage, hidden_mediation=hidden_mediation)
     span = _Span.of(settings)
     courts = _draw_courts(settings, span.start_day)
     filings = _draw_filings(settings, courts, span)
     draws = _draw_case_randomness(settings.seed, filings.n_cases)
     covariates = _civil_covariates(settings, courts, filings, draws)
-    assignment = _assign_treatments(courts, filings, covariates, draws)
+    assignment = _assign_treatments(courts, filings, covariates, draws, effects)
     civil = _civil_outcome_worlds(settings, effects, courts, filings, covariates, assignment, draws)
     oi = np.flatnonzero(~covariates.civil)
     other = _other_outcomes(filings.case_type_idx[oi], filings.filed[oi], draws.z_duration[oi],
@@ -302,7 +332,10 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
                       n_never_fast_track: int | None = None, one_court_per_cohort: bool = False,
                       fast_track_offsets_months: Sequence[int] | None = None,
                       court_month_shock_sd: float = 0.0,
-                      court_month_shock_rho: float = 0.5) -> SimulationSettings:
+                      court_month_shock_rho: float = 0.5,
+                      triage_offsets_months: Sequence[int] | None = None,
+                      n_never_triage: int | None = None,
+                      hidden_mediation: float = 0.0) -> SimulationSettings:
     """The settings, after checking every argument (ValueError naming the bad one)."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
@@ -322,13 +355,26 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
         raise ValueError(f"court_month_shock_sd must be >= 0, got {court_month_shock_sd}")
     if not -1 < court_month_shock_rho < 1:
         raise ValueError(f"court_month_shock_rho must be between -1 and 1, got {court_month_shock_rho}")
+    if hidden_mediation < 0:
+        raise ValueError(f"hidden_mediation must be >= 0, got {hidden_mediation}")
+    if n_never_triage is not None and not 0 <= int(n_never_triage) <= int(n_courts):
+        raise ValueError(f"n_never_triage must be between 0 and n_courts = {int(n_courts)}, "
+                         f"got {n_never_triage}")
+    triage_offsets = None
+    if triage_offsets_months is not None:
+        triage_offsets = tuple(int(m) for m in triage_offsets_months)
+        if not triage_offsets:
+            raise ValueError("triage_offsets_months is empty: give at least one month")
     settings = SimulationSettings(
         int(seed), float(scale), int(n_courts), str(start), str(end), str(as_of),
         float(hidden_confounding), float(bunching),
         n_never_fast_track=None if n_never_fast_track is None else int(n_never_fast_track),
         one_court_per_cohort=bool(one_court_per_cohort), fast_track_offsets_months=offsets,
         court_month_shock_sd=float(court_month_shock_sd),
-        court_month_shock_rho=float(court_month_shock_rho))
+        court_month_shock_rho=float(court_month_shock_rho),
+        triage_offsets_months=triage_offsets,
+        n_never_triage=None if n_never_triage is None else int(n_never_triage),
+        hidden_mediation=float(hidden_mediation))
     _fast_track_schedule(settings)  # raises when the dates cannot be given as asked
     span = _Span.of(settings)
     if span.end_day < span.start_day:
@@ -493,12 +539,30 @@ class _Assignment:
     small: np.ndarray
     ordinary: np.ndarray
     procedure: np.ndarray
+    #: the procedure without triage, and as a routed (simple-track) case (same uniforms): the
+    #: factual procedure is the second for routed cases, the first for the others
+    procedure_no_triage: np.ndarray
+    procedure_routed: np.ndarray
+    ordinary_no_triage: np.ndarray
+    ordinary_routed: np.ndarray
+
+
+def _procedure(civil: np.ndarray, small: np.ndarray, ordinary: np.ndarray, fast: np.ndarray,
+               u_expedite: np.ndarray) -> np.ndarray:
+    procedure = np.where(small, "small_claims", np.where(ordinary, "ordinary", "simplified"))
+    return np.where(civil & fast & (procedure == "simplified") & (u_expedite < 0.15),
+                    "expedited", procedure)
 
 
 def _assign_treatments(courts: dict[str, np.ndarray], filings: _Filings, cov: _Covariates,
-                       draws: _CaseDraws) -> _Assignment:
+                       draws: _CaseDraws, effects: TrueEffects | None = None) -> _Assignment:
     """Step 4: simple track, fast-track team, small claims and procedure (formulas in the module
-    docstring); depends on covariates (and for the track on the hidden factor), never on effects."""
+    docstring); depends on covariates (and for the track on the hidden factor). The track and
+    the team never depend on effects; the procedure of a routed case does when
+    ``effects.triage_small_claims_logit`` / ``triage_ordinary_logit`` are not 0 (the same
+    uniforms decide it with and without triage, so routing only moves cases towards small claims
+    and away from ordinary procedure)."""
+    effects = TrueEffects() if effects is None else effects
     u = draws.u
     court_idx, filed, year = filings.court_idx, filings.filed, filings.year
     civil, complexity, n_parties = cov.civil, cov.complexity, cov.n_parties
@@ -530,15 +594,26 @@ def _assign_treatments(courts: dict[str, np.ndarray], filings: _Filings, cov: _C
     elig_sc = civil & cov.money_claim & ~np.isnan(cov.amount) & (cov.amount <= cov.threshold)
     p_sc = np.where(elig_sc, expit(np.where(year >= 2022, 0.9, -0.2) - 0.6 * (n_parties - 2)
                                    - 0.6 * complexity), np.nan)
-    small = elig_sc & (u["small_claims"] < p_sc)
-    ordinary = civil & ~small & (u["procedure"] < expit(-1.0 + 1.8 * complexity))
-    procedure = np.where(small, "small_claims", np.where(ordinary, "ordinary", "simplified"))
-    procedure = np.where(civil & fast & (procedure == "simplified") & (u["expedite"] < 0.15),
-                         "expedited", procedure)
+    p_sc_routed = p_sc if effects.triage_small_claims_logit == 0 else np.where(
+        elig_sc, expit(logit(np.clip(np.nan_to_num(p_sc, nan=0.5), 1e-12, 1 - 1e-12))
+                       + effects.triage_small_claims_logit), np.nan)
+    small0 = elig_sc & (u["small_claims"] < p_sc)
+    small1 = elig_sc & (u["small_claims"] < p_sc_routed)
+    ordinary_logit = -1.0 + 1.8 * complexity
+    ordinary0 = civil & ~small0 & (u["procedure"] < expit(ordinary_logit))
+    ordinary1 = ordinary0 if (effects.triage_small_claims_logit == 0 and effects.triage_ordinary_logit == 0) \
+        else civil & ~small1 & (u["procedure"] < expit(ordinary_logit + effects.triage_ordinary_logit))
+    procedure0 = _procedure(civil, small0, ordinary0, fast, u["expedite"])
+    procedure1 = _procedure(civil, small1, ordinary1, fast, u["expedite"])
+    small = np.where(simple, small1, small0)
+    ordinary = np.where(simple, ordinary1, ordinary0)
+    procedure = np.where(simple, procedure1, procedure0)
     return _Assignment(elig_simple=elig_simple, elig_ft=elig_ft, elig_sc=elig_sc,
                        p_simple=p_simple, p_simple_full=p_simple_full, p_ft=p_ft, p_sc=p_sc,
                        simple=simple, fast=fast, small=small, ordinary=ordinary,
-                       procedure=procedure)
+                       procedure=procedure, procedure_no_triage=procedure0,
+                       procedure_routed=procedure1, ordinary_no_triage=ordinary0,
+                       ordinary_routed=ordinary1)
 
 
 @dataclass(frozen=True)
@@ -556,6 +631,9 @@ class _CivilWorlds:
     factual_shifts: Shifts
     factual: CivilOutcomes
     worlds: dict[str, tuple[CivilOutcomes, CivilOutcomes]]
+    #: routed, but with the procedure it would have had without triage (for the split of the
+    #: effect of routing into the procedure channel, e.g. small claims' finality, and the rest)
+    routed_same_procedure: CivilOutcomes | None = None
 
 
 def _civil_outcome_worlds(settings: SimulationSettings, effects: TrueEffects,
@@ -570,8 +648,6 @@ def _civil_outcome_worlds(settings: SimulationSettings, effects: TrueEffects,
     procedure = assignment.procedure
     ci = np.flatnonzero(cov.civil)
     table = limits.statutory_limits()
-    limit_months, limit_plus, max_ext = _limit_terms(procedure[ci], filed[ci], table)
-    limit_days = add_months(filed[ci], limit_months) + limit_plus - filed[ci]
     appraisal = u["appraisal"][ci] < cov.per_cause("appraisal")[ci]
     suspended = np.where(appraisal, np.rint(np.exp(np.log(60) + 0.5 * draws.z_suspend[ci])), 0).astype(np.int64)
     # A few cases are stayed (中止审理) for months, e.g. awaiting another case: the long tail of
@@ -579,37 +655,56 @@ def _civil_outcome_worlds(settings: SimulationSettings, effects: TrueEffects,
     stayed = u["stay"][ci] < STAY_SHARE
     suspended = suspended + np.where(stayed, np.rint(np.exp(np.log(250) + 0.6 * draws.z_stay[ci])), 0).astype(np.int64)
     hidden_confounding = settings.hidden_confounding
-    log_trial_base = (3.50 + 0.40 * complexity + 0.45 * assignment.ordinary
-                      + courts["duration_offset"][court_idx]
-                      + _lookup(YEAR_LOG_DURATION, year)
-                      + 0.5 * draws.z_duration + hidden_confounding * draws.hidden)
+    log_trial_common = (3.50 + 0.40 * complexity + courts["duration_offset"][court_idx]
+                        + _lookup(YEAR_LOG_DURATION, year)
+                        + 0.5 * draws.z_duration + hidden_confounding * draws.hidden)
     if settings.court_month_shock_sd > 0:
-        log_trial_base = log_trial_base + court_month_shocks(settings, filings)
-    civil_draws = CivilDraws(
-        filed=filed[ci], log_trial_base=log_trial_base[ci], suspended_days=suspended,
-        limit_days=limit_days, max_extension_days=max_ext * 30, complexity=complexity[ci],
-        hidden_shift=hidden_confounding * draws.hidden[ci],
-        mw_base_logit=base_logit(cov.per_cause("mediation_withdrawal")[ci]),
-        mediation_share=cov.per_cause("mediation_share")[ci],
-        **{f"u_{k}": u[k][ci] for k in (
-            "extend", "rush", "rush_day", "pull", "pull_day", "disposition", "mediation", "appeal",
-            "result", "reversal_kind", "service", "window", "appeal_duration", "retrial",
-            "retrial_delay")},
-    )
+        log_trial_common = log_trial_common + court_month_shocks(settings, filings)
+    log_trial_base = log_trial_common + 0.45 * assignment.ordinary
+
+    def draws_for(procedure: np.ndarray, ordinary: np.ndarray) -> tuple[CivilDraws, np.ndarray]:
+        """The fixed draws of the civil cases heard under ``procedure`` (its statutory limit
+        and, for ordinary procedure, longer trials)."""
+        limit_months, limit_plus, max_ext = _limit_terms(procedure[ci], filed[ci], table)
+        limit_days = add_months(filed[ci], limit_months) + limit_plus - filed[ci]
+        return CivilDraws(
+            filed=filed[ci], log_trial_base=(log_trial_common + 0.45 * ordinary)[ci],
+            suspended_days=suspended, limit_days=limit_days, max_extension_days=max_ext * 30,
+            complexity=complexity[ci], hidden_shift=hidden_confounding * draws.hidden[ci],
+            mw_base_logit=base_logit(cov.per_cause("mediation_withdrawal")[ci]),
+            mediation_share=cov.per_cause("mediation_share")[ci],
+            hidden_mediation_shift=-settings.hidden_mediation * draws.hidden[ci],
+            **{f"u_{k}": u[k][ci] for k in (
+                "extend", "rush", "rush_day", "pull", "pull_day", "disposition", "mediation", "appeal",
+                "result", "reversal_kind", "service", "window", "appeal_duration", "retrial",
+                "retrial_delay")},
+        ), limit_days
+
+    civil_draws, limit_days = draws_for(procedure, assignment.ordinary)
+    procedure_responds = not np.array_equal(assignment.procedure_no_triage[ci],
+                                            assignment.procedure_routed[ci])
+    draws_no_triage = draws_for(assignment.procedure_no_triage, assignment.ordinary_no_triage)[0] \
+        if procedure_responds else civil_draws
+    draws_routed = draws_for(assignment.procedure_routed, assignment.ordinary_routed)[0] \
+        if procedure_responds else civil_draws
     ft_day = courts["fast_track_day"][court_idx]
     elig_ft = assignment.elig_ft
     months_since_ft = np.where(elig_ft, (filed - ft_day) / 30.4375, np.nan)
     cohort = courts["fast_track_cohort"][court_idx]
     ft_log = np.where(elig_ft, effects.fast_track_log_duration(np.nan_to_num(months_since_ft),
                                                               np.maximum(cohort, 0)), 0.0)[ci]
+    triage_operating = assignment.elig_simple[ci]
     indicators = {"triage": assignment.simple[ci], "fast_track": assignment.fast[ci],
-                  "small_claims": assignment.small[ci]}
+                  "small_claims": assignment.small[ci], "triage_operating": triage_operating}
 
     def shifts(ind: dict[str, np.ndarray]) -> Shifts:
         t, f, s = (ind[k].astype(float) for k in ("triage", "fast_track", "small_claims"))
+        # Cases a triaging court leaves complex (exclusion restriction when 0).
+        left_complex = (ind["triage_operating"] & ~ind["triage"].astype(bool)).astype(float)
         return Shifts(
             log_duration=(t * effects.triage_log_duration + f * ft_log
-                          + s * effects.small_claims_log_duration),
+                          + s * effects.small_claims_log_duration
+                          + left_complex * effects.triage_complex_log_duration),
             mediation_withdrawal=(t * effects.triage_mediation_withdrawal_logit
                                   + f * effects.fast_track_mediation_withdrawal_logit),
             appeal=t * effects.triage_appeal_logit + f * effects.fast_track_appeal_logit,
@@ -620,17 +715,28 @@ def _civil_outcome_worlds(settings: SimulationSettings, effects: TrueEffects,
     factual_shifts = shifts(indicators)
     factual = civil_outcomes(civil_draws, factual_shifts)
     worlds: dict[str, tuple[CivilOutcomes, CivilOutcomes]] = {}
-    for component in ("triage", "fast_track", "small_claims"):
+    for component in ("fast_track", "small_claims"):
         pair = []
         for value in (False, True):
             ind = dict(indicators)
             ind[component] = np.full(len(ci), value)
             pair.append(civil_outcomes(civil_draws, shifts(ind)))
         worlds[component] = (pair[0], pair[1])
+    # Triage: a world with no triage (procedure as without it) against the case routed simple
+    # (with the procedure a routed case gets), and the routed case kept at its no-triage procedure.
+    small0 = np.isin(assignment.procedure_no_triage[ci], ["small_claims"])
+    small1 = np.isin(assignment.procedure_routed[ci], ["small_claims"])
+    none = np.zeros(len(ci), dtype=bool)
+    off = {**indicators, "triage": none, "triage_operating": none, "small_claims": small0}
+    on = {**indicators, "triage": ~none, "small_claims": small1}
+    on_same_procedure = {**indicators, "triage": ~none, "small_claims": small0}
+    worlds["triage"] = (civil_outcomes(draws_no_triage, shifts(off)), civil_outcomes(draws_routed, shifts(on)))
+    routed_same_procedure = civil_outcomes(draws_no_triage, shifts(on_same_procedure))
+    worlds = {k: worlds[k] for k in ("triage", "fast_track", "small_claims")}
     return _CivilWorlds(ci=ci, draws=civil_draws, suspended=suspended, limit_days=limit_days,
                         log_trial_base=log_trial_base, months_since_ft=months_since_ft,
                         cohort=cohort, factual_shifts=factual_shifts, factual=factual,
-                        worlds=worlds)
+                        worlds=worlds, routed_same_procedure=routed_same_procedure)
 
 
 def _build_court(settings: SimulationSettings, effects: TrueEffects, span: _Span,
@@ -663,7 +769,9 @@ def _build_court(settings: SimulationSettings, effects: TrueEffects, span: _Span
                      months_since_ft=civil.months_since_ft, cohort=civil.cohort, civil=cov.civil,
                      log_trial_base=civil.log_trial_base,
                      factual_shift=civil.factual_shifts.log_duration,
-                     factual=civil.factual, worlds=civil.worlds)
+                     factual=civil.factual, worlds=civil.worlds,
+                     routed_same_procedure=civil.routed_same_procedure,
+                     procedure_no_triage=a.procedure_no_triage, procedure_routed=a.procedure_routed)
     latent = latent.iloc[order].reset_index(drop=True)
     treated = {"triage": a.simple, "fast_track": a.fast, "small_claims": a.small}
     eligible = {"triage": a.elig_simple, "fast_track": a.elig_ft, "small_claims": a.elig_sc}
@@ -701,6 +809,14 @@ def _fast_track_schedule(settings: SimulationSettings) -> tuple[int, tuple[int, 
     return n_never, tuple(int(m) for m in months)
 
 
+def _triage_schedule(settings: SimulationSettings) -> tuple[int, tuple[int, ...]]:
+    """Number of courts never starting triage and the start months (after ``start``) the
+    triaging courts take in turn (see :func:`simulate_court`)."""
+    n = settings.n_courts
+    n_never = (1 if n >= 6 else 0) if settings.n_never_triage is None else settings.n_never_triage
+    return n_never, settings.triage_offsets_months or TRIAGE_OFFSETS_MONTHS
+
+
 def court_month_shocks(settings: SimulationSettings, filings: _Filings) -> np.ndarray:
     """Court-by-month shock of each case's log trial days (see :func:`simulate_court`): a
     stationary AR(1) per court over the calendar months of the window, from stream ``shocks``."""
@@ -735,14 +851,14 @@ def _draw_courts(settings: SimulationSettings, start_day: int) -> dict[str, np.n
     mix = mix / mix.sum(axis=1, keepdims=True)
 
     n_never_ft, ft_offsets = _fast_track_schedule(settings)
-    n_never_triage = 1 if n >= 6 else 0
+    n_never_triage, triage_offsets = _triage_schedule(settings)
     triage_day = np.full(n, NA_DAY, dtype=np.int64)
     ft_day = np.full(n, NA_DAY, dtype=np.int64)
     cohort = np.full(n, -1, dtype=np.int64)
     for court in range(n):
         slot = int(position[court])
         if slot < n - n_never_triage:
-            triage_day[court] = _month_offset(start_day, TRIAGE_OFFSETS_MONTHS[slot % len(TRIAGE_OFFSETS_MONTHS)])
+            triage_day[court] = _month_offset(start_day, triage_offsets[slot % len(triage_offsets)])
         if slot >= n_never_ft:
             k = (slot - n_never_ft) % len(ft_offsets)
             ft_day[court] = _month_offset(start_day, ft_offsets[k])
@@ -1026,7 +1142,9 @@ def _courts_frame(courts: dict, judges_per_year: tuple[int, np.ndarray], start_d
 def _latent(*, cases_ids, n_cases, ci, complexity, hidden, p_simple, p_simple_full, p_ft, p_sc,
             elig_simple,
             elig_ft, elig_sc, months_since_ft, cohort, civil, log_trial_base, factual_shift,
-            factual: CivilOutcomes, worlds) -> pd.DataFrame:
+            factual: CivilOutcomes, worlds, routed_same_procedure: CivilOutcomes | None = None,
+            procedure_no_triage: np.ndarray | None = None,
+            procedure_routed: np.ndarray | None = None) -> pd.DataFrame:
     def full(values: np.ndarray) -> np.ndarray:
         out = np.full(n_cases, np.nan)
         out[ci] = values.astype(float)
@@ -1065,6 +1183,14 @@ def _latent(*, cases_ids, n_cases, ci, complexity, hidden, p_simple, p_simple_fu
                 col = full(_outcome(o, name))
                 col[~elig[comp]] = np.nan
                 data[f"{prefixes[comp]}{name}{suffix}"] = col
+    if routed_same_procedure is not None:
+        for name in OUTCOMES_STORED:
+            col = full(_outcome(routed_same_procedure, name))
+            col[~elig_simple] = np.nan
+            data[f"direct_{name}_1"] = col
+    for key, proc in (("procedure_no_triage", procedure_no_triage), ("procedure_routed", procedure_routed)):
+        if proc is not None:
+            data[key] = pd.array(np.where(civil, proc, None), dtype="string")
     return pd.DataFrame(data)
 
 

@@ -17,7 +17,8 @@ Mechanics, in order (all days are integers):
    last 10 days before its deadline with probability 0.7 (审限前突击结案); the rest overrun;
 3. the closing calendar (:func:`courtstudy.simulate.calendar.closing_calendar`);
 4. disposition: mediation or withdrawal with probability
-   ``expit(logit(cause base) - 0.35 * complexity + shift)``, else judgment 86%, dismissal 5%,
+   ``expit(logit(cause base) - 0.35 * complexity - m * hidden + shift)`` (``m`` =
+   ``hidden_mediation``, 0 by default), else judgment 86%, dismissal 5%,
    transfer 3%, other 6%;
 5. appeal (judgments and dismissal rulings, not final small-claims judgments) with probability
    ``expit(-1.6 + 0.5 * complexity + h * hidden + shift)`` (dismissals -2.2), filed within the
@@ -75,6 +76,7 @@ class CivilDraws:
     u_appeal_duration: np.ndarray
     u_retrial: np.ndarray
     u_retrial_delay: np.ndarray
+    hidden_mediation_shift: np.ndarray | float = 0.0  # -hidden_mediation * complexity_hidden
 
 
 @dataclass
@@ -130,7 +132,8 @@ def civil_outcomes(d: CivilDraws, s: Shifts) -> CivilOutcomes:
     duration = closed - d.filed
     within = closed <= d.filed + limit + extension
 
-    p_mw = expit(d.mw_base_logit - 0.35 * d.complexity + s.mediation_withdrawal)
+    p_mw = expit(d.mw_base_logit - 0.35 * d.complexity + d.hidden_mediation_shift
+                 + s.mediation_withdrawal)
     mw = d.u_disposition < p_mw
     rest = (d.u_disposition - p_mw) / np.maximum(1.0 - p_mw, 1e-12)
     other_code = np.select([rest < 0.86, rest < 0.91, rest < 0.94], [0, 3, 4], default=5)

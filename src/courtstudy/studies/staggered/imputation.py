@@ -346,7 +346,15 @@ def fit_imputation(stats: CellStats, cohort: np.ndarray | None = None, anticipat
     lead_code = None
     if leads:
         e = event_times(cohort, n_t)
-        lead_code = np.where(untreated & (e < 0) & (e >= -leads), -e, 0)
+        # Each unit's earliest untreated period is never a lead: it anchors the unit's level.
+        # Without it, a unit whose every pre-period falls in the lead window (adoption within
+        # ``leads`` periods of the data's start) makes the leads collinear with the unit effects
+        # and the "pre-trend" coefficients absorb the unit's level.
+        first = np.where(untreated.any(axis=1), untreated.argmax(axis=1), -1)
+        anchor = np.zeros_like(untreated)
+        has = first >= 0
+        anchor[np.flatnonzero(has), first[has]] = True
+        lead_code = np.where(untreated & (e < 0) & (e >= -leads) & ~anchor, -e, 0)
     d = _design(untreated, lead_code, stats.k)
     normal = _normal_matrix(stats, untreated, d)
     theta = _solve(normal, _rhs(stats, untreated, d))
@@ -367,7 +375,7 @@ def fit_imputation(stats: CellStats, cohort: np.ndarray | None = None, anticipat
 def lead_coefficients(stats: CellStats, leads: int, cohort: np.ndarray | None = None,
                       anticipation: int = 0) -> tuple[np.ndarray, LinearWeights, ImputationFit]:
     """Pre-trend coefficients (BJS Test 1): the untreated model with dummies for event times
-    ``-1 .. -leads``. Returns the coefficients (leads, m; row ``j`` is event time ``-(j+1)``),
+    ``-1 .. -leads`` (except in each unit's earliest untreated period, its reference). Returns the coefficients (leads, m; row ``j`` is event time ``-(j+1)``),
     their linear weights (names ``lead:-1`` ...) and the fit."""
     fit = fit_imputation(stats, cohort, anticipation, leads=leads)
     d = fit.design
@@ -379,7 +387,7 @@ def lead_coefficients(stats: CellStats, leads: int, cohort: np.ndarray | None = 
     names = []
     rows = []
     for j in range(1, leads + 1):
-        cells = (e == -j) & fit.untreated
+        cells = (e == -j) & fit.untreated & (d.lead_pos >= 0)
         if cells.any():
             u, t = np.argwhere(cells)[0]
             coefs[j - 1] = lead[u, t]

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import text
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.limits import small_claims_thresholds
 from courtstudy.studies.results import EffectResult, estimate_row
@@ -92,11 +93,11 @@ def running_variable(cases: pd.DataFrame, courts: pd.DataFrame, thresholds: pd.D
 
     Raises :class:`CourtstudyError` naming the province and years that have no threshold.
     """
-    if "province" not in courts.columns:
-        raise CourtstudyError("the courts table needs a 'province' column (省份) to pick the small-claims threshold")
+    reason = rd_inputs_missing(cases, courts)
+    if reason is not None:
+        raise CourtstudyError(reason["en"])
     table = small_claims_thresholds() if thresholds is None else thresholds
-    province = cases["court"].astype("string").map(
-        courts.drop_duplicates("court").set_index(courts.drop_duplicates("court")["court"].astype("string"))["province"])
+    province = cases["court"].astype("string").map(_court_provinces(courts))
     year = cases["filed_date"].dt.year
     key = pd.DataFrame({"province": province.astype("string"), "year": year.astype("Int64")})
     lookup = table.assign(province=table["province"].astype("string"), year=table["year"].astype("Int64"))
@@ -104,12 +105,56 @@ def running_variable(cases: pd.DataFrame, courts: pd.DataFrame, thresholds: pd.D
     has_claim = cases["claim_amount"].notna().to_numpy()
     missing = merged["threshold_yuan"].isna().to_numpy() & has_claim
     if missing.any():
-        combos = key[missing].drop_duplicates().astype(str).agg(" ".join, axis=1).tolist()
+        combos = [f"{p} {y}" for p, y in key[missing].drop_duplicates().itertuples(index=False)]
         raise CourtstudyError("no small-claims threshold for province/year: " + ", ".join(combos[:10])
                               + " (add rows with courtstudy.core.limits.small_claims_thresholds(extra=...))")
     thr = merged["threshold_yuan"].to_numpy(dtype=float)
     return pd.Series(100 * (cases["claim_amount"].to_numpy(dtype=float) - thr) / thr, index=cases.index,
                      name="claim_distance_pct")
+
+
+def _court_provinces(courts: pd.DataFrame) -> pd.Series:
+    """Province of each court (the first non-missing value over its rows)."""
+    frame = courts[["court", "province"]].astype({"court": "string", "province": "string"})
+    return frame.dropna(subset=["province"]).drop_duplicates("court").set_index("court")["province"]
+
+
+def rd_inputs_missing(cases: pd.DataFrame, courts: pd.DataFrame | None) -> dict[str, str] | None:
+    """Why the threshold RD cannot run on these inputs (``{"zh": ..., "en": ...}``), or None.
+
+    It needs the courts table's ``province`` (省份) for every court with cases (the threshold is
+    provincial) and claim amounts."""
+    if courts is None or "province" not in courts.columns or courts["province"].isna().all():
+        return {"zh": "法院表中没有省份（省份列缺失或为空），无法确定各院适用的小额诉讼标准。",
+                "en": "the courts table has no province (column missing or empty), so the small-claims "
+                      "threshold of each court is unknown."}
+    known = _court_provinces(courts)
+    courts_with_cases = pd.Index(cases["court"].astype("string").dropna().unique())
+    lacking = courts_with_cases.difference(known.index)
+    if len(lacking):
+        names = "、".join(map(str, lacking[:5]))
+        return {"zh": f"法院表中缺少 {len(lacking)} 个法院的省份（如 {names}），无法确定其小额诉讼标准。",
+                "en": f"the courts table lacks the province of {len(lacking)} court(s) (e.g. "
+                      f"{', '.join(map(str, lacking[:5]))}), so their small-claims threshold is unknown."}
+    if "claim_amount" not in cases.columns or cases["claim_amount"].notna().sum() == 0:
+        return {"zh": "数据中没有标的额，无法做断点回归。", "en": "the data have no claim amounts."}
+    return None
+
+
+def take_up_near_threshold(cases: pd.DataFrame, distance: pd.Series, band_pct: float = 10.0) -> dict[str, float]:
+    """Share of civil first-instance money claims heard under small claims within ``band_pct``
+    percent below and above the threshold (closed or pending cases with a procedure), and the
+    counts: how fuzzy the design is."""
+    procedure = cases["procedure"].astype("string")
+    civil = (cases["case_type"].astype("string").eq("civil") & cases["instance"].astype("string").eq("first")
+             ).fillna(False) if {"case_type", "instance"} <= set(cases.columns) else pd.Series(True, index=cases.index)
+    known = procedure.notna() & civil & distance.notna()
+    below = known & (distance <= 0) & (distance >= -band_pct)
+    above = known & (distance > 0) & (distance <= band_pct)
+    used = procedure.eq("small_claims").fillna(False)
+    return {"band_pct": float(band_pct), "n_below": int(below.sum()), "n_above": int(above.sum()),
+            "share_below": float(used[below].mean()) if below.any() else np.nan,
+            "share_above": float(used[above].mean()) if above.any() else np.nan}
 
 
 def small_claims_rd(cases: pd.DataFrame, courts: pd.DataFrame, *,
@@ -129,6 +174,7 @@ def small_claims_rd(cases: pd.DataFrame, courts: pd.DataFrame, *,
     frame = frame.loc[frame["_distance"].abs() <= window_pct]
     if frame.empty:
         raise CourtstudyError(f"no claim within {window_pct}% of the small-claims threshold")
+    take_up = take_up_near_threshold(cases, distance)
     sample = build_sample(frame, courts, treatment="_below", covariates=(), outcomes=outcomes, as_of=as_of,
                           horizon=horizon)
     x = frame.set_index("case_id").loc[sample.frame["case_id"], "_distance"].to_numpy(dtype=float)
@@ -166,7 +212,7 @@ def small_claims_rd(cases: pd.DataFrame, courts: pd.DataFrame, *,
     }
     return EffectResult(pd.DataFrame(rows), title={"zh": "小额诉讼标准断点回归", "en": "Small-claims threshold RD"},
                         notes=notes, diagnostics={"density": density, "fits": diags, "running_variable": x,
-                                                  "design": design})
+                                                  "design": design, "take_up": take_up})
 
 
 def plot_density(x: np.ndarray, ax=None, lang: str = "zh", bins: int = 80, window: float = 50.0):
@@ -182,3 +228,70 @@ def plot_density(x: np.ndarray, ax=None, lang: str = "zh", bins: int = 80, windo
     ax.set_xlabel("标的额相对小额诉讼标准的距离（%）" if lang == "zh" else "Claim relative to small-claims threshold (%)")
     ax.set_ylabel("案件数" if lang == "zh" else "Cases")
     return ax
+
+
+def _reader_scale(unit: str) -> tuple[float, str, str]:
+    """Multiplier and zh/en unit of an RD row (binary outcomes in percentage points)."""
+    return (100.0, "个百分点", "percentage points") if unit == "risk_difference" else (1.0, "天", "days")
+
+
+def rd_table(rd: EffectResult, lang: str = "zh") -> pd.DataFrame:
+    """The RD estimates in reader units (percentage points for yes/no outcomes, days), with the
+    robust bias-corrected interval and the cases within the bandwidth on each side."""
+    from courtstudy.studies.triage.sample import outcome_label
+
+    rows = []
+    for r in rd.tidy().itertuples(index=False):
+        scale, zh, en = _reader_scale(getattr(r, "unit", "days"))
+        rows.append({"outcome": outcome_label(r.outcome, lang), "unit": zh if lang == "zh" else en,
+                     "estimate": r.estimate * scale, "ci_low": r.ci_low * scale, "ci_high": r.ci_high * scale,
+                     "below": r.n_treated, "above": r.n_control})
+    table = pd.DataFrame(rows)
+    low, high = text.interval_bounds(rd.alpha, lang)
+    robust = text.pick("（稳健）", " (robust)", lang)
+    table.columns = [*text.pick(("结果变量", "单位", "估计值"), ("outcome", "unit", "estimate"), lang),
+                     low + robust, high + robust,
+                     *text.pick(("标准以下案件", "标准以上案件"), ("cases below", "cases above"), lang)]
+    return table
+
+
+def rd_statements(rd: EffectResult, lang: str = "zh") -> list[str]:
+    """Sentences computed from the RD: how fuzzy the design is (take-up on each side), whether
+    claims bunch below the threshold, and each effect in reader units with its interval."""
+    from courtstudy.studies.triage.sample import outcome_label
+
+    take = rd.diagnostics["take_up"]
+    density = rd.diagnostics["density"]
+    out = []
+    band = f"{take['band_pct']:.0f}%"
+    if lang == "zh":
+        out.append(f"标的额在标准以下 {band} 以内的案件中，{take['share_below']:.0%} 适用了小额诉讼程序"
+                   f"（{take['n_below']:,} 件），标准以上 {band} 以内的为 {take['share_above']:.0%}"
+                   f"（{take['n_above']:,} 件）。标准以下的案件并非都适用小额诉讼，因此这是模糊断点："
+                   "结果在标准处的跳跃除以适用比例的跳跃，才是小额诉讼程序本身对标准附近案件的效果。")
+    else:
+        out.append(f"Of the claims up to {band} below the threshold, {take['share_below']:.0%} were heard under small "
+                   f"claims ({take['n_below']:,} cases); of those up to {band} above it, {take['share_above']:.0%} "
+                   f"({take['n_above']:,}). Not every eligible claim uses small claims, so the design is fuzzy: the jump "
+                   "in the outcome divided by the jump in the share heard under small claims is the effect of the "
+                   "procedure itself for cases at the threshold.")
+    bunched = density["p_value"] < 0.05
+    out.append(("**标准以下出现案件堆积（密度检验 p = {p:.3f}），断点估计不可信。**" if bunched
+                else "密度检验未发现标准以下的案件堆积（p = {p:.3f}）。").format(p=density["p_value"]) if lang == "zh"
+               else ("**Claims bunch below the threshold (density test p = {p:.3f}): the RD is not credible.**"
+                     if bunched else "The density test finds no bunching below the threshold (p = {p:.3f}).").format(
+                   p=density["p_value"]))
+    for r in rd.tidy().itertuples(index=False):
+        scale, zh, en = _reader_scale(getattr(r, "unit", "days"))
+        est, lo, hi = r.estimate * scale, r.ci_low * scale, r.ci_high * scale
+        sure = lo > 0 or hi < 0
+        label = outcome_label(r.outcome, lang)
+        if lang == "zh":
+            out.append(f"{label}：在标准处适用小额诉讼使其{'增加' if est > 0 else '减少'} {abs(est):.1f} {zh}"
+                       f"（稳健{text.interval_label(rd.alpha, 'zh')} {lo:.1f} 至 {hi:.1f}）"
+                       + ("。" if sure else "，区间包含 0。"))
+        else:
+            out.append(f"{label}: small claims at the threshold {'raised' if est > 0 else 'lowered'} it by "
+                       f"{abs(est):.1f} {en} (robust {text.interval_label(rd.alpha, 'en')} {lo:.1f} to {hi:.1f})"
+                       + ("." if sure else "; the interval includes 0."))
+    return out

@@ -1,5 +1,10 @@
 """The analysis sample of the triage / fast-track study, built from canonical cases.
 
+:func:`build_sample` runs named steps, each usable on its own (the rollout design of
+:mod:`courtstudy.studies.triage.rollout` reuses them on cases filed before the start too):
+:func:`resolve_as_of`, :func:`select_cases` (steps 1-2 below), :func:`treatment_status` (3-4),
+:func:`covariate_design`, :func:`outcome_data`, :func:`extra_outcome_data`, :func:`sample_notes`.
+
 Who is in it (each step's drop count is kept in ``AnalysisSample.accounting``):
 
 1. first-instance civil cases (``case_type``/``instance`` filters; either may be switched off);
@@ -52,7 +57,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from courtstudy.core import categories
+from courtstudy.core.categories import MEDIATION_WITHDRAWAL, REVERSAL_REMAND
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.limits import deadlines
 
@@ -78,6 +83,22 @@ COVARIATE_LABELS: dict[str, tuple[str, str]] = {
     "n_parties": ("当事人数", "number of parties"), "court": ("法院", "court"),
     "filing_month": ("立案月份", "filing month"), "filing_year": ("立案年度", "filing year"),
 }
+
+def outcome_label(name: str, lang: str = "zh") -> str:
+    """Reader label of an outcome name (built-in, ``days_capped_<h>``, ``rmst_<h>``; other names
+    as they are)."""
+    i = 0 if lang == "zh" else 1
+    if name.startswith("days_capped_"):
+        h = name.rsplit("_", 1)[1]
+        zh, en, _ = OUTCOME_INFO["days_capped"]
+        return (f"{zh}（上限 {h} 天）", f"{en} ({h} days)")[i]
+    if name.startswith("rmst_"):
+        h = name.split("_", 1)[1]
+        return (f"限制平均审理天数（{h} 天，未结案件删失）", f"restricted mean days to closing ({h} days, pending censored)")[i]
+    if name in OUTCOME_INFO:
+        return OUTCOME_INFO[name][i]
+    return name
+
 
 def covariate_label(name: str, lang: str = "zh") -> str:
     """Reader label of a covariate group (``"cause"``) or design column (``"cause[离婚纠纷]"``,
@@ -211,6 +232,193 @@ def covariate_design(frame: pd.DataFrame, covariates: Sequence[str]) -> tuple[pd
     return design.reset_index(drop=True), groups
 
 
+class CaseFilter:
+    """The frame being filtered and the accounting of every step (rows kept and dropped)."""
+
+    def __init__(self, cases: pd.DataFrame) -> None:
+        self.frame = cases
+        self.accounting: list[dict] = [{"step": "cases", "kept": len(cases), "dropped": 0}]
+
+    def keep(self, name: str, mask: pd.Series | np.ndarray) -> None:
+        mask = np.asarray(mask, dtype=bool)
+        self.accounting.append({"step": name, "kept": int(mask.sum()), "dropped": int((~mask).sum())})
+        logger.info("triage sample, %s: %d kept, %d dropped", name, int(mask.sum()), int((~mask).sum()))
+        self.frame = self.frame.loc[mask]
+
+
+def check_case_columns(cases: pd.DataFrame) -> None:
+    """Raise naming the columns every study needs that ``cases`` lacks."""
+    missing = {"case_id", "court", "filed_date", "closed_date"} - set(cases.columns)
+    if missing:
+        raise CourtstudyError(f"cases frame lacks column(s) {', '.join(sorted(missing))}")
+
+
+def resolve_as_of(cases: pd.DataFrame, as_of: str | pd.Timestamp | None) -> pd.Timestamp:
+    """``as_of`` as a timestamp; by default the latest filing, closing or appeal date in the data."""
+    if as_of is None:
+        dates = [pd.to_datetime(cases[c]).max() for c in ("filed_date", "closed_date", "appeal_filed_date",
+                                                          "appeal_closed_date") if c in cases]
+        as_of = max(d for d in dates if pd.notna(d))
+    return pd.Timestamp(as_of)
+
+
+def select_cases(selection: CaseFilter, *, as_of: pd.Timestamp, period: tuple | None = None,
+                 court_filter: Sequence[str] | None = None, case_type: str | None = "civil",
+                 instance: str | None = "first") -> None:
+    """Steps 1-2 of the module docstring: case type, instance, courts, filed by ``as_of`` and in
+    ``period``."""
+    frame = selection.frame
+    if case_type is not None:
+        selection.keep(f"case_type == {case_type}", frame["case_type"].astype("string").eq(case_type).fillna(False))
+    frame = selection.frame
+    if instance is not None:
+        selection.keep(f"instance == {instance}", frame["instance"].astype("string").eq(instance).fillna(False))
+    frame = selection.frame
+    if court_filter:
+        selection.keep("court in filter", frame["court"].astype("string").isin(list(court_filter)).fillna(False))
+    selection.keep("filed on or before as_of", (selection.frame["filed_date"] <= as_of).fillna(False))
+    if period is not None:
+        start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1])
+        selection.keep("filed in period", selection.frame["filed_date"].between(start, end).fillna(False))
+
+
+def court_start_dates(frame: pd.DataFrame, courts: pd.DataFrame, column: str) -> pd.Series:
+    """Each case's court start date of ``column`` (``triage_start`` ...), NaT where never."""
+    return pd.to_datetime(frame["court"].astype("string").map(_court_starts(courts, column)))
+
+
+def treatment_status(selection: CaseFilter, courts: pd.DataFrame | None, treatment: str) -> np.ndarray:
+    """Steps 3-4: keep cases where the treatment could happen and is known; the 0/1 treatment."""
+    if treatment in _TREATMENTS:
+        column, value, start_col = _TREATMENTS[treatment]
+        if courts is None:
+            raise CourtstudyError(f"treatment {treatment!r} needs the courts table (column {start_col})")
+        court_start = court_start_dates(selection.frame, courts, start_col)
+        selection.keep(f"filed on/after the court's {start_col}",
+                       (selection.frame["filed_date"] >= court_start).fillna(False))
+        selection.keep(f"{column} known", selection.frame[column].astype("string").notna().to_numpy())
+        treated = selection.frame[column].astype("string").eq(value).to_numpy(dtype=bool)
+    else:
+        if treatment not in selection.frame.columns:
+            raise CourtstudyError(f"treatment column {treatment!r} is not in the cases frame")
+        selection.keep(f"{treatment} known", selection.frame[treatment].notna().to_numpy())
+        values = pd.to_numeric(selection.frame[treatment].astype("Float64"), errors="coerce")
+        if not values.isin([0, 1]).all():
+            raise CourtstudyError(f"treatment column {treatment!r} must be yes/no or 0/1")
+        treated = values.to_numpy(dtype=float) == 1
+    return treated.astype(float)
+
+
+def _duration_parts(frame: pd.DataFrame, as_of: pd.Timestamp) -> tuple[pd.Series, np.ndarray, np.ndarray, np.ndarray]:
+    """Closing dates known at ``as_of``, closed flags, days to closing (or to ``as_of``) and
+    days of follow-up."""
+    filed = frame["filed_date"]
+    closed = frame["closed_date"].where(frame["closed_date"] <= as_of)
+    days = (closed.fillna(as_of) - filed).dt.days.to_numpy(dtype=float)
+    followup = (as_of - filed).dt.days.to_numpy(dtype=float)
+    return closed, closed.notna().to_numpy(), days, followup
+
+
+def outcome_data(frame: pd.DataFrame, as_of: pd.Timestamp, outcomes: Sequence[str], *, horizon: int = 365,
+                 mature_days: int = 365, maturity_days: int = 30, decided_days: int = 180) -> dict[str, OutcomeData]:
+    """The built-in outcomes of the module docstring on the rows of ``frame``."""
+    outs: dict[str, OutcomeData] = {}
+    closed, is_closed, days, followup = _duration_parts(frame, as_of)
+    mature = followup >= mature_days
+    for name in outcomes:
+        if name == "days_capped":
+            key = f"days_capped_{horizon}"
+            zh, en, kind = OUTCOME_INFO[name]
+            mask = followup >= horizon
+            vals = np.where(mask, np.minimum(days, horizon), np.nan)
+            outs[key] = OutcomeData(key, kind, vals, mask, f"{zh}（上限 {horizon} 天）", f"{en} ({horizon} days)")
+            continue
+        if name not in OUTCOME_INFO:
+            raise CourtstudyError(f"unknown outcome {name!r}; built-in: {', '.join(OUTCOME_INFO)}")
+        zh, en, kind = OUTCOME_INFO[name]
+        event = None
+        if name == "time_to_close":
+            vals, mask, event = days, np.ones(len(frame), dtype=bool), is_closed.astype(float)
+        elif name == "closed_within_limit":
+            vals, mask = _within_limit(frame, closed, is_closed, as_of, mature)
+        elif name in ("appealed", "reversal_remand"):
+            wait = maturity_days if name == "appealed" else decided_days
+            mask = is_closed & (closed <= as_of - pd.Timedelta(days=wait)).to_numpy(dtype=bool) & mature
+            v = appealed_flags(frame) if name == "appealed" else reversal_flags(frame)
+            vals = np.where(mask, v, np.nan).astype(float)
+        else:  # mediation_withdrawal
+            mask = is_closed & mature
+            v = frame["disposition"].astype("string").isin(list(MEDIATION_WITHDRAWAL)).fillna(False).to_numpy(dtype=bool)
+            vals = np.where(mask, v, np.nan).astype(float)
+        outs[name] = OutcomeData(name, kind, vals.astype(float), mask, zh, en, event)
+    return outs
+
+
+def appealed_flags(frame: pd.DataFrame) -> np.ndarray:
+    """Appealed (missing = no)."""
+    return frame["appealed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+
+
+def reversal_flags(frame: pd.DataFrame) -> np.ndarray:
+    """Appeal result modified or remanded (missing = no)."""
+    return frame["appeal_result"].astype("string").isin(list(REVERSAL_REMAND)).fillna(False).to_numpy(dtype=bool)
+
+
+def _within_limit(frame: pd.DataFrame, closed: pd.Series, is_closed: np.ndarray, as_of: pd.Timestamp,
+                  mature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    deadline = deadlines(frame)
+    known = deadline.notna().to_numpy()
+    past = (deadline < as_of).to_numpy(dtype=bool)
+    within = (closed <= deadline).to_numpy(dtype=bool)
+    mask = known & (is_closed | past) & mature
+    return np.where(mask, within & is_closed, np.nan).astype(float), mask
+
+
+def extra_outcome_data(frame: pd.DataFrame, names: Sequence[str]) -> dict[str, OutcomeData]:
+    """User columns as outcomes (0/1 read as binary, anything else numeric as continuous)."""
+    outs: dict[str, OutcomeData] = {}
+    for name in names:
+        if name not in frame.columns:
+            raise CourtstudyError(f"outcome column {name!r} is not in the cases frame")
+        col = frame[name]
+        v = pd.to_numeric(col.astype("Float64") if pd.api.types.is_bool_dtype(col) else col, errors="coerce")
+        vals = v.astype("float64").to_numpy()
+        mask = np.isfinite(vals)
+        kind = "binary" if np.isin(vals[mask], (0.0, 1.0)).all() else "continuous"
+        outs[name] = OutcomeData(name, kind, vals, mask, name, name)
+    return outs
+
+
+def undecided_share(frame: pd.DataFrame, outs: dict[str, OutcomeData]) -> float:
+    """Share of the appeals counted by ``reversal_remand`` whose result is not yet known."""
+    if "reversal_remand" not in outs:
+        return 0.0
+    appealed = appealed_flags(frame) & outs["reversal_remand"].mask
+    if not appealed.any():
+        return 0.0
+    return float(frame["appeal_result"].astype("string").isna().to_numpy()[appealed].mean())
+
+
+def sample_notes(*, maturity_days: int, decided_days: int, mature_days: int, undecided: float) -> dict[str, list[str]]:
+    """The reader notes on covariates and outcome maturity."""
+    return {
+        "zh": ["协变量为立案时已知的信息（案由、标的额对数、当事人数、法院、立案年月）；审理程序在分流时或分流后确定，"
+               "属于处理的结果，不作为协变量。",
+               f"上诉结果只统计截至数据日期前 {maturity_days} 天已结案件，改发结果只统计前 {decided_days} 天已结案件；"
+               f"结案相关结果只统计立案满 {mature_days} 天的案件。这些上诉案件中二审结果未出的比例为 {undecided:.1%}。"],
+        "en": ["Covariates are known at filing (cause, log claim amount, parties, court, filing year and month); "
+               "the procedure is set with or after triage, so it is a consequence of the treatment and not adjusted for.",
+               f"Appeals count closings at least {maturity_days} days before the as-of date, reversals closings at "
+               f"least {decided_days} days before it; closing-based outcomes count cases filed at least "
+               f"{mature_days} days before it. Share of those appeals still undecided: {undecided:.1%}."],
+    }
+
+
+#: Columns of the cases frame the sample keeps (where present).
+SAMPLE_COLUMNS: tuple[str, ...] = ("case_id", "court", "cause", "filed_date", "closed_date", "claim_amount",
+                                   "procedure", "track", "team_type")
+
+
 def build_sample(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatment: str = "triage",
                  covariates: Sequence[str] = DEFAULT_COVARIATES,
                  outcomes: Sequence[str] = DEFAULT_OUTCOMES, extra_outcomes: Sequence[str] = (),
@@ -223,137 +431,25 @@ def build_sample(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatment:
     ``as_of`` defaults to the latest date in the data (filing, closing or appeal dates).
     ``period`` = (start, end) filing dates, inclusive. ``horizon`` is the cap of ``days_capped``.
     """
-    required = {"case_id", "court", "filed_date", "closed_date"}
-    missing = required - set(cases.columns)
-    if missing:
-        raise CourtstudyError(f"cases frame lacks column(s) {', '.join(sorted(missing))}")
-    accounting: list[dict] = [{"step": "cases", "kept": len(cases), "dropped": 0}]
-    frame = cases
-
-    def step(name: str, keep: pd.Series | np.ndarray) -> None:
-        nonlocal frame
-        keep = np.asarray(keep, dtype=bool)
-        accounting.append({"step": name, "kept": int(keep.sum()), "dropped": int((~keep).sum())})
-        logger.info("triage sample, %s: %d kept, %d dropped", name, int(keep.sum()),
-                    int((~keep).sum()))
-        frame = frame.loc[keep]
-
-    if as_of is None:
-        dates = [pd.to_datetime(cases[c]).max() for c in ("filed_date", "closed_date", "appeal_filed_date",
-                                                          "appeal_closed_date") if c in cases]
-        as_of = max(d for d in dates if pd.notna(d))
-    as_of = pd.Timestamp(as_of)
-    if case_type is not None:
-        step(f"case_type == {case_type}", frame["case_type"].astype("string").eq(case_type).fillna(False))
-    if instance is not None:
-        step(f"instance == {instance}", frame["instance"].astype("string").eq(instance).fillna(False))
-    if court_filter:
-        step("court in filter", frame["court"].astype("string").isin(list(court_filter)).fillna(False))
-    step("filed on or before as_of", (frame["filed_date"] <= as_of).fillna(False))
-    if period is not None:
-        start, end = pd.Timestamp(period[0]), pd.Timestamp(period[1])
-        step("filed in period", frame["filed_date"].between(start, end).fillna(False))
-
-    if treatment in _TREATMENTS:
-        column, value, start_col = _TREATMENTS[treatment]
-        if courts is None:
-            raise CourtstudyError(f"treatment {treatment!r} needs the courts table (column {start_col})")
-        starts = _court_starts(courts, start_col)
-        court_start = frame["court"].astype("string").map(starts)
-        step(f"filed on/after the court's {start_col}",
-             (frame["filed_date"] >= pd.to_datetime(court_start)).fillna(False))
-        status = frame[column].astype("string")
-        step(f"{column} known", status.notna().to_numpy())
-        treated = frame[column].astype("string").eq(value).to_numpy(dtype=bool)
-    else:
-        if treatment not in frame.columns:
-            raise CourtstudyError(f"treatment column {treatment!r} is not in the cases frame")
-        col = frame[treatment]
-        step(f"{treatment} known", col.notna().to_numpy())
-        col = frame[treatment]
-        values = pd.to_numeric(col.astype("Float64"), errors="coerce")
-        if not values.isin([0, 1]).all():
-            raise CourtstudyError(f"treatment column {treatment!r} must be yes/no or 0/1")
-        treated = values.to_numpy(dtype=float) == 1
-    frame = frame.reset_index(drop=True)
+    check_case_columns(cases)
+    as_of = resolve_as_of(cases, as_of)
+    selection = CaseFilter(cases)
+    select_cases(selection, as_of=as_of, period=period, court_filter=court_filter, case_type=case_type,
+                 instance=instance)
+    t = treatment_status(selection, courts, treatment)
+    frame = selection.frame.reset_index(drop=True)
     if len(frame) == 0:
         raise CourtstudyError("no case is left in the analysis sample: check the period, courts and treatment")
-    t = treated.astype(float)
     if t.sum() == 0 or t.sum() == len(t):
         raise CourtstudyError(f"the sample has {int(t.sum())} treated and {int(len(t) - t.sum())} "
                               "control cases: both arms are needed")
-
     design, groups = covariate_design(frame, covariates)
-    outs: dict[str, OutcomeData] = {}
-    filed = frame["filed_date"]
-    closed = frame["closed_date"].where(frame["closed_date"] <= as_of)
-    is_closed = closed.notna().to_numpy()
-    days = (closed.fillna(as_of) - filed).dt.days.to_numpy(dtype=float)
-    followup = (as_of - filed).dt.days.to_numpy(dtype=float)
-    mature = followup >= mature_days
-    for name in outcomes:
-        if name == "days_capped":
-            key = f"days_capped_{horizon}"
-            zh, en, kind = OUTCOME_INFO[name]
-            mask = followup >= horizon
-            vals = np.where(mask, np.minimum(days, horizon), np.nan)
-            outs[key] = OutcomeData(key, kind, vals, mask, f"{zh}（上限 {horizon} 天）",
-                                    f"{en} ({horizon} days)")
-            continue
-        if name not in OUTCOME_INFO:
-            raise CourtstudyError(f"unknown outcome {name!r}; built-in: {', '.join(OUTCOME_INFO)}")
-        zh, en, kind = OUTCOME_INFO[name]
-        event = None
-        if name == "time_to_close":
-            vals, mask, event = days, np.ones(len(frame), dtype=bool), is_closed.astype(float)
-        elif name == "closed_within_limit":
-            deadline = deadlines(frame)
-            known = deadline.notna().to_numpy()
-            past = (deadline < as_of).to_numpy(dtype=bool)
-            within = (closed <= deadline).to_numpy(dtype=bool)
-            mask = known & (is_closed | past) & mature
-            vals = np.where(mask, within & is_closed, np.nan).astype(float)
-        elif name in ("appealed", "reversal_remand"):
-            wait = maturity_days if name == "appealed" else decided_days
-            mask = is_closed & (closed <= as_of - pd.Timedelta(days=wait)).to_numpy(dtype=bool) & mature
-            if name == "appealed":
-                v = frame["appealed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
-            else:
-                v = frame["appeal_result"].astype("string").isin(categories.REVERSAL_REMAND).fillna(False).to_numpy(dtype=bool)
-            vals = np.where(mask, v, np.nan).astype(float)
-        else:  # mediation_withdrawal
-            mask = is_closed & mature
-            v = frame["disposition"].astype("string").isin(categories.MEDIATION_WITHDRAWAL).fillna(False).to_numpy(dtype=bool)
-            vals = np.where(mask, v, np.nan).astype(float)
-        outs[name] = OutcomeData(name, kind, vals.astype(float), mask, zh, en, event)
-    for name in extra_outcomes:
-        if name not in frame.columns:
-            raise CourtstudyError(f"outcome column {name!r} is not in the cases frame")
-        col = frame[name]
-        v = pd.to_numeric(col.astype("Float64") if pd.api.types.is_bool_dtype(col) else col, errors="coerce")
-        vals = v.astype("float64").to_numpy()
-        mask = np.isfinite(vals)
-        kind = "binary" if np.isin(vals[mask], (0.0, 1.0)).all() else "continuous"
-        outs[name] = OutcomeData(name, kind, vals, mask, name, name)
-
-    undecided = 0.0
-    if "reversal_remand" in outs:
-        appealed = frame["appealed"].astype("boolean").fillna(False).to_numpy(dtype=bool) & outs["reversal_remand"].mask
-        if appealed.any():
-            undecided = float(frame["appeal_result"].astype("string").isna().to_numpy()[appealed].mean())
-    keep_cols = [c for c in ("case_id", "court", "cause", "filed_date", "closed_date", "claim_amount",
-                             "procedure", "track", "team_type") if c in frame.columns]
-    out_frame = frame[keep_cols].copy()
+    outs = outcome_data(frame, as_of, outcomes, horizon=horizon, mature_days=mature_days,
+                        maturity_days=maturity_days, decided_days=decided_days)
+    outs.update(extra_outcome_data(frame, extra_outcomes))
+    notes = sample_notes(maturity_days=maturity_days, decided_days=decided_days, mature_days=mature_days,
+                         undecided=undecided_share(frame, outs))
+    out_frame = frame[[c for c in SAMPLE_COLUMNS if c in frame.columns]].copy()
     out_frame["treated"] = t.astype(int)
-    notes = {
-        "zh": ["协变量为立案时已知的信息（案由、标的额对数、当事人数、法院、立案年月）；审理程序在分流时或分流后确定，"
-               "属于处理的结果，不作为协变量。",
-               f"上诉结果只统计截至数据日期前 {maturity_days} 天已结案件，改发结果只统计前 {decided_days} 天已结案件；"
-               f"结案相关结果只统计立案满 {mature_days} 天的案件。这些上诉案件中二审结果未出的比例为 {undecided:.1%}。"],
-        "en": ["Covariates are known at filing (cause, log claim amount, parties, court, filing year and month); "
-               "the procedure is set with or after triage, so it is a consequence of the treatment and not adjusted for.",
-               f"Appeals count closings at least {maturity_days} days before the as-of date, reversals closings at "
-               f"least {decided_days} days before it; closing-based outcomes count cases filed at least "
-               f"{mature_days} days before it. Share of those appeals still undecided: {undecided:.1%}."],
-    }
-    return AnalysisSample(out_frame, t, treatment, design, groups, outs, as_of, horizon, accounting, notes)
+    return AnalysisSample(out_frame, t, treatment, design, groups, outs, as_of, horizon, selection.accounting,
+                          notes)

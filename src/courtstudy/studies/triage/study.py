@@ -28,6 +28,14 @@ from courtstudy.core import text
 from courtstudy.studies.results import EffectResult, StudyResults, estimate_row, study_tidy
 from courtstudy.studies.triage import diagnostics as diag
 from courtstudy.studies.triage.estimators import METHOD_LABELS, METHODS, run_method
+from courtstudy.studies.triage.headline import (
+    RESTS_ON_LABELS,
+    adjusted_agreement,
+    agreement_statements,
+    compare_designs,
+    comparison_statements,
+    mark_preferred,
+)
 from courtstudy.studies.triage.propensity import (
     PropensityFit,
     fit_propensity,
@@ -52,6 +60,7 @@ from courtstudy.studies.triage.survival import (
     kaplan_meier,
     rmst_difference,
 )
+from courtstudy.studies.triage.wald import HEADLINE_INFERENCE, RolloutResult
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +202,11 @@ class TriageStudy(StudyResults):
     diagnostics: dict[str, Any] = field(default_factory=dict)
     horizon: int = 365
     lang: str | None = None
+    #: the rollout design (None when it could not run: ``no_rollout`` says why)
+    rollout: RolloutResult | None = None
+    #: AIPW on the cases the rollout estimate of each outcome uses
+    same_cases: EffectResult | None = None
+    no_rollout: dict[str, str] | None = None
 
     study = "triage"
 
@@ -200,10 +214,113 @@ class TriageStudy(StudyResults):
     def alpha(self) -> float:
         return self.result.alpha
 
+    @property
+    def has_rollout(self) -> bool:
+        return self.rollout is not None
+
     def tidy(self) -> pd.DataFrame:
-        """Every estimate, with the study contract's columns first (see
-        :data:`courtstudy.studies.results.STUDY_COLUMNS`)."""
-        return study_tidy(self.result.tidy())
+        """Every estimate of both designs, with the study contract's columns first (see
+        :data:`courtstudy.studies.results.STUDY_COLUMNS`), ``preferred`` on the estimate per
+        outcome the headline states and ``rests_on`` (what each row assumes; see
+        :func:`courtstudy.studies.triage.headline.mark_preferred`)."""
+        parts = [self.result.tidy()]
+        if self.rollout is not None:
+            parts.append(self.rollout.tidy())
+        if self.same_cases is not None and len(self.same_cases.rows):
+            parts.append(self.same_cases.tidy())
+        rows = study_tidy(pd.concat(parts, ignore_index=True))
+        inference = self.rollout.inference if self.rollout is not None else ""
+        return mark_preferred(rows, self.has_rollout, inference)
+
+    def headline(self) -> pd.DataFrame:
+        """The preferred estimate of each outcome (see :meth:`tidy`)."""
+        rows = self.tidy()
+        return rows[rows["preferred"]].reset_index(drop=True)
+
+    def comparison(self) -> pd.DataFrame:
+        """The rollout against the like-for-like answer per outcome
+        (:func:`courtstudy.studies.triage.headline.compare_designs`; empty without a rollout)."""
+        if self.rollout is None:
+            return pd.DataFrame()
+        return compare_designs(self.tidy(), self.alpha)
+
+    def comparison_statements(self, lang: str = "zh") -> list[str]:
+        """Whether the two designs disagree beyond sampling error, computed (or why there is
+        nothing to compare)."""
+        if self.rollout is None:
+            return [text.pick(f"没有可比较的按实施时间估计：{self.no_rollout['zh']}",
+                              f"There is no rollout estimate to compare with: {self.no_rollout['en']}", lang)]
+        return comparison_statements(self.comparison(), lang, self.alpha)
+
+    def agreement_statements(self, lang: str = "zh") -> list[str]:
+        """Whether the like-for-like methods agree with each other and, with a rollout, whether
+        that agreement coincided with agreement with the design-based answer, computed
+        (:func:`courtstudy.studies.triage.headline.adjusted_agreement`)."""
+        comparison = self.comparison() if self.rollout is not None else None
+        return agreement_statements(adjusted_agreement(self.result.tidy()), comparison, lang)
+
+    def headline_statements(self, lang: str = "zh") -> list[str]:
+        """One sentence per outcome with the preferred estimate and what it rests on."""
+        out = []
+        level = text.interval_label(self.alpha, lang)
+        for r in self.headline().itertuples(index=False):
+            s = 100.0 if r.unit == "risk_difference" else 1.0
+            unit = text.pick("个百分点" if s == 100 else "天", "percentage points" if s == 100 else "days", lang)
+            label = self.outcome_label(r.outcome, lang)
+            sure = r.ci_low > 0 or r.ci_high < 0
+            rests = RESTS_ON_LABELS.get(r.rests_on, ("", ""))
+            if lang == "zh":
+                out.append(f"{label}：分流使被分流的案件{'增加' if r.estimate > 0 else '减少'} {abs(r.estimate * s):.2f} {unit}"
+                           f"（{level} {r.ci_low * s:.2f} 至 {r.ci_high * s:.2f}"
+                           + ("" if sure else "，包含 0") + f"）。依据：{rests[0]}。")
+            else:
+                out.append(f"{label}: routing changed it by {r.estimate * s:+.2f} {unit} for the routed cases "
+                           f"({level} {r.ci_low * s:.2f} to {r.ci_high * s:.2f}"
+                           + ("" if sure else ", includes 0") + f"). Rests on: {rests[1]}.")
+        if self.rollout is None and len(out):
+            out.append(text.pick(
+                f"这些结果来自同类案件比较，依据的是可观测选择假设：只有在分案不取决于数据中未记录、又影响结果的因素时才成立。"
+                f"之所以没有采用按实施时间比较：{self.no_rollout['zh']}",
+                f"These come from the like-for-like comparison and rest on selection on observables: they hold only if "
+                f"routing depends on nothing unrecorded that also drives the outcome. No rollout estimate because "
+                f"{self.no_rollout['en']}", lang))
+        return out
+
+    def naive_statements(self, lang: str = "zh") -> list[str]:
+        """The raw comparison of simple- and complex-track cases, per outcome."""
+        rows = self._scaled()
+        out = []
+        for r in rows[rows["method"].isin(["raw"])].itertuples(index=False):
+            unit = text.pick("个百分点" if r.unit == "risk_difference" else "天",
+                             "percentage points" if r.unit == "risk_difference" else "days", lang)
+            label = self.outcome_label(r.outcome, lang)
+            out.append(text.pick(f"{label}：简案比繁案{'高' if r.estimate > 0 else '低'} {abs(r.estimate):.2f} {unit}。",
+                                 f"{label}: simple-track cases {'exceed' if r.estimate > 0 else 'fall short of'} "
+                                 f"complex-track cases by {abs(r.estimate):.2f} {unit}.", lang))
+        return out
+
+    def flattery_statements(self, lang: str = "zh") -> list[str]:
+        """How much of the raw difference the preferred (design-based) estimate leaves, per
+        outcome shared by both: what the raw comparison wrongly credits to routing."""
+        if self.rollout is None:
+            return []
+        raw = self.result.tidy().query("method == 'raw'").set_index("outcome")
+        out = []
+        for r in self.headline().itertuples(index=False):
+            if r.outcome not in raw.index:
+                continue
+            s = 100.0 if r.unit == "risk_difference" else 1.0
+            unit = text.pick("个百分点" if s == 100 else "天", "percentage points" if s == 100 else "days", lang)
+            naive = float(raw.loc[r.outcome, "estimate"])
+            gap = naive - r.estimate
+            label = self.outcome_label(r.outcome, lang)
+            out.append(text.pick(
+                f"{label}：直接比较为 {naive * s:+.2f} {unit}，按实施时间比较为 {r.estimate * s:+.2f} {unit}；"
+                f"直接比较把 {gap * s:+.2f} {unit}的差异算到了分流头上，这部分来自案件本身的不同。",
+                f"{label}: the raw comparison gives {naive * s:+.2f} {unit}, the rollout {r.estimate * s:+.2f} {unit}: "
+                f"the raw comparison credits routing with {gap * s:+.2f} {unit} that come from the cases themselves.",
+                lang))
+        return out
 
     def figures(self, lang: str | None = None) -> dict[str, Any]:
         """The study's figures by name (``triage_methods``, ``triage_overlap`` ...)."""
@@ -463,13 +580,22 @@ def run_triage_study(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatm
                      horizon: int = 365, as_of: str | pd.Timestamp | None = None, period: tuple | None = None,
                      court_filter: Sequence[str] | None = None, cox: bool = True, cox_errors: str = "robust",
                      sensitivity: bool = True, mature_days: int = 365, maturity_days: int = 30,
-                     decided_days: int = 180, sample: AnalysisSample | None = None) -> TriageStudy:
-    """Build the sample and run every method, diagnostic and the sensitivity analysis.
+                     decided_days: int = 180, sample: AnalysisSample | None = None, rollout: bool = True,
+                     rollout_inference: str = HEADLINE_INFERENCE, randomization: bool = True, ri_draws: int = 999,
+                     crosscheck: bool = True, rollout_tests: bool = True,
+                     concurrent: Sequence[str] = ("fast_track_start",), seed: int = 0) -> TriageStudy:
+    """Build the sample and run every method, diagnostic and the sensitivity analysis, and the
+    rollout design where the data hold one.
 
     Parameters are those of :func:`~courtstudy.studies.triage.sample.build_sample` plus ``estimand``
     ("ATT" default, or "ATE"), ``methods``, ``trim`` (see
     :func:`~courtstudy.studies.triage.propensity.trimming_mask`), ``cox``/``cox_errors`` and
-    ``sensitivity``. Pass a prebuilt ``sample`` to skip building it.
+    ``sensitivity``. Pass a prebuilt ``sample`` to skip building it. The rollout design
+    (:mod:`courtstudy.studies.triage.wald`; ``rollout=False`` skips it): ``rollout_inference``
+    (headline interval), ``randomization``/``ri_draws``/``seed`` (randomisation inference over
+    start dates), ``crosscheck`` (did_multiplegt), ``rollout_tests`` (composition and exclusion
+    tests), ``concurrent`` (courts-table date columns of other reforms whose later cases are left
+    out of the rollout).
     """
     if estimand not in ("ATT", "ATE"):
         raise ValueError(f"estimand must be 'ATT' or 'ATE', got {estimand!r}")
@@ -524,4 +650,24 @@ def run_triage_study(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatm
                        "the Cox row is a hazard ratio of closing (above 1 = faster).")
     result = EffectResult(rows, title={"zh": "繁简分流效应研究", "en": "Triage effect study"}, notes=notes,
                           diagnostics=diagnostics)
-    return TriageStudy(trimmed_sample, estimand, ps, kept, result, curves, diagnostics, horizon)
+    from courtstudy.studies.triage.designs import (
+        NO_ROLLOUT_REASONS,
+        like_for_like_on_rollout_cases,
+        rollout_design,
+    )
+
+    design, why_not, same = None, None, None
+    if rollout and cases is not None:
+        design, why_not = rollout_design(
+            cases, courts, treatment=sample.treatment_name, outcomes=outcomes, extra_outcomes=extra_outcomes,
+            as_of=sample.as_of, period=period, court_filter=court_filter, horizon=horizon, mature_days=mature_days,
+            maturity_days=maturity_days, decided_days=decided_days, concurrent=concurrent,
+            inference=rollout_inference, randomization=randomization, ri_draws=ri_draws, seed=seed,
+            crosscheck=crosscheck, tests=rollout_tests)
+        if design is not None and estimand == "ATT":
+            same = like_for_like_on_rollout_cases(trimmed_sample, design, estimand)
+    elif not rollout:
+        zh, en = NO_ROLLOUT_REASONS["off"]
+        why_not = {"code": "off", "zh": zh, "en": en}
+    return TriageStudy(trimmed_sample, estimand, ps, kept, result, curves, diagnostics, horizon,
+                       rollout=design, same_cases=same, no_rollout=why_not)
