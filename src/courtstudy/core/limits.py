@@ -4,7 +4,7 @@ Time limits follow the Civil Procedure Law as amended in 2021 (in force 2022-01-
 the *filing date*: a simplified case filed in 2021 has 3 months and no extension; one filed in
 2022 has 3 months plus up to 1 month; small claims have 2 months (+1) from 2022.
 
-The deadline of a case is::
+The deadline of a case is (calendar months by :mod:`courtstudy.core.calendar`)::
 
     deadline = filed_date + limit_months (calendar months, clipped to month end)
                + limit_days + extension_days + suspended_days
@@ -22,12 +22,22 @@ holds the one published figure in domain.md and the synthetic demo province.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from courtstudy.core.calendar import (
+    MISSING_DAY,
+    add_calendar_months,
+    day_number,
+    day_numbers,
+)
 from courtstudy.core.paths import PACKAGE_DIR
+
+__all__ = ["LimitRule", "add_calendar_months", "deadlines", "limit_rules", "limit_terms",
+           "small_claims_thresholds", "statutory_limits", "threshold_for"]
 
 _REFERENCE = PACKAGE_DIR / "core" / "reference"
 
@@ -71,46 +81,65 @@ def threshold_for(province: str, year: int, table: pd.DataFrame | None = None) -
     return float(row["threshold_yuan"].iloc[0])
 
 
+@dataclass(frozen=True)
+class LimitRule:
+    """One usable row of the limits table: the cases it covers (case type, procedure, instance,
+    first and last filing day as day numbers) and the limit it gives (``months`` calendar months
+    plus ``days``; None when the row gives no limit)."""
+
+    case_type: str
+    procedure: str
+    instance: str
+    first_day: int
+    last_day: int
+    months: int | None
+    days: float | None
+    max_extension_months: float | None
+
+
+def limit_rules(table: pd.DataFrame | None = None) -> list[LimitRule]:
+    """The rows of a limits table in priority order (earlier rows win: user rows come first,
+    see :func:`statutory_limits`). A row without a full key matches no case and is left out.
+    Every consumer (:func:`limit_terms`, the indicators engine, the simulator) resolves limits
+    through this list."""
+    table = statutory_limits() if table is None else table
+    rules = []
+    for row in table.itertuples(index=False):
+        key = (getattr(row, "case_type", "civil"), row.procedure, row.instance)
+        if any(pd.isna(v) for v in key) or pd.isna(row.valid_from) or pd.isna(row.valid_to):
+            continue
+        no_limit = pd.isna(row.limit_months) or pd.isna(row.limit_days)
+        ext = getattr(row, "max_extension_months", None)
+        rules.append(LimitRule(str(key[0]), str(key[1]), str(key[2]), day_number(row.valid_from),
+                               day_number(row.valid_to), None if no_limit else int(row.limit_months),
+                               None if no_limit else float(row.limit_days),
+                               None if ext is None or pd.isna(ext) else float(ext)))
+    return rules
+
+
 def limit_terms(procedure: pd.Series, filed_date: pd.Series, instance: pd.Series | None = None,
                 table: pd.DataFrame | None = None, case_type: pd.Series | None = None) -> pd.DataFrame:
-    """For each case, the ``limit_months`` and ``limit_days`` that apply (NaN when none does).
-    Missing ``instance`` means first instance; ``case_type=None`` means every case is civil."""
-    table = statutory_limits() if table is None else table
+    """For each case, the ``limit_months``, ``limit_days`` and ``max_extension_months`` that
+    apply (NaN when none does). Missing ``instance`` means first instance; ``case_type=None``
+    means every case is civil; a missing case type or procedure gets no limit."""
+    procedure = pd.Series(procedure)
     n = len(procedure)
     inst = (instance if instance is not None else pd.Series("first", index=procedure.index)).fillna("first")
     ctype = (case_type if case_type is not None else pd.Series("civil", index=procedure.index))
-    kind = ctype.astype("string").to_numpy(dtype=object, na_value=None)
-    months = np.full(n, np.nan)
-    days = np.full(n, np.nan)
+    kind = pd.Series(ctype).astype("string").to_numpy(dtype=object, na_value=None)
     proc = procedure.astype("string").to_numpy(dtype=object, na_value=None)
-    ins = inst.astype("string").to_numpy(dtype=object, na_value=None)
-    filed = pd.to_datetime(filed_date).to_numpy()
-    # Earlier rows of the table win (user rows are put first by statutory_limits(extra=...)).
-    for row in table.iloc[::-1].itertuples(index=False):
-        hit = ((kind == row.case_type) & (proc == row.procedure) & (ins == row.instance)
-               & (filed >= np.datetime64(row.valid_from)) & (filed <= np.datetime64(row.valid_to)))
-        months[hit] = row.limit_months
-        days[hit] = row.limit_days
-    return pd.DataFrame({"limit_months": months, "limit_days": days}, index=procedure.index)
-
-
-def add_calendar_months(dates: pd.Series, months: pd.Series) -> pd.Series:
-    """``dates`` plus whole calendar months, clipped to month end (2023-08-31 + 6 months =
-    2024-02-29). NaT where either is missing."""
-    d = pd.to_datetime(dates)
-    m = pd.to_numeric(months, errors="coerce")
-    ok = d.notna() & m.notna()
-    out = pd.Series(pd.NaT, index=d.index, dtype="datetime64[s]")
-    if ok.any():
-        dd = d[ok]
-        mm = m[ok].astype("int64")
-        total = dd.dt.year * 12 + (dd.dt.month - 1) + mm
-        year, month0 = total // 12, total % 12
-        first = pd.to_datetime({"year": year, "month": month0 + 1, "day": 1})
-        last_day = (first + pd.offsets.MonthEnd(0)).dt.day
-        day = np.minimum(dd.dt.day, last_day)
-        out[ok] = (first + pd.to_timedelta(day - 1, unit="D")).astype("datetime64[s]")
-    return out
+    ins = pd.Series(inst).astype("string").to_numpy(dtype=object, na_value=None)
+    filed = day_numbers(filed_date)
+    known = filed != MISSING_DAY
+    out = {c: np.full(n, np.nan) for c in ("limit_months", "limit_days", "max_extension_months")}
+    for rule in reversed(limit_rules(table)):  # earlier rules win: applied last
+        hit = (known & (kind == rule.case_type) & (proc == rule.procedure) & (ins == rule.instance)
+               & (filed >= rule.first_day) & (filed <= rule.last_day))
+        out["limit_months"][hit] = np.nan if rule.months is None else rule.months
+        out["limit_days"][hit] = np.nan if rule.days is None else rule.days
+        out["max_extension_months"][hit] = (np.nan if rule.max_extension_months is None
+                                            else rule.max_extension_months)
+    return pd.DataFrame(out, index=procedure.index)
 
 
 def deadlines(cases: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Series:
