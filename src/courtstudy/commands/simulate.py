@@ -56,7 +56,10 @@ def handle(args: argparse.Namespace) -> int:
     out = Path(args.out) if args.out else data_dir() / "simulated"
     out.mkdir(parents=True, exist_ok=True)
     sim = simulate_court(seed=args.seed, scale=args.scale, n_courts=args.n_courts,
-                         hidden_confounding=args.hidden_confounding, bunching=args.bunching)
+                         hidden_confounding=args.hidden_confounding, bunching=args.bunching,
+                         n_never_fast_track=args.never_fast_track,
+                         one_court_per_cohort=args.one_court_per_cohort,
+                         court_month_shock_sd=args.court_month_shocks)
     ext = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet"}[args.format]
     cases_path = out / f"cases.{ext}"
     planted = write_export(sim.cases, cases_path, fmt=args.format, encoding="gb18030", headers="zh",
@@ -111,6 +114,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="effect of the unobserved selection factor on outcomes (default 0)")
     parser.add_argument("--bunching", type=_unit, default=0.0,
                         help="share of claims just above the small-claims threshold moved below it")
+    parser.add_argument("--never-fast-track", type=int, default=None, metavar="N",
+                        help="courts never adopting fast-track teams (default 3, or n_courts // 3 "
+                             "below 7 courts)")
+    parser.add_argument("--one-court-per-cohort", action="store_true",
+                        help="each adopting court starts fast-track teams on its own date")
+    parser.add_argument("--court-month-shocks", type=_non_negative, default=0.0, metavar="SD",
+                        help="sd of court-by-month shocks to log trial days, e.g. 0.08 (default 0)")
     parser.add_argument("--out", metavar="DIR", default="", help="output folder (default data/simulated)")
     parser.add_argument("--format", choices=("csv", "xlsx", "parquet"), default="csv",
                         help="format of the cases and courts files (default csv)")

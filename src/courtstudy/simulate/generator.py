@@ -5,7 +5,8 @@ effect parameters (common random numbers):
 
 1. courts: size, growth, duration and complexity offsets, target shares, adoption dates
    (triage at start -6, 0, +2, +3, +5 months, one court never; fast-track cohorts at start +18,
-   +24, +30, +36 months, three courts never);
+   +24, +30, +36 months, three courts never; or, with ``one_court_per_cohort``, one adopting
+   court per date and ``n_never_fast_track`` courts never adopting);
 2. filings: Poisson counts per court and day with the calendar of
    :func:`courtstudy.simulate.calendar.filing_intensity`; case types 民初 75%, 执 16%, 刑初 7%,
    行初 2%;
@@ -33,6 +34,7 @@ effect parameters (common random numbers):
 
        3.50 + 0.40 * complexity_observed + 0.45 * [ordinary] + court offset + year effect
        + 0.5 * N(0, 1) + hidden_confounding * complexity_hidden
+       [+ court-by-filing-month shock, AR(1) within court, when court_month_shock_sd > 0]
 
 6. outcomes of the factual world and of the potential worlds of each treatment
    (:mod:`courtstudy.simulate.outcomes`), then censoring at ``as_of``.
@@ -42,6 +44,7 @@ Other case types (criminal, administrative, enforcement) have simpler outcomes a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 
 import numpy as np
@@ -85,7 +88,10 @@ TRIAGE_OFFSETS_MONTHS = (-6, 0, 2, 3, 5)
 FAST_TRACK_OFFSETS_MONTHS = (18, 24, 30, 36)
 YEAR_LOG_DURATION = {2020: 0.10, 2021: 0.02, 2022: 0.06}
 MONTH_TRIAGE_LOGIT = {12: 0.3, 1: -0.1, 7: 0.1, 8: 0.1}
-_STREAMS = {"courts": 1, "filings": 2, "cases": 3, "judges": 4, "parties": 5}
+#: Last adoption month (after ``start``) when every adopting court gets its own date and there
+#: are more adopting courts than :data:`FAST_TRACK_OFFSETS_MONTHS` has dates.
+ONE_PER_COHORT_LAST_MONTH = 42
+_STREAMS = {"courts": 1, "filings": 2, "cases": 3, "judges": 4, "parties": 5, "shocks": 6}
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,11 @@ class SimulationSettings:
     as_of: str
     hidden_confounding: float
     bunching: float
+    n_never_fast_track: int | None = None
+    one_court_per_cohort: bool = False
+    fast_track_offsets_months: tuple[int, ...] | None = None
+    court_month_shock_sd: float = 0.0
+    court_month_shock_rho: float = 0.5
 
 
 @dataclass(frozen=True, eq=False)
@@ -209,7 +220,11 @@ def _month_offset(day: int, months: int) -> int:
 def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
                    start: str = "2019-01-01", end: str = "2023-12-31", as_of: str = "2024-03-31",
                    effects: TrueEffects | None = None, hidden_confounding: float = 0.0,
-                   bunching: float = 0.0) -> SyntheticCourt:
+                   bunching: float = 0.0, *, n_never_fast_track: int | None = None,
+                   one_court_per_cohort: bool = False,
+                   fast_track_offsets_months: Sequence[int] | None = None,
+                   court_month_shock_sd: float = 0.0,
+                   court_month_shock_rho: float = 0.5) -> SyntheticCourt:
     """Simulate ``n_courts`` basic courts of 示范省 filing cases from ``start`` to ``end``,
     observed at ``as_of``, with true effects ``effects`` (default :class:`TrueEffects`()).
 
@@ -219,32 +234,138 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     standard deviation (0: it is not a confounder). ``bunching`` (0-1) moves that share of money
     claims within 15% above the small-claims threshold to within 8% below it.
     The same arguments give identical frames; every random draw is independent of ``effects``.
+
+    The fast-track rollout (keyword-only; the defaults give the demo court):
+
+    * ``n_never_fast_track``: courts that never adopt fast-track teams (default: 3 with 7 or more
+      courts, else ``max(1, n_courts // 3)``); at least one court must adopt;
+    * ``fast_track_offsets_months``: adoption dates as months after ``start`` (default
+      :data:`FAST_TRACK_OFFSETS_MONTHS`, 18, 24, 30, 36); adopting courts take them in turn, so
+      several courts can share a date;
+    * ``one_court_per_cohort``: every adopting court gets its own date, as in most research
+      offices: the first ones of ``fast_track_offsets_months`` (an error if there are fewer
+      dates than adopting courts), or by default every 6 months from month 18 while that fits
+      four dates, else evenly spaced from month 18 to :data:`ONE_PER_COHORT_LAST_MONTH` (42);
+    * ``court_month_shock_sd``, ``court_month_shock_rho``: court-by-month shocks (a judge
+      leaving, a clearance drive before an inspection) on the log trial days of the civil
+      first-instance cases filed in that court and month, ``s[c, m] = rho * s[c, m-1] +
+      sqrt(1 - rho^2) * sd * N(0, 1)`` (stationary, standard deviation ``sd``), drawn from their
+      own stream so that ``sd = 0`` (the default) leaves every other draw as it was. They hit the
+      factual and every potential world alike: part of the noise, not of the effect.
+
+    ``counterfactual("fast_track")`` gives the paired world with the same draws in which the
+    teams have no effect (teams, tracks and procedures unchanged).
+
+    The steps, each a function of this module (in the order of the module docstring):
+    :func:`_draw_courts`, :func:`_draw_filings`, :func:`_draw_case_randomness`,
+    :func:`_civil_covariates`, :func:`_assign_treatments`, :func:`_civil_outcome_worlds`,
+    :func:`_other_outcomes` and :func:`_build_court` (frames, judges, latent variables, truth).
     """
     effects = TrueEffects() if effects is None else effects
+    settings = _checked_settings(seed=seed, scale=scale, n_courts=n_courts, start=start, end=end,
+                                 as_of=as_of, hidden_confounding=hidden_confounding,
+                                 bunching=bunching, n_never_fast_track=n_never_fast_track,
+                                 one_court_per_cohort=one_court_per_cohort,
+                                 fast_track_offsets_months=fast_track_offsets_months,
+                                 court_month_shock_sd=court_month_shock_sd,
+                                 court_month_shock_rho=court_month_shock_rho)
+    span = _Span.of(settings)
+    courts = _draw_courts(settings, span.start_day)
+    filings = _draw_filings(settings, courts, span)
+    draws = _draw_case_randomness(settings.seed, filings.n_cases)
+    covariates = _civil_covariates(settings, courts, filings, draws)
+    assignment = _assign_treatments(courts, filings, covariates, draws)
+    civil = _civil_outcome_worlds(settings, effects, courts, filings, covariates, assignment, draws)
+    oi = np.flatnonzero(~covariates.civil)
+    other = _other_outcomes(filings.case_type_idx[oi], filings.filed[oi], draws.z_duration[oi],
+                            draws.u, oi)
+    return _build_court(settings, effects, span, courts, filings, draws, covariates, assignment,
+                        civil, other)
+
+
+@dataclass(frozen=True)
+class _Span:
+    """Day numbers of the simulation window and of the snapshot."""
+
+    start_day: int
+    end_day: int
+    as_of_day: int
+
+    @classmethod
+    def of(cls, settings: SimulationSettings) -> _Span:
+        return cls(day_number(settings.start), day_number(settings.end), day_number(settings.as_of))
+
+
+def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end: str, as_of: str,
+                      hidden_confounding: float, bunching: float,
+                      n_never_fast_track: int | None = None, one_court_per_cohort: bool = False,
+                      fast_track_offsets_months: Sequence[int] | None = None,
+                      court_month_shock_sd: float = 0.0,
+                      court_month_shock_rho: float = 0.5) -> SimulationSettings:
+    """The settings, after checking every argument (ValueError naming the bad one)."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     if hidden_confounding < 0:
         raise ValueError(f"hidden_confounding must be >= 0, got {hidden_confounding}")
     if not 0 <= bunching <= 1:
         raise ValueError(f"bunching must be between 0 and 1, got {bunching}")
-    settings = SimulationSettings(int(seed), float(scale), int(n_courts), str(start), str(end),
-                                  str(as_of), float(hidden_confounding), float(bunching))
-    start_day, end_day, as_of_day = day_number(start), day_number(end), day_number(as_of)
-    if end_day < start_day:
+    if n_never_fast_track is not None and not 0 <= int(n_never_fast_track) < int(n_courts):
+        raise ValueError(f"n_never_fast_track must be between 0 and n_courts - 1 = "
+                         f"{int(n_courts) - 1}, got {n_never_fast_track}")
+    offsets = None
+    if fast_track_offsets_months is not None:
+        offsets = tuple(int(m) for m in fast_track_offsets_months)
+        if not offsets:
+            raise ValueError("fast_track_offsets_months is empty: give at least one month")
+    if court_month_shock_sd < 0:
+        raise ValueError(f"court_month_shock_sd must be >= 0, got {court_month_shock_sd}")
+    if not -1 < court_month_shock_rho < 1:
+        raise ValueError(f"court_month_shock_rho must be between -1 and 1, got {court_month_shock_rho}")
+    settings = SimulationSettings(
+        int(seed), float(scale), int(n_courts), str(start), str(end), str(as_of),
+        float(hidden_confounding), float(bunching),
+        n_never_fast_track=None if n_never_fast_track is None else int(n_never_fast_track),
+        one_court_per_cohort=bool(one_court_per_cohort), fast_track_offsets_months=offsets,
+        court_month_shock_sd=float(court_month_shock_sd),
+        court_month_shock_rho=float(court_month_shock_rho))
+    _fast_track_schedule(settings)  # raises when the dates cannot be given as asked
+    span = _Span.of(settings)
+    if span.end_day < span.start_day:
         raise ValueError(f"end {end} is before start {start}")
-    if as_of_day < end_day:
+    if span.as_of_day < span.end_day:
         raise ValueError(f"as_of {as_of} is before end {end}: filings after the snapshot")
+    return settings
 
-    courts = _draw_courts(settings, start_day)
+
+@dataclass(frozen=True)
+class _Filings:
+    """Every case filed: its court (index), filing day, case type (index of
+    :data:`catalogue.CASE_TYPES`), a tie-breaking key for the display order, and the calendar
+    year and month of filing."""
+
+    court_idx: np.ndarray
+    filed: np.ndarray
+    case_type_idx: np.ndarray
+    order_key: np.ndarray
+    year: np.ndarray
+    month: np.ndarray
+
+    @property
+    def n_cases(self) -> int:
+        return len(self.filed)
+
+
+def _draw_filings(settings: SimulationSettings, courts: dict[str, np.ndarray],
+                  span: _Span) -> _Filings:
+    """Step 2: Poisson filings per court and day (calendar intensity, court size and growth),
+    then each case's type (stream ``filings``)."""
+    rng = _rng(settings.seed, "filings")
     n = len(courts["name"])
-
-    # --- filings ---------------------------------------------------------------------------
-    rng = _rng(seed, "filings")
-    days = np.arange(start_day, end_day + 1)
+    days = np.arange(span.start_day, span.end_day + 1)
     intensity = filing_intensity(days)
     intensity = intensity / intensity.mean()
-    years_in = (days - start_day) / 365.25
-    lam = (courts["annual"][:, None] * scale / 365.25 * intensity[None, :]
+    years_in = (days - span.start_day) / 365.25
+    lam = (courts["annual"][:, None] * settings.scale / 365.25 * intensity[None, :]
            * courts["growth"][:, None] ** years_in[None, :])
     counts = rng.poisson(lam)
     court_idx = np.repeat(np.repeat(np.arange(n), len(days)), counts.ravel())
@@ -253,23 +374,72 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     type_cum = np.cumsum([t[3] for t in catalogue.CASE_TYPES])
     case_type_idx = np.searchsorted(type_cum / type_cum[-1], rng.random(n_cases), side="right")
     order_key = rng.random(n_cases)
+    year, month, _, _ = calendar_parts(filed)
+    return _Filings(court_idx=court_idx, filed=filed, case_type_idx=case_type_idx,
+                    order_key=order_key, year=year, month=month)
 
-    # --- draws of every case (fixed order, independent of effects) -------------------------
+
+#: The uniforms of every case, drawn in this order from stream ``cases`` (never reorder: the
+#: order fixes which number each purpose gets).
+_UNIFORMS: tuple[str, ...] = (
+    "cause", "amount_missing", "round", "fast_track", "small_claims", "procedure",
+    "expedite", "judge", "appraisal", "extend", "rush", "rush_day", "pull", "pull_day",
+    "disposition", "mediation", "appeal", "result", "reversal_kind", "service", "window",
+    "appeal_duration", "retrial", "retrial_delay", "gap", "gap_size", "bunch", "bunch_pos",
+    "other_procedure", "parties", "stay")
+
+
+@dataclass(frozen=True)
+class _CaseDraws:
+    """The random numbers of every case, independent of the effects (common random numbers)."""
+
+    u: dict[str, np.ndarray]
+    z_amount: np.ndarray
+    z_duration: np.ndarray
+    z_suspend: np.ndarray
+    z_stay: np.ndarray
+    hidden: np.ndarray
+    z_track: np.ndarray
+
+
+def _draw_case_randomness(seed: int, n_cases: int) -> _CaseDraws:
+    """Step 2b: the uniforms of :data:`_UNIFORMS`, then the normals, from stream ``cases``."""
     rng = _rng(seed, "cases")
-    u = {name: rng.random(n_cases) for name in (
-        "cause", "amount_missing", "round", "fast_track", "small_claims", "procedure",
-        "expedite", "judge", "appraisal", "extend", "rush", "rush_day", "pull", "pull_day",
-        "disposition", "mediation", "appeal", "result", "reversal_kind", "service", "window",
-        "appeal_duration", "retrial", "retrial_delay", "gap", "gap_size", "bunch", "bunch_pos",
-        "other_procedure", "parties", "stay")}
+    u = {name: rng.random(n_cases) for name in _UNIFORMS}
     z_amount = rng.standard_normal(n_cases)
     z_duration = rng.standard_normal(n_cases)
     z_suspend = rng.standard_normal(n_cases)
     z_stay = rng.standard_normal(n_cases)
     hidden = rng.standard_normal(n_cases)
     z_track = rng.standard_normal(n_cases)
+    return _CaseDraws(u=u, z_amount=z_amount, z_duration=z_duration, z_suspend=z_suspend,
+                      z_stay=z_stay, hidden=hidden, z_track=z_track)
 
-    year, month, _, _ = calendar_parts(filed)
+
+@dataclass(frozen=True)
+class _Covariates:
+    """What is known about each case at filing: cause, claim amount (after bunching), the
+    province-year small-claims threshold, parties and the observed complexity score."""
+
+    cause_idx: np.ndarray
+    amount: np.ndarray
+    threshold: np.ndarray
+    money_claim: np.ndarray
+    n_parties: np.ndarray
+    complexity: np.ndarray
+    civil: np.ndarray
+
+    def per_cause(self, attr: str) -> np.ndarray:
+        """Attribute ``attr`` of each case's cause (:data:`catalogue.CAUSES`)."""
+        return np.array([getattr(c, attr) for c in catalogue.CAUSES])[self.cause_idx]
+
+
+def _civil_covariates(settings: SimulationSettings, courts: dict[str, np.ndarray],
+                      filings: _Filings, draws: _CaseDraws) -> _Covariates:
+    """Step 3: cause (court-specific mix), claim amount (lognormal by cause, some rounded, some
+    missing, ``bunching`` below the threshold), parties and observed complexity."""
+    u = draws.u
+    court_idx, year = filings.court_idx, filings.year
     causes = catalogue.CAUSES
     cum = np.cumsum(courts["cause_mix"], axis=1)
     cause_idx = (u["cause"][:, None] > cum[court_idx]).sum(axis=1)
@@ -279,7 +449,7 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
         return np.array([getattr(c, attr) for c in causes])[cause_idx]
 
     # Claim amount (lognormal by cause), some rounded to hundreds, some missing.
-    amount = np.exp(np.log(per_cause("amount_median")) + per_cause("amount_sigma") * z_amount)
+    amount = np.exp(np.log(per_cause("amount_median")) + per_cause("amount_sigma") * draws.z_amount)
     amount = np.where(u["round"] < 0.4, np.round(amount, -2), np.round(amount))
     amount = np.maximum(amount, 100.0)
     amount = np.where(u["amount_missing"] < per_cause("amount_missing"), np.nan, amount)
@@ -292,24 +462,51 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     threshold = province_t.reindex(year).to_numpy(dtype=float)
     money_claim = per_cause("small_claims").astype(bool)
     bunch = (money_claim & (amount > threshold) & (amount <= 1.15 * threshold)
-             & (u["bunch"] < bunching))
+             & (u["bunch"] < settings.bunching))
     amount = np.where(bunch, np.floor(threshold * (1 - 0.08 * u["bunch_pos"])), amount)
-    n_parties = 2 + _rng(seed, "parties").poisson(per_cause("extra_parties"))
+    n_parties = 2 + _rng(settings.seed, "parties").poisson(per_cause("extra_parties"))
     n_parties = np.minimum(n_parties, 30)
 
     log_amount_rel = np.where(np.isnan(amount), 0.0,
                               np.clip(np.log(np.where(np.isnan(amount), 1.0, amount) / 50_000), -3, 3))
     complexity = (per_cause("complexity") + 0.30 * log_amount_rel
                   + 0.30 * np.minimum(n_parties - 2, 5) + courts["complexity_offset"][court_idx])
+    return _Covariates(cause_idx=cause_idx, amount=amount, threshold=threshold,
+                       money_claim=money_claim, n_parties=n_parties, complexity=complexity,
+                       civil=filings.case_type_idx == 0)
 
-    civil = case_type_idx == 0
 
-    # --- assignment ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class _Assignment:
+    """Who is eligible for, and who gets, each treatment; the true propensities; the procedure."""
+
+    elig_simple: np.ndarray
+    elig_ft: np.ndarray
+    elig_sc: np.ndarray
+    p_simple: np.ndarray
+    p_simple_full: np.ndarray
+    p_ft: np.ndarray
+    p_sc: np.ndarray
+    simple: np.ndarray
+    fast: np.ndarray
+    small: np.ndarray
+    ordinary: np.ndarray
+    procedure: np.ndarray
+
+
+def _assign_treatments(courts: dict[str, np.ndarray], filings: _Filings, cov: _Covariates,
+                       draws: _CaseDraws) -> _Assignment:
+    """Step 4: simple track, fast-track team, small claims and procedure (formulas in the module
+    docstring); depends on covariates (and for the track on the hidden factor), never on effects."""
+    u = draws.u
+    court_idx, filed, year = filings.court_idx, filings.filed, filings.year
+    civil, complexity, n_parties = cov.civil, cov.complexity, cov.n_parties
+    n = len(courts["name"])
     triage_day = courts["triage_day"][court_idx]
     ft_day = courts["fast_track_day"][court_idx]
     elig_simple = civil & (triage_day != NA_DAY) & (filed >= triage_day)
     elig_ft = civil & (ft_day != NA_DAY) & (filed >= ft_day)
-    month_fx = np.array([MONTH_TRIAGE_LOGIT.get(m, 0.0) for m in range(13)])[month]
+    month_fx = np.array([MONTH_TRIAGE_LOGIT.get(m, 0.0) for m in range(13)])[filings.month]
     score_simple = month_fx - 1.6 * complexity
     a = _calibrate_intercepts(score_simple[elig_simple], court_idx[elig_simple], n,
                               courts["simple_share"])
@@ -317,10 +514,11 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     # The track's uniform is driven by the hidden factor (a Gaussian copula with correlation
     # HIDDEN_SELECTION): cases with more hidden complexity are less often simple, while
     # P(simple | observed covariates) stays exactly p_simple.
-    u_track = norm.cdf(HIDDEN_SELECTION * hidden + np.sqrt(1 - HIDDEN_SELECTION ** 2) * z_track)
+    u_track = norm.cdf(HIDDEN_SELECTION * draws.hidden
+                       + np.sqrt(1 - HIDDEN_SELECTION ** 2) * draws.z_track)
     simple = elig_simple & (u_track < p_simple)
     p_simple_full = np.where(elig_simple, norm.cdf(
-        (norm.ppf(np.nan_to_num(p_simple, nan=0.5)) - HIDDEN_SELECTION * hidden)
+        (norm.ppf(np.nan_to_num(p_simple, nan=0.5)) - HIDDEN_SELECTION * draws.hidden)
         / np.sqrt(1 - HIDDEN_SELECTION ** 2)), np.nan)
 
     score_ft = -1.2 * complexity
@@ -328,7 +526,7 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     p_ft = np.where(elig_ft, expit(b[court_idx] + score_ft), np.nan)
     fast = elig_ft & (u["fast_track"] < p_ft)
 
-    elig_sc = civil & money_claim & ~np.isnan(amount) & (amount <= threshold)
+    elig_sc = civil & cov.money_claim & ~np.isnan(cov.amount) & (cov.amount <= cov.threshold)
     p_sc = np.where(elig_sc, expit(np.where(year >= 2022, 0.9, -0.2) - 0.6 * (n_parties - 2)
                                    - 0.6 * complexity), np.nan)
     small = elig_sc & (u["small_claims"] < p_sc)
@@ -336,37 +534,75 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     procedure = np.where(small, "small_claims", np.where(ordinary, "ordinary", "simplified"))
     procedure = np.where(civil & fast & (procedure == "simplified") & (u["expedite"] < 0.15),
                          "expedited", procedure)
+    return _Assignment(elig_simple=elig_simple, elig_ft=elig_ft, elig_sc=elig_sc,
+                       p_simple=p_simple, p_simple_full=p_simple_full, p_ft=p_ft, p_sc=p_sc,
+                       simple=simple, fast=fast, small=small, ordinary=ordinary,
+                       procedure=procedure)
 
-    # --- civil outcomes ---------------------------------------------------------------------
-    ci = np.flatnonzero(civil)
+
+@dataclass(frozen=True)
+class _CivilWorlds:
+    """Civil first-instance outcomes: positions ``ci`` of those cases, their fixed draws, the
+    factual world and, per component, the pair of potential worlds (off, on)."""
+
+    ci: np.ndarray
+    draws: CivilDraws
+    suspended: np.ndarray
+    limit_days: np.ndarray
+    log_trial_base: np.ndarray
+    months_since_ft: np.ndarray
+    cohort: np.ndarray
+    factual_shifts: Shifts
+    factual: CivilOutcomes
+    worlds: dict[str, tuple[CivilOutcomes, CivilOutcomes]]
+
+
+def _civil_outcome_worlds(settings: SimulationSettings, effects: TrueEffects,
+                          courts: dict[str, np.ndarray], filings: _Filings, cov: _Covariates,
+                          assignment: _Assignment, draws: _CaseDraws) -> _CivilWorlds:
+    """Steps 5-6: statutory limits, suspensions, baseline log trial days, then the outcomes of
+    the factual world and of both potential worlds of each treatment
+    (:func:`courtstudy.simulate.outcomes.civil_outcomes`)."""
+    u = draws.u
+    court_idx, filed, year = filings.court_idx, filings.filed, filings.year
+    complexity = cov.complexity
+    procedure = assignment.procedure
+    ci = np.flatnonzero(cov.civil)
     table = limits.statutory_limits()
     limit_months, limit_plus, max_ext = _limit_terms(procedure[ci], filed[ci], table)
     limit_days = add_months(filed[ci], limit_months) + limit_plus - filed[ci]
-    appraisal = u["appraisal"][ci] < per_cause("appraisal")[ci]
-    suspended = np.where(appraisal, np.rint(np.exp(np.log(60) + 0.5 * z_suspend[ci])), 0).astype(np.int64)
+    appraisal = u["appraisal"][ci] < cov.per_cause("appraisal")[ci]
+    suspended = np.where(appraisal, np.rint(np.exp(np.log(60) + 0.5 * draws.z_suspend[ci])), 0).astype(np.int64)
     # A few cases are stayed (中止审理) for months, e.g. awaiting another case: the long tail of
     # pending cases (长期未结).
     stayed = u["stay"][ci] < STAY_SHARE
-    suspended = suspended + np.where(stayed, np.rint(np.exp(np.log(250) + 0.6 * z_stay[ci])), 0).astype(np.int64)
-    log_trial_base = (3.50 + 0.40 * complexity + 0.45 * ordinary + courts["duration_offset"][court_idx]
+    suspended = suspended + np.where(stayed, np.rint(np.exp(np.log(250) + 0.6 * draws.z_stay[ci])), 0).astype(np.int64)
+    hidden_confounding = settings.hidden_confounding
+    log_trial_base = (3.50 + 0.40 * complexity + 0.45 * assignment.ordinary
+                      + courts["duration_offset"][court_idx]
                       + _lookup(YEAR_LOG_DURATION, year)
-                      + 0.5 * z_duration + hidden_confounding * hidden)
-    draws = CivilDraws(
+                      + 0.5 * draws.z_duration + hidden_confounding * draws.hidden)
+    if settings.court_month_shock_sd > 0:
+        log_trial_base = log_trial_base + court_month_shocks(settings, filings)
+    civil_draws = CivilDraws(
         filed=filed[ci], log_trial_base=log_trial_base[ci], suspended_days=suspended,
         limit_days=limit_days, max_extension_days=max_ext * 30, complexity=complexity[ci],
-        hidden_shift=hidden_confounding * hidden[ci],
-        mw_base_logit=base_logit(per_cause("mediation_withdrawal")[ci]),
-        mediation_share=per_cause("mediation_share")[ci],
+        hidden_shift=hidden_confounding * draws.hidden[ci],
+        mw_base_logit=base_logit(cov.per_cause("mediation_withdrawal")[ci]),
+        mediation_share=cov.per_cause("mediation_share")[ci],
         **{f"u_{k}": u[k][ci] for k in (
             "extend", "rush", "rush_day", "pull", "pull_day", "disposition", "mediation", "appeal",
             "result", "reversal_kind", "service", "window", "appeal_duration", "retrial",
             "retrial_delay")},
     )
+    ft_day = courts["fast_track_day"][court_idx]
+    elig_ft = assignment.elig_ft
     months_since_ft = np.where(elig_ft, (filed - ft_day) / 30.4375, np.nan)
     cohort = courts["fast_track_cohort"][court_idx]
     ft_log = np.where(elig_ft, effects.fast_track_log_duration(np.nan_to_num(months_since_ft),
                                                               np.maximum(cohort, 0)), 0.0)[ci]
-    indicators = {"triage": simple[ci], "fast_track": fast[ci], "small_claims": small[ci]}
+    indicators = {"triage": assignment.simple[ci], "fast_track": assignment.fast[ci],
+                  "small_claims": assignment.small[ci]}
 
     def shifts(ind: dict[str, np.ndarray]) -> Shifts:
         t, f, s = (ind[k].astype(float) for k in ("triage", "fast_track", "small_claims"))
@@ -381,47 +617,102 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
         )
 
     factual_shifts = shifts(indicators)
-    factual = civil_outcomes(draws, factual_shifts)
+    factual = civil_outcomes(civil_draws, factual_shifts)
     worlds: dict[str, tuple[CivilOutcomes, CivilOutcomes]] = {}
     for component in ("triage", "fast_track", "small_claims"):
         pair = []
         for value in (False, True):
             ind = dict(indicators)
             ind[component] = np.full(len(ci), value)
-            pair.append(civil_outcomes(draws, shifts(ind)))
+            pair.append(civil_outcomes(civil_draws, shifts(ind)))
         worlds[component] = (pair[0], pair[1])
+    return _CivilWorlds(ci=ci, draws=civil_draws, suspended=suspended, limit_days=limit_days,
+                        log_trial_base=log_trial_base, months_since_ft=months_since_ft,
+                        cohort=cohort, factual_shifts=factual_shifts, factual=factual,
+                        worlds=worlds)
 
-    # --- other case types ---------------------------------------------------------------------
-    oi = np.flatnonzero(~civil)
-    other = _other_outcomes(case_type_idx[oi], filed[oi], z_duration[oi], u, oi)
 
-    # --- assemble ---------------------------------------------------------------------------
-    frame = _assemble(settings, courts, court_idx, case_type_idx, filed, order_key, u,
-                      cause_idx, amount, n_parties, simple, elig_simple, fast, procedure,
-                      ci, factual, suspended, limit_days, oi, other, as_of_day, year)
-    judges_table = _assign_judges(settings, courts, frame["cases"], court_idx, fast, cause_idx, u["judge"])
+def _build_court(settings: SimulationSettings, effects: TrueEffects, span: _Span,
+                 courts: dict[str, np.ndarray], filings: _Filings, draws: _CaseDraws,
+                 cov: _Covariates, assignment: _Assignment, civil: _CivilWorlds,
+                 other: dict[str, np.ndarray]) -> SyntheticCourt:
+    """Step 7: the canonical cases frame (censored at ``as_of``) with judges and teams, the
+    courts table, the latent variables and the truth table, all in display order."""
+    a = assignment
+    ci = civil.ci
+    oi = np.flatnonzero(~cov.civil)
+    frame = _assemble(settings, courts, filings.court_idx, filings.case_type_idx, filings.filed,
+                      filings.order_key, draws.u, cov.cause_idx, cov.amount, cov.n_parties,
+                      a.simple, a.elig_simple, a.fast, a.procedure, ci, civil.factual,
+                      civil.suspended, civil.limit_days, oi, other, span.as_of_day, filings.year)
+    judges_table = _assign_judges(settings, courts, frame["cases"], filings.court_idx, a.fast,
+                                  cov.cause_idx, draws.u["judge"])
     cases = frame["cases"]
     cases["judge"] = judges_table["judge"]
     cases["team"] = judges_table["team"]
     order = frame["order"]
     cases = schema.conform_cases(cases.iloc[order].reset_index(drop=True))
-    courts_frame = _courts_frame(courts, judges_table["judges_per_year"], start_day, as_of_day)
+    courts_frame = _courts_frame(courts, judges_table["judges_per_year"], span.start_day,
+                                 span.as_of_day)
 
-    latent = _latent(cases_ids=frame["case_id"], n_cases=n_cases, ci=ci, complexity=complexity,
-                     hidden=hidden, p_simple=p_simple, p_simple_full=p_simple_full,
-                     p_ft=p_ft, p_sc=p_sc,
-                     elig_simple=elig_simple, elig_ft=elig_ft, elig_sc=elig_sc,
-                     months_since_ft=months_since_ft, cohort=cohort, civil=civil,
-                     log_trial_base=log_trial_base, factual_shift=factual_shifts.log_duration,
-                     factual=factual, worlds=worlds)
+    latent = _latent(cases_ids=frame["case_id"], n_cases=filings.n_cases, ci=ci,
+                     complexity=cov.complexity, hidden=draws.hidden, p_simple=a.p_simple,
+                     p_simple_full=a.p_simple_full, p_ft=a.p_ft, p_sc=a.p_sc,
+                     elig_simple=a.elig_simple, elig_ft=a.elig_ft, elig_sc=a.elig_sc,
+                     months_since_ft=civil.months_since_ft, cohort=civil.cohort, civil=cov.civil,
+                     log_trial_base=civil.log_trial_base,
+                     factual_shift=civil.factual_shifts.log_duration,
+                     factual=civil.factual, worlds=civil.worlds)
     latent = latent.iloc[order].reset_index(drop=True)
-    treated = {"triage": simple, "fast_track": fast, "small_claims": small}
-    eligible = {"triage": elig_simple, "fast_track": elig_ft, "small_claims": elig_sc}
+    treated = {"triage": a.simple, "fast_track": a.fast, "small_claims": a.small}
+    eligible = {"triage": a.elig_simple, "fast_track": a.elig_ft, "small_claims": a.elig_sc}
     truth = truth_table(latent, treated={k: v[order] for k, v in treated.items()},
                         eligible={k: v[order] for k, v in eligible.items()},
-                        near_threshold=(elig_sc & (amount >= 0.9 * threshold))[order])
+                        near_threshold=(a.elig_sc & (cov.amount >= 0.9 * cov.threshold))[order])
     return SyntheticCourt(cases=cases, courts=courts_frame, truth=truth, latent=latent,
-                          effects=effects, as_of=pd.Timestamp(as_of), settings=settings)
+                          effects=effects, as_of=pd.Timestamp(settings.as_of), settings=settings)
+
+
+def _fast_track_schedule(settings: SimulationSettings) -> tuple[int, tuple[int, ...]]:
+    """Number of courts never adopting fast-track teams, and the adoption months (after
+    ``start``) the adopting courts take in turn (see :func:`simulate_court`)."""
+    n = settings.n_courts
+    if settings.n_never_fast_track is None:
+        n_never = 3 if n >= 7 else (max(1, n // 3) if n >= 2 else 0)
+    else:
+        n_never = settings.n_never_fast_track
+    n_adopt = n - n_never
+    offsets = settings.fast_track_offsets_months
+    if not settings.one_court_per_cohort:
+        return n_never, offsets or FAST_TRACK_OFFSETS_MONTHS
+    if offsets is not None:
+        if len(set(offsets)) < n_adopt:
+            raise ValueError(f"one_court_per_cohort: {n_adopt} adopting courts but only "
+                             f"{len(set(offsets))} distinct fast_track_offsets_months")
+        return n_never, tuple(sorted(set(offsets)))[:n_adopt]
+    first = FAST_TRACK_OFFSETS_MONTHS[0]
+    if n_adopt <= len(FAST_TRACK_OFFSETS_MONTHS):
+        return n_never, tuple(first + 6 * k for k in range(n_adopt))
+    months = np.rint(np.linspace(first, ONE_PER_COHORT_LAST_MONTH, n_adopt)).astype(int)
+    if len(np.unique(months)) < n_adopt:
+        raise ValueError(f"one_court_per_cohort: {n_adopt} adopting courts do not fit one per "
+                         f"month between months {first} and {ONE_PER_COHORT_LAST_MONTH}")
+    return n_never, tuple(int(m) for m in months)
+
+
+def court_month_shocks(settings: SimulationSettings, filings: _Filings) -> np.ndarray:
+    """Court-by-month shock of each case's log trial days (see :func:`simulate_court`): a
+    stationary AR(1) per court over the calendar months of the window, from stream ``shocks``."""
+    sd, rho = settings.court_month_shock_sd, settings.court_month_shock_rho
+    month_index = (filings.year - filings.year.min()) * 12 + filings.month - 1
+    n_courts, n_months = settings.n_courts, int(month_index.max()) + 1
+    rng = _rng(settings.seed, "shocks")
+    e = rng.standard_normal((n_courts, n_months)) * sd
+    s = np.empty_like(e)
+    s[:, 0] = e[:, 0]
+    for m in range(1, n_months):
+        s[:, m] = rho * s[:, m - 1] + np.sqrt(1 - rho**2) * e[:, m]
+    return s[filings.court_idx, month_index]
 
 
 def _draw_courts(settings: SimulationSettings, start_day: int) -> dict[str, np.ndarray]:
@@ -441,7 +732,7 @@ def _draw_courts(settings: SimulationSettings, start_day: int) -> dict[str, np.n
     mix = np.array([c.share for c in catalogue.CAUSES])[None, :] * tilt
     mix = mix / mix.sum(axis=1, keepdims=True)
 
-    n_never_ft = 3 if n >= 7 else (max(1, n // 3) if n >= 2 else 0)
+    n_never_ft, ft_offsets = _fast_track_schedule(settings)
     n_never_triage = 1 if n >= 6 else 0
     triage_day = np.full(n, NA_DAY, dtype=np.int64)
     ft_day = np.full(n, NA_DAY, dtype=np.int64)
@@ -451,8 +742,8 @@ def _draw_courts(settings: SimulationSettings, start_day: int) -> dict[str, np.n
         if slot < n - n_never_triage:
             triage_day[court] = _month_offset(start_day, TRIAGE_OFFSETS_MONTHS[slot % len(TRIAGE_OFFSETS_MONTHS)])
         if slot >= n_never_ft:
-            k = (slot - n_never_ft) % len(FAST_TRACK_OFFSETS_MONTHS)
-            ft_day[court] = _month_offset(start_day, FAST_TRACK_OFFSETS_MONTHS[k])
+            k = (slot - n_never_ft) % len(ft_offsets)
+            ft_day[court] = _month_offset(start_day, ft_offsets[k])
     adopted = np.unique(ft_day[ft_day != NA_DAY])
     for k, d in enumerate(adopted):
         cohort[ft_day == d] = k
