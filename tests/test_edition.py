@@ -103,7 +103,7 @@ def test_failing_notebook_is_kept_marked_and_exits_nonzero(small, tmp_path, caps
     assert results["results"]["accepted"] == manifest["rows"]["accepted"]
     assert manifest["rows"]["accepted"] + manifest["rows"]["quarantined"] == manifest["rows"]["rows_read"]
     assert manifest["data"]["sha256"] == results["source"]["sha256"]
-    assert load_workbook(edition / "tables.xlsx").sheetnames == ["02_by_court"]
+    assert load_workbook(edition / "tables.xlsx").sheetnames == ["目录", "02 by_court"]
     assert (edition / "02_ok" / "tables" / "by_court.csv").exists()
     _no_code((edition / "02_ok.html").read_text(encoding="utf-8"), "nb.setup(")
     # the executed notebooks point at the final folder, not the temporary one
@@ -189,7 +189,7 @@ def test_public_edition_of_the_report_notebooks(small, tmp_path):
         assert (edition / run["name"] / "results.json").exists()
     csvs = sorted(edition.glob("*/tables/*.csv"))
     sheets = load_workbook(edition / "tables.xlsx").sheetnames
-    assert len(csvs) == len(sheets) > 0
+    assert len(csvs) + 1 == len(sheets) > 1  # one sheet per table after the contents sheet
     assert list(edition.glob("*/figures/*.png"))
     published = [p for p in _edition_files(edition) if p.suffix in (".csv", ".html", ".json", ".ipynb")]
     texts = [p.read_text(encoding="utf-8-sig") for p in published]

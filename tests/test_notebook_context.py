@@ -99,16 +99,23 @@ def test_internal_table_is_saved_as_csv_and_sheet(ctx):
     back = pd.read_csv(ctx.output_dir / "tables" / "closed_by_judge.csv", encoding="utf-8-sig")
     assert back.to_dict("list") == frame.to_dict("list")
     book = load_workbook(ctx.output_dir / "tables.xlsx")
-    rows = list(book["closed_by_judge"].iter_rows(values_only=True))
+    assert book.sheetnames == ["目录", "结案"]  # the contents first, sheets named by title
+    sheet = book["结案"]
+    rows = list(sheet.iter_rows(min_row=2, max_row=4, max_col=4, values_only=True))
     assert rows == [("court", "judge", "closed", "rate"), ("甲", "张三", 3, 0.5), ("乙", "李四", 40, 0.25)]
+    assert sheet.freeze_panes == "A3" and sheet["C3"].number_format == "#,##0"
     with pytest.raises(ValueError, match="used twice"):
         ctx.table("closed_by_judge", frame)
     with pytest.raises(ValueError, match="ASCII"):
         ctx.table("按法官", frame)
-    ctx.table("labelled", frame)
-    assert list(ctx.tables["labelled"].columns) == ["法院", "承办法官", "结案", "rate"]
+    ctx.table("labelled", frame.assign(rate=[0.5, None]), kinds={"rate": "percent"})
     header = (ctx.output_dir / "tables" / "labelled.csv").read_text(encoding="utf-8-sig").splitlines()[0]
-    assert header == "法院,承办法官,结案,rate"
+    assert header == "法院,承办法官,结案（件）,rate"
+    book = load_workbook(ctx.output_dir / "tables.xlsx")
+    assert book.sheetnames == ["目录", "结案", "labelled"]
+    assert book["labelled"]["D3"].number_format == "0.00%" and book["labelled"]["D4"].value is None
+    contents = [r for r in book["目录"].iter_rows(min_row=3, values_only=True)]
+    assert [r[0] for r in contents] == ["结案", "labelled"] and [r[3] for r in contents] == [2, 2]
 
 
 def test_public_rules_by_hand():

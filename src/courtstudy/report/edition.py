@@ -28,7 +28,6 @@ non-zero.
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import os
 import re
@@ -46,6 +45,7 @@ from typing import Any
 from courtstudy import __version__
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.paths import PROJECT_ROOT, file_sha256, notebooks_dir, reports_dir
+from courtstudy.report.kernels import IPCKernelManager
 from courtstudy.report.notebook import (
     AUDIENCES,
     LANGUAGES,
@@ -54,6 +54,8 @@ from courtstudy.report.notebook import (
     resolve_inputs,
     split_courts,
 )
+from courtstudy.report.pages import report_page
+from courtstudy.report.workbook import merge_workbooks
 
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-]{0,79}$")
 NOTEBOOK_PATTERN = re.compile(r"^(\d{2})_[A-Za-z0-9_\-]+\.ipynb$")
@@ -159,62 +161,7 @@ def current_python_kernel(name: str = DEFAULT_KERNEL):
                 os.environ["JUPYTER_PATH"] = before
 
 
-# ------------------------------------------------------------------------------ HTML for readers
-def notebook_html(notebook_path: Path, title: str) -> str:
-    """The executed notebook as HTML without code: input cells, prompts, the ``parameters``
-    and ``injected-parameters`` cells are left out; outputs (errors included) stay."""
-    import nbformat
-    from nbconvert import HTMLExporter
-
-    nb = nbformat.read(notebook_path, as_version=4)
-    nb.cells = [c for c in nb.cells
-                if not {"injected-parameters", "parameters"} & set(c.get("metadata", {}).get("tags", []))]
-    exporter = HTMLExporter(exclude_input=True, exclude_input_prompt=True,
-                            exclude_output_prompt=True)
-    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    return body
-
-
-def _page(title: str, body: str) -> str:
-    return (
-        "<!DOCTYPE html>\n<html lang=\"zh\">\n<head>\n<meta charset=\"utf-8\">\n"
-        f"<title>{html.escape(title)}</title>\n"
-        "<style>body{font-family:'Noto Sans CJK SC','Microsoft YaHei',sans-serif;margin:2em auto;"
-        "max-width:60em;padding:0 1em}table{border-collapse:collapse}td,th{border:1px solid #ccc;"
-        "padding:.3em .6em;text-align:left}.failed{color:#b1400d;font-weight:bold}"
-        ".ok,.complete{color:#12711c}</style>\n</head>\n<body>\n"
-        f"{body}\n</body>\n</html>\n"
-    )
-
-
-def edition_index_html(manifest: dict[str, Any]) -> str:
-    """``index.html`` of one edition: parameters, data accounting, notebooks with status."""
-    p = manifest["parameters"]
-    rows = "\n".join(
-        f"<tr><td><a href=\"{html.escape(n['html'])}\">{html.escape(n['name'])}</a></td>"
-        f"<td class=\"{n['status']}\">{n['status']}</td><td>{n['seconds']:.1f} s</td>"
-        f"<td>{html.escape(n['error'])}</td></tr>" for n in manifest["notebooks"])
-    data = manifest.get("data", {})
-    loading = manifest.get("rows", {})
-    suppressed = manifest.get("suppression", {}).get("summary", {})
-    body = f"""<h1>{html.escape(manifest['name'])}</h1>
-<p>状态 status: <span class="{manifest['status']}">{manifest['status']}</span> ·
-期间 period: {html.escape(str(p.get('period')))} · 截至 as of: {html.escape(str(manifest.get('as_of') or p.get('as_of') or ''))} ·
-语言 lang: {html.escape(str(p.get('lang')))} · 读者 audience: {html.escape(str(p.get('audience')))}</p>
-<p>数据 data: {html.escape(str(data.get('file', '')))} (SHA-256 {html.escape(str(data.get('sha256', ''))[:16])}…) ·
-读取 read {loading.get('rows_read', '')} · 接受 accepted {loading.get('accepted', '')} ·
-隔离 quarantined {loading.get('quarantined', '')}</p>
-<table><tr><th>报告 notebook</th><th>状态 status</th><th>用时 time</th><th>错误 error</th></tr>
-{rows}
-</table>
-<p><a href="tables.xlsx">tables.xlsx</a> · <a href="manifest.json">manifest.json</a> ·
-<a href="edition.log">edition.log</a> · <a href="../index.html">所有版本 all editions</a></p>
-<p>公开版处理 public release: {html.escape(json.dumps(suppressed, ensure_ascii=False))}</p>
-<p>{html.escape(manifest['started'])} – {html.escape(manifest['finished'])} ·
-courtstudy {html.escape(manifest['package_version'])} · git {html.escape(str(manifest.get('git_commit')))}</p>"""
-    return _page(manifest["name"], body)
-
-
+# ------------------------------------------------------------------------------ pages for readers
 def write_reports_index(folder: Path) -> Path:
     """Write ``folder/index.html`` listing every edition (folders with a manifest), newest
     first by start time; hidden folders (editions being built) are left out."""
@@ -228,50 +175,17 @@ def write_reports_index(folder: Path) -> Path:
         except (OSError, json.JSONDecodeError):
             continue
     editions.sort(key=lambda m: m.get("started", ""), reverse=True)
-    rows = "\n".join(
-        f"<tr><td><a href=\"{html.escape(m['name'])}/index.html\">{html.escape(m['name'])}</a></td>"
-        f"<td>{html.escape(str(m['parameters'].get('period')))}</td>"
-        f"<td>{html.escape(str(m['parameters'].get('audience')))}</td>"
-        f"<td>{html.escape(str(m['parameters'].get('lang')))}</td>"
-        f"<td class=\"{m.get('status')}\">{html.escape(str(m.get('status')))}</td>"
-        f"<td>{html.escape(m.get('started', ''))}</td></tr>" for m in editions)
-    body = ("<h1>审判质效报告 Report editions</h1>\n<table><tr><th>版本 edition</th><th>期间 period</th>"
-            "<th>读者 audience</th><th>语言 lang</th><th>状态 status</th><th>生成时间 started (UTC)</th></tr>\n"
-            f"{rows}\n</table>")
+    from courtstudy.report.pages import reports_index_html
+
+    # The page's own words follow the newest edition's language.
+    lang = editions[0].get("parameters", {}).get("lang", "zh") if editions else "zh"
     out = folder / "index.html"
     with open(out, "w", encoding="utf-8") as fh:
-        fh.write(_page("Report editions", body))
+        fh.write(reports_index_html(editions, lang))
     return out
 
 
 # ------------------------------------------------------------------------------ collecting outputs
-def _merge_workbooks(build: Path, runs: list[tuple[str, Path]]) -> list[str]:
-    """Copy the sheets of every notebook's ``tables.xlsx`` into the edition's ``tables.xlsx``
-    (sheet ``NN_name``) and remove the per-notebook workbooks. Returns the sheet names."""
-    from openpyxl import Workbook, load_workbook
-
-    merged = Workbook()
-    merged.remove(merged.active)
-    names: list[str] = []
-    for prefix, folder in runs:
-        source = folder / "tables.xlsx"
-        if not source.exists():
-            continue
-        book = load_workbook(source)
-        for sheet in book.worksheets:
-            target = merged.create_sheet(f"{prefix}_{sheet.title}"[:31])
-            for row in sheet.iter_rows(values_only=True):
-                target.append(row)
-            names.append(target.title)
-        book.close()
-        source.unlink()
-    if not names:
-        sheet = merged.create_sheet("empty")
-        sheet.append(["本版本没有表格 / this edition has no tables"])
-    merged.save(build / "tables.xlsx")
-    return names
-
-
 def _read_json(path: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
@@ -291,6 +205,29 @@ def _error_of(exc: BaseException) -> str:
 
 
 # ------------------------------------------------------------------------------ the runner
+@dataclass
+class EditionPlan:
+    """Everything an edition run needs, checked before anything is built."""
+
+    name: str
+    notebooks: list[Path]
+    folder: Path
+    target: Path
+    cases_path: Path
+    courts_path: Path | None
+    parameters: dict[str, Any]
+    force: bool = False
+
+
+@dataclass
+class _Outputs:
+    """What the notebooks of an edition left in the build folder."""
+
+    sheets: list[str]
+    results: dict[str, dict[str, Any]]
+    publications: dict[str, dict[str, Any]]
+
+
 def run_edition(name: str, *, data: str = "demo", courts: str = "", period: str = "2023Q4",
                 as_of: str = "", court_filter: str = "", lang: str = "zh",
                 audience: str = "internal", seed: int = int(PARAMETERS["seed"]),
@@ -313,10 +250,57 @@ def run_edition(name: str, *, data: str = "demo", courts: str = "", period: str 
     stderr). Raises :class:`EditionError` before running anything when the name is taken (and
     not ``force``), a parameter is unusable or there is no notebook; a failing notebook does
     not raise: the result's ``status`` is ``"failed"``.
-    """
-    import papermill as pm
 
+    The steps: :func:`plan_edition` (check everything), :func:`_start_build` (the hidden build
+    folder), :func:`_run_notebooks`, :func:`_collect_outputs`, :func:`_edition_manifest`,
+    :func:`_write_edition_files`, then :func:`_move_into_place` and :func:`write_reports_index`.
+    """
     emit = log or (lambda line: print(line, file=sys.stderr, flush=True))
+    plan = plan_edition(name, data=data, courts=courts, period=period, as_of=as_of,
+                        court_filter=court_filter, lang=lang, audience=audience, seed=seed,
+                        min_cell=min_cell, notebooks=notebooks, notebooks_folder=notebooks_folder,
+                        reports_folder=reports_folder, force=force)
+    build = _start_build(plan)
+    log_lines: list[str] = []
+
+    def say(line: str) -> None:
+        log_lines.append(line)
+        emit(line)
+
+    started = _now()
+    clock = time.perf_counter()
+    say(f"edition {name}: {len(plan.notebooks)} notebook(s), period {period}, lang {lang}, "
+        f"audience {audience}, data {plan.cases_path.name}")
+    try:
+        runs = _run_notebooks(plan, build, kernel_name, progress_bar, timeout, say)
+    except BaseException:
+        # Interrupted (Ctrl-C, killed kernel manager ...): no half-built edition is left behind.
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    outputs = _collect_outputs(build, plan, runs)
+    status = "complete" if all(r.status == "ok" for r in runs) else "failed"
+    manifest = _edition_manifest(plan, runs, outputs, status=status, started=started,
+                                 finished=_now(), seconds=0.0, kernel_name=kernel_name)
+    _write_printable(build, manifest, say)
+    manifest["seconds"] = seconds = round(time.perf_counter() - clock, 1)
+    manifest["finished"] = _iso(_now())
+    say(f"edition {name}: {status} in {seconds:.1f} s -> {plan.target}")
+    _write_edition_files(build, manifest, log_lines)
+    _move_into_place(build, plan.target)
+    write_reports_index(plan.folder)
+    return EditionResult(name=name, path=plan.target, status=status, notebooks=runs,
+                         manifest=manifest, seconds=seconds)
+
+
+def plan_edition(name: str, *, data: str = "demo", courts: str = "", period: str = "2023Q4",
+                 as_of: str = "", court_filter: str = "", lang: str = "zh",
+                 audience: str = "internal", seed: int = int(PARAMETERS["seed"]),
+                 min_cell: int = int(PARAMETERS["min_cell"]),
+                 notebooks: str | Sequence[str] | None = None,
+                 notebooks_folder: Path | str | None = None,
+                 reports_folder: Path | str | None = None, force: bool = False) -> EditionPlan:
+    """Check the name and every parameter and find the notebooks and the data: the
+    :class:`EditionPlan` of a run, or :class:`EditionError` before anything is written."""
     if not NAME_PATTERN.match(name):
         raise EditionError(f"edition name {name!r}: use letters, digits, '.', '_' or '-' "
                            "(e.g. 2023Q4 or demo-2023Q4)")
@@ -352,45 +336,58 @@ def run_edition(name: str, *, data: str = "demo", courts: str = "", period: str 
     parameters = {"data": data_param, "courts": courts_param, "period": period, "as_of": as_of,
                   "court_filter": ",".join(split_courts(court_filter)), "lang": lang,
                   "audience": audience, "seed": int(seed), "min_cell": int(min_cell)}
+    return EditionPlan(name=name, notebooks=chosen, folder=folder, target=target,
+                       cases_path=cases_path, courts_path=courts_path, parameters=parameters,
+                       force=force)
 
-    folder.mkdir(parents=True, exist_ok=True)
-    build = folder / f".building-{name}-{os.getpid()}"
+
+def _start_build(plan: EditionPlan) -> Path:
+    """The hidden sibling folder the edition is built in (renamed into place at the end)."""
+    plan.folder.mkdir(parents=True, exist_ok=True)
+    build = plan.folder / f".building-{plan.name}-{os.getpid()}"
     if build.exists():
         shutil.rmtree(build)
     build.mkdir()
-    log_lines: list[str] = []
+    return build
 
-    def say(line: str) -> None:
-        log_lines.append(line)
-        emit(line)
 
-    started = _now()
-    clock = time.perf_counter()
-    say(f"edition {name}: {len(chosen)} notebook(s), period {period}, lang {lang}, "
-        f"audience {audience}, data {cases_path.name}")
+def _run_notebooks(plan: EditionPlan, build: Path, kernel_name: str | None, progress_bar: bool,
+                   timeout: int | None, say: Callable[[str], None]) -> list[NotebookRun]:
+    """Execute every notebook of the plan in order; a failing notebook does not stop the others."""
+    import papermill as pm
+
     runs: list[NotebookRun] = []
-    try:
-        with contextlib.ExitStack() as stack:
-            kernel = kernel_name or stack.enter_context(current_python_kernel())
-            for i, source in enumerate(chosen, 1):
-                runs.append(_run_one(pm, source, i, len(chosen), build, target, parameters, kernel,
-                                     progress_bar, timeout, say, name))
-    except BaseException:
-        # Interrupted (Ctrl-C, killed kernel manager ...): no half-built edition is left behind.
-        shutil.rmtree(build, ignore_errors=True)
-        raise
+    with contextlib.ExitStack() as stack:
+        kernel = kernel_name or stack.enter_context(current_python_kernel())
+        for i, source in enumerate(plan.notebooks, 1):
+            runs.append(_run_one(pm, source, i, len(plan.notebooks), build, plan.target,
+                                 plan.parameters, kernel, progress_bar, timeout, say, plan.name))
+    return runs
 
-    sheets = _merge_workbooks(build, [(p.name[:2], build / p.stem) for p in chosen])
+
+def _collect_outputs(build: Path, plan: EditionPlan, runs: list[NotebookRun]) -> _Outputs:
+    """Merge the notebooks' workbooks into ``tables.xlsx`` and read their results and
+    publication records."""
+    sheets = merge_workbooks(build / "tables.xlsx", [build / p.stem for p in plan.notebooks],
+                             plan.parameters["lang"])
     results = {r.name: _read_json(build / r.name / "results.json") for r in runs}
     publications = {r.name: _read_json(build / r.name / "publication.json") for r in runs}
-    loading = next((v["loading"] for v in results.values() if v.get("loading")), {})
-    as_of_used = next((v["as_of"] for v in results.values() if v.get("as_of")), as_of or None)
-    status = "complete" if all(r.status == "ok" for r in runs) else "failed"
-    finished = _now()
-    seconds = round(time.perf_counter() - clock, 1)
-    tables = [t for pub in publications.values() for t in pub.get("tables", [])]
-    manifest: dict[str, Any] = {
-        "name": name,
+    return _Outputs(sheets=sheets, results=results, publications=publications)
+
+
+def _edition_manifest(plan: EditionPlan, runs: list[NotebookRun], outputs: _Outputs, *,
+                      status: str, started: datetime, finished: datetime, seconds: float,
+                      kernel_name: str | None) -> dict[str, Any]:
+    """``manifest.json`` of the edition: parameters, data, rows, versions, times, notebooks and
+    what the public-audience rules did."""
+    parameters = plan.parameters
+    loading = next((v["loading"] for v in outputs.results.values() if v.get("loading")), {})
+    as_of_used = next((v["as_of"] for v in outputs.results.values() if v.get("as_of")),
+                      parameters["as_of"] or None)
+    tables = [t for pub in outputs.publications.values() for t in pub.get("tables", [])]
+    cases_path, courts_path = plan.cases_path, plan.courts_path
+    return {
+        "name": plan.name,
         "status": status,
         "parameters": parameters,
         "as_of": as_of_used,
@@ -407,31 +404,49 @@ def run_edition(name: str, *, data: str = "demo", courts: str = "", period: str 
         "finished": _iso(finished),
         "seconds": seconds,
         "notebooks": [asdict(r) for r in runs],
-        "tables_xlsx_sheets": sheets,
+        "tables_xlsx_sheets": outputs.sheets,
         "suppression": {
-            "audience": audience,
-            "min_cell": int(min_cell),
+            "audience": parameters["audience"],
+            "min_cell": int(parameters["min_cell"]),
             "summary": {
                 "tables_withheld": sum(bool(t.get("withheld")) for t in tables),
                 "cells_suppressed": sum(int(t.get("cells_suppressed", 0)) for t in tables),
                 "rows_suppressed": sum(int(t.get("rows_suppressed", 0)) for t in tables),
                 "pseudonymised_columns": sorted({c for t in tables for c in t.get("pseudonymised", [])}),
             },
-            "by_notebook": {k: v.get("tables", []) for k, v in publications.items()},
+            "by_notebook": {k: v.get("tables", []) for k, v in outputs.publications.items()},
         },
     }
-    say(f"edition {name}: {status} in {seconds:.1f} s -> {target}")
+
+
+def _write_printable(build: Path, manifest: dict[str, Any], say: Callable[[str], None]) -> None:
+    """The reports' titles and headline findings (``manifest["reports"]``) and the printable
+    report (``report.docx``, ``report.pdf``: :mod:`courtstudy.report.printable`); a printable
+    that cannot be made is logged and recorded, the HTML edition stands."""
+    from courtstudy.report.pages import report_summaries
+    from courtstudy.report.printable import write_printable
+
+    lang = manifest["parameters"]["lang"]
+    manifest["reports"] = report_summaries(build, manifest["notebooks"], lang)
+    printable = write_printable(build, manifest, manifest["reports"])
+    manifest["printable"] = {"docx": printable.docx.name if printable.docx else None,
+                             "pdf": printable.pdf.name if printable.pdf else None,
+                             "tables": printable.tables, "figures": printable.figures,
+                             "error": printable.error}
+    if printable.error:
+        say(f"printable report: {printable.error}")
+
+
+def _write_edition_files(build: Path, manifest: dict[str, Any], log_lines: list[str]) -> None:
+    """``manifest.json``, ``index.html`` and ``edition.log`` of the edition."""
+    from courtstudy.report.pages import edition_index_html as index_page
+
     with open(build / "manifest.json", "w", encoding="utf-8") as fh:
         json.dump(manifest, fh, ensure_ascii=False, indent=2)
     with open(build / "index.html", "w", encoding="utf-8") as fh:
-        fh.write(edition_index_html(manifest))
+        fh.write(index_page(manifest, manifest.get("reports", [])))
     with open(build / "edition.log", "w", encoding="utf-8") as fh:
         fh.write("\n".join(log_lines) + "\n")
-
-    _move_into_place(build, target)
-    write_reports_index(folder)
-    return EditionResult(name=name, path=target, status=status, notebooks=runs,
-                         manifest=manifest, seconds=seconds)
 
 
 def _run_one(pm, source: Path, i: int, total: int, build: Path, target: Path,
@@ -451,7 +466,7 @@ def _run_one(pm, source: Path, i: int, total: int, build: Path, target: Path,
             str(source), str(executed),
             parameters={**parameters, "output_dir": str(out_dir)},
             kernel_name=kernel, cwd=str(source.parent), progress_bar=progress_bar,
-            log_output=False, execution_timeout=timeout,
+            log_output=False, execution_timeout=timeout, kernel_manager_class=IPCKernelManager,
         )
         run.status = "ok"
     except Exception as exc:  # noqa: BLE001 - any failure of one notebook must not stop the others
@@ -462,7 +477,7 @@ def _run_one(pm, source: Path, i: int, total: int, build: Path, target: Path,
     if executed.exists():
         _relocate_paths(executed, build, target)
         try:
-            body = notebook_html(executed, f"{name} · {source.stem}")
+            body = report_page(executed, name, parameters, out_dir)
             with open(build / run.html, "w", encoding="utf-8") as fh:
                 fh.write(body)
         except Exception as exc:  # noqa: BLE001 - the HTML of a broken notebook is optional

@@ -68,6 +68,7 @@ from courtstudy import __version__
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.paths import PACKAGE_DIR, data_dir, file_sha256
 from courtstudy.core.periods import Period, parse_period
+from courtstudy.report import tables as _tables
 from courtstudy.report.publish import DEFAULT_MIN_CELL, TableRelease, prepare_table
 
 #: The standard parameters of every report notebook and their defaults (JSON scalars).
@@ -87,22 +88,9 @@ LANGUAGES = ("zh", "en")
 AUDIENCES = ("internal", "public")
 #: Table and figure names: ASCII, short enough for an Excel sheet name with a "NN_" prefix.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,28}$")
-#: Display labels (zh, en) of column names that tables commonly carry; the canonical case
-#: fields' labels come from :mod:`courtstudy.core.schema`.
-COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "year": ("年度", "Year"), "month": ("月份", "Month"), "period": ("期间", "Period"),
-    "field": ("字段", "Field"), "cases": ("案件数", "Cases"), "filled": ("有值", "Filled"),
-    "coverage": ("填写率", "Coverage"), "reason": ("原因代码", "Reason code"),
-    "label": ("原因", "Reason"), "rows": ("行数", "Rows"), "share_of_read": ("占读取行比例", "Share of rows read"),
-    "column": ("列", "Column"), "values": ("值的个数", "Values"), "row": ("行号", "Line"),
-    "value": ("原值", "Value"), "message_zh": ("说明", "Message (zh)"), "message_en": ("说明（英文）", "Message"),
-    "filed_index": ("新收指数", "Filing index"), "closed_index": ("结案指数", "Closing index"),
-    "years": ("年数", "Years"), "indicator": ("指标代码", "Indicator code"),
-    "filed": ("新收", "Filed"), "closed": ("结案", "Closed"), "pending": ("未结", "Pending"),
-    "immature": ("上诉数据未成熟", "Appeals immature"), "incomplete": ("期间未结束", "Period incomplete"),
-    "indicator_label": ("指标", "Indicator"), "current": ("本期", "This period"), "previous_value": ("去年同期", "A year earlier"),
-    "change": ("变化", "Change"), "direction": ("方向", "Direction"), "verdict": ("评价", "Verdict"),
-}
+#: Display labels (zh, en) of column names that tables commonly carry (kept here for callers
+#: of the old name; the table module owns them).
+COLUMN_LABELS: dict[str, tuple[str, str]] = _tables.COLUMN_LABELS
 #: Suffix of comparison columns (``closed_previous``: closed a year earlier).
 PREVIOUS_SUFFIX = "_previous"
 #: Loader source files whose change makes a cached load stale.
@@ -250,14 +238,38 @@ def pseudonym_salt() -> str:
     return salt
 
 
-def _display(*objects: Any) -> None:
+def _display(*objects: Any, metadata: dict | None = None) -> None:
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover - IPython comes with ipykernel
         for obj in objects:
             print(obj)
         return
-    display(*objects)
+    if metadata:
+        display(*objects, metadata=metadata)
+    else:
+        display(*objects)
+
+
+def _figure_title(fig) -> str:
+    """The figure's title (suptitle, else the first axes title): its alternative text."""
+    suptitle = getattr(fig, "_suptitle", None)
+    if suptitle is not None and suptitle.get_text():
+        return suptitle.get_text()
+    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
+
+
+class _TableOutput:
+    """A display table as a notebook output: HTML (great_tables) and plain text."""
+
+    def __init__(self, table: _tables.DisplayTable) -> None:
+        self.table = table
+
+    def _repr_html_(self) -> str:
+        return self.table.html()
+
+    def __repr__(self) -> str:
+        return self.table.text()
 
 
 def split_courts(text: str) -> list[str]:
@@ -295,7 +307,9 @@ class NotebookContext:
     results: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     releases: list[TableRelease] = field(default_factory=list)
+    headlines: list[str] = field(default_factory=list)
     _names: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    _sheets: list[Any] = field(default_factory=list, repr=False)
 
     # --- conveniences -------------------------------------------------------------------
     @property
@@ -329,10 +343,27 @@ class NotebookContext:
     # --- output -------------------------------------------------------------------------
     def say(self, zh: str, en: str) -> None:
         """Display Markdown narrative in the notebook's language (both versions are required,
-        so an English edition never shows an untranslated paragraph)."""
+        so an English edition never shows an untranslated paragraph). Prose that does not
+        depend on numbers belongs in Markdown cells tagged ``lang-zh``/``lang-en``; sentences
+        that do are written by package functions and shown with :meth:`write`."""
+        _display_markdown(self.text(zh, en))
+
+    def write(self, markdown: str) -> None:
+        """Display Markdown already in the notebook's language (a sentence computed by a
+        package function from the numbers in front of it)."""
+        _display_markdown(markdown)
+
+    def headline(self, text: str) -> None:
+        """A headline finding: shown as a lead paragraph and kept (in order) in
+        ``results.json`` under ``headlines``, from where the edition's index and the first page
+        of the printable report take it. ``text`` is in the notebook's language and computed
+        from the data (never a sentence written in advance)."""
+        self.headlines.append(text)
+        self.results["headlines"] = list(self.headlines)
+        self._save_results()
         from IPython.display import Markdown
 
-        _display(Markdown(self.text(zh, en)))
+        _display(Markdown(f"**{text}**"), metadata={"courtstudy": {"headline": text}})
 
     def bullets(self, items: list[tuple[str, str]], empty_zh: str = "", empty_en: str = "") -> None:
         """Display (zh, en) pairs as a Markdown list in the notebook's language; ``empty_zh`` /
@@ -350,31 +381,53 @@ class NotebookContext:
             raise ValueError(f"{kind} name {name!r} is used twice in this notebook")
         self._names.add((kind, name))
 
+    @property
+    def report_prefix(self) -> str:
+        """The notebook's number in an edition (``01`` for ``output_dir`` ``.../01_data_quality``),
+        or ``""``: the prefix of its workbook sheets."""
+        if self.output_dir is not None:
+            match = re.match(r"^(\d{2})_", self.output_dir.name)
+            if match:
+                return match.group(1)
+        return ""
+
+    def _pick(self, value: Any) -> str:
+        """A (zh, en) pair in the notebook's language; a plain string as it is."""
+        if isinstance(value, tuple | list) and len(value) == 2:
+            return self.text(*value)
+        return str(value)
+
     def table(self, name: str, frame: pd.DataFrame, *, title_zh: str = "", title_en: str = "",
               basis: str | list[str] | None = None, case_level: bool = False,
               keys: tuple[str, ...] | list[str] = (), labels: bool = True,
-              max_rows: int = 60) -> None:
-        """Show a table and save it as ``tables/<name>.csv`` and sheet ``<name>`` of
-        ``tables.xlsx``; the table as published is kept in ``ctx.tables[name]`` (``None``
-        when withheld). Returns nothing, so a call at the end of a cell shows the table once.
+              max_rows: int = _tables.DEFAULT_MAX_ROWS, kinds: Mapping[str, str] | None = None,
+              row_kinds: Mapping[str, Any] | None = None, hide: tuple[str, ...] | list[str] = (),
+              notes: tuple | list = (), why_missing: Any = "") -> None:
+        """Show a display table and save the whole table as ``tables/<name>.csv`` and a sheet
+        of ``tables.xlsx``; the table as published (canonical names) is kept in
+        ``ctx.tables[name]`` (``None`` when withheld). Returns nothing.
 
         For a public audience the table first goes through
         :func:`courtstudy.report.publish.prepare_table`: ``case_level=True`` (or a ``case_id``
         column) withholds it, judges are pseudonymised, counts below ``min_cell`` and the
         figures of rows whose ``basis`` count is below it become ``"<10"``. ``keys``: numeric
-        columns that identify rows (years, months ...) beyond the defaults. A named index is
-        kept and written. ``labels``: rename known column names (:data:`COLUMN_LABELS`, the
-        schema's fields, the indicator catalogue, ``<indicator>_previous``) to their labels in the notebook's language, after suppression, so
-        ``basis`` and ``keys`` use the canonical names. At most ``max_rows`` rows are shown;
-        all are saved."""
+        columns that identify rows (years, months ...) beyond the defaults. A named index
+        becomes ordinary columns.
+
+        Display (:func:`courtstudy.report.tables.display_table`): headers and category values
+        in the notebook's language (``labels=False`` keeps the column names), values formatted
+        by kind (``kinds``: column -> kind, completing what the names imply; ``row_kinds``:
+        column -> one kind per row, or the name of a column of indicator names whose catalogue
+        kind applies), missing values as a dash with ``why_missing`` (a (zh, en) pair) as its
+        note, ``notes`` ((zh, en) pairs or strings) under the table, at most ``max_rows`` rows
+        shown with a pointer to the workbook sheet. ``hide``: columns used for formatting but
+        neither shown nor saved (indicator codes)."""
         self._claim(name, "table")
         published, release = prepare_table(
             name, frame, audience=self.audience, threshold=self.min_cell, basis=basis,
             case_level=case_level, keys=keys,
             salt=pseudonym_salt() if self.public else None)
         self.releases.append(release)
-        if published is not None and labels:
-            published = self._label_columns(published)
         self.tables[name] = published
         title = self.text(title_zh, title_en) if (title_zh or title_en) else ""
         if published is None:
@@ -382,57 +435,75 @@ class NotebookContext:
                 f"**{title}**：本表列出个案，公开版不予发布。" if title else "本表列出个案，公开版不予发布。",
                 f"**{title}**: a list of individual cases, withheld from the public edition."
                 if title else "A list of individual cases, withheld from the public edition."))
-        else:
-            if title:
-                _display_markdown(f"**{title}**")
-            with pd.option_context("display.max_rows", max_rows, "display.min_rows", min(max_rows, 20),
-                                   "display.max_columns", 60, "display.width", 200,
-                                   "display.float_format", _format_float):
-                _display(published)
-            self._save_table(name, published)
+            self._save_publication()
+            return
+        body = published.reset_index() if any(n is not None for n in published.index.names) \
+            else published.reset_index(drop=True)
+        resolved_rows = self._row_kinds(body, row_kinds)
+        all_kinds = _tables.infer_kinds(body, kinds)
+        shown = body.drop(columns=[c for c in hide if c in body.columns])
+        if labels:
+            shown = _tables.translate_values(shown, self.lang)
+        sheet = self._sheet_name(title or name)
+        where = self.text(f"全部 {len(shown):,} 行见 tables.xlsx 工作表“{sheet}”",
+                          f"all {len(shown):,} rows are in sheet '{sheet}' of tables.xlsx")
+        display = _tables.display_table(
+            shown, name=name, title=title, lang=self.lang, kinds=all_kinds,
+            row_kinds=resolved_rows, labels=None if labels else {str(c): str(c) for c in shown.columns},
+            notes=[self._pick(n) for n in notes], why_missing=self._pick(why_missing) if why_missing else "",
+            max_rows=max_rows, where_rest=where)
+        _display(_TableOutput(display), metadata={"courtstudy": {"table": display.as_dict()}})
+        self._save_table(name, shown, display, all_kinds, resolved_rows, sheet)
         self._save_publication()
 
-    def _label_columns(self, frame: pd.DataFrame) -> pd.DataFrame:
-        from courtstudy.core import schema
-        from courtstudy.indicators import INDICATORS
-
-        indicators = {i.name: (i.label_zh, i.label_en) for i in INDICATORS}
-
-        def label(name: Any) -> Any:
-            if not isinstance(name, str):
-                return name
-            if name in COLUMN_LABELS:
-                return self.text(*COLUMN_LABELS[name])
-            if name in schema.FIELDS_BY_NAME:
-                return schema.column_label(name, self.lang)
-            if name in indicators:
-                return self.text(*indicators[name])
-            base = name.removesuffix(PREVIOUS_SUFFIX)
-            if base != name and base in indicators:
-                zh, en = indicators[base]
-                return self.text(f"{zh}（去年同期）", f"{en} (a year earlier)")
-            return name
-
-        out = frame.rename(columns=label)
-        if any(n is not None for n in out.index.names):
-            out.index = out.index.set_names([label(n) for n in out.index.names])
+    def _row_kinds(self, body: pd.DataFrame, row_kinds: Mapping[str, Any] | None) -> dict[str, list[str]]:
+        """``row_kinds`` with indicator-name columns resolved to one kind per row: a change
+        column of a rate is in percentage points."""
+        out: dict[str, list[str]] = {}
+        catalogue = _tables._indicator_kinds()
+        for column, spec in (row_kinds or {}).items():
+            if isinstance(spec, str):
+                names = body[spec].astype(str).tolist()
+                kinds = [catalogue.get(n, "number") for n in names]
+                if column == "change" or column.endswith("_change"):
+                    kinds = ["pp" if k == "percent" else "signed" for k in kinds]
+                out[column] = kinds
+            else:
+                out[column] = list(spec)
         return out
 
-    def _save_table(self, name: str, frame: pd.DataFrame) -> None:
+    def _sheet_name(self, title: str) -> str:
+        from courtstudy.report.workbook import sheet_name
+
+        taken = [t.sheet for t in self._sheets]
+        return sheet_name(title, self.report_prefix, taken)
+
+    def _save_table(self, name: str, shown: pd.DataFrame, display: _tables.DisplayTable,
+                    kinds: Mapping[str, str], row_kinds: Mapping[str, list[str]], sheet: str) -> None:
+        """The whole table, values rounded by kind and headers as displayed, to
+        ``tables/<name>.csv`` (UTF-8 with BOM), ``tables.xlsx`` (every table of the notebook,
+        formatted) and ``tables.json`` (what each table is; the edition's workbook is built
+        from it)."""
+        from courtstudy.report.workbook import SheetTable, write_table_specs, write_workbook
+
+        ready = _tables.prepare_for_file(shown, kinds, row_kinds)
+        ready.columns = display.columns
+        notes = [n for n in display.notes if not n.startswith(("仅列出前", "The first "))]
+        headers = dict(zip(map(str, shown.columns), display.columns, strict=True))
+        entry = SheetTable(
+            name=name, title=display.title or name, frame=ready,
+            kinds=[kinds.get(str(c), "text") for c in shown.columns], sheet=sheet,
+            report=self.output_dir.name if self.output_dir is not None else "", notes=notes,
+            row_kinds={headers[c]: k for c, k in row_kinds.items() if c in headers},
+            csv=f"tables/{name}.csv")
+        self._sheets.append(entry)
         if self.output_dir is None:
             return
-        keep_index = any(n is not None for n in frame.index.names)
-        tables = self.output_dir / "tables"
-        tables.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(tables / f"{name}.csv", index=keep_index, encoding="utf-8-sig")
-        workbook = self.output_dir / "tables.xlsx"
-        excel = _excel_ready(frame)
-        if workbook.exists():
-            with pd.ExcelWriter(workbook, engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
-                excel.to_excel(writer, sheet_name=name, index=keep_index)
-        else:
-            with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
-                excel.to_excel(writer, sheet_name=name, index=keep_index)
+        folder = self.output_dir / "tables"
+        folder.mkdir(parents=True, exist_ok=True)
+        ready.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
+        write_workbook(self.output_dir / "tables.xlsx", self._sheets, self.lang)
+        write_table_specs(self.output_dir, self._sheets, self.lang)
 
     def _save_publication(self) -> None:
         if self.output_dir is None:
@@ -462,7 +533,8 @@ class NotebookContext:
             import matplotlib.pyplot as plt
 
             plt.close(fig)
-        _display(Image(data=png, format="png"))
+        _display(Image(data=png, format="png", alt=_figure_title(fig) or name),
+                 metadata={"courtstudy": {"figure": name}})
 
     def record(self, key: str, value: Any) -> None:
         """Keep ``value`` under ``key`` in ``results.json`` (tests and later editions read it;
@@ -488,34 +560,10 @@ class NotebookContext:
         })
 
 
-def _format_float(value: float) -> str:
-    """Floats for readers: whole numbers without decimals, thousands separators, 2 decimals
-    from 1 up, 4 decimals below 1 (rates), no scientific notation."""
-    if not math.isfinite(value):
-        return ""
-    magnitude = abs(value)
-    if magnitude >= 1 and value == round(value):
-        return f"{value:,.0f}"
-    if magnitude >= 1000:
-        return f"{value:,.1f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.4f}"
-
-
 def _display_markdown(text: str) -> None:
     from IPython.display import Markdown
 
     _display(Markdown(text))
-
-
-def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Excel cannot hold time-zone-aware datetimes or pandas' NA in some dtypes: convert."""
-    out = frame.copy()
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
-            out[column] = out[column].dt.tz_localize(None)
-    return out
 
 
 # ------------------------------------------------------------------------------------- setup
