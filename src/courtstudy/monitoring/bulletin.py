@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from courtstudy.core import limits
+from courtstudy.core.calendar import add_calendar_months
 from courtstudy.core.periods import Period, parse_period
 from courtstudy.monitoring.deadlines import HORIZONS, DeadlineWatch, deadline_watch
 from courtstudy.monitoring.snapshot import as_known_at
@@ -92,7 +92,7 @@ def _long_pending_moves(cases: pd.DataFrame, start: pd.Timestamp, end: pd.Timest
     filed = pd.to_datetime(cases["filed_date"])
     closed = pd.to_datetime(cases["closed_date"])
     # Over X months at the end of day E: filed + X calendar months < E (the engine's rule).
-    aged = limits.add_calendar_months(filed, pd.Series(months, index=cases.index))
+    aged = add_calendar_months(filed, months)
 
     def over_at(day: pd.Timestamp) -> pd.Series:
         return (filed <= day) & (closed.isna() | (closed > day)) & (aged < day)

@@ -27,9 +27,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from courtstudy.core import limits
+from courtstudy.core import calendar
+from courtstudy.core.categories import CASE_TYPES, CIVIL, FIRST_INSTANCE, PROCEDURES
 
-_EPOCH = np.datetime64("1970-01-01", "D")
 #: Day number standing for "not closed" (after any year end).
 NEVER = 10_000_000
 #: Lower bounds (days) of the age bands of the pending stock.
@@ -45,14 +45,12 @@ N_CELLS = len(CASE_CLASSES) * N_BANDS
 
 def day_numbers(values: pd.Series | pd.Index) -> np.ndarray:
     """Days since 1970-01-01 (int64); missing dates become :data:`NEVER`."""
-    arr = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
-    out = (arr - _EPOCH).astype("int64")
-    out[np.isnat(arr)] = NEVER
+    out = calendar.day_numbers(values)
+    out[out == calendar.MISSING_DAY] = NEVER
     return out
 
 
-def day_number(date: pd.Timestamp | str) -> int:
-    return int((np.datetime64(pd.Timestamp(date).date(), "D") - _EPOCH).astype("int64"))
+day_number = calendar.day_number
 
 
 def case_classes(cases: pd.DataFrame) -> np.ndarray:
@@ -66,14 +64,18 @@ def case_classes(cases: pd.DataFrame) -> np.ndarray:
         return cases[column].astype("string").fillna("").to_numpy(dtype=object)
 
     ctype, proc, inst = text("case_type"), text("procedure"), text("instance")
-    first = (inst == "first") | (inst == "")
-    civil = ctype == "civil"
+    first = (inst == FIRST_INSTANCE) | (inst == "")
+    civil = ctype == CIVIL
+    ordinary = proc == "ordinary"
+    # simplified, small claims and expedited: the three-month (or shorter) procedures
+    quicker = np.isin(proc, [p for p in PROCEDURES if p != "ordinary"])
     out = np.full(n, CASE_CLASSES.index("other"), dtype=np.int64)
-    out[civil & first & (proc == "ordinary")] = 0
-    out[civil & first & np.isin(proc, ["simplified", "small_claims", "expedited"])] = 1
-    out[civil & ~(first & np.isin(proc, ["ordinary", "simplified", "small_claims", "expedited"]))] = 2
-    for k, name in enumerate(CASE_CLASSES[3:6], start=3):
-        out[ctype == name] = k
+    out[civil & first & ordinary] = 0
+    out[civil & first & quicker] = 1
+    out[civil & ~(first & (ordinary | quicker))] = 2
+    for name in CASE_TYPES:
+        if name != CIVIL and name in CASE_CLASSES:
+            out[ctype == name] = CASE_CLASSES.index(name)
     return out
 
 
@@ -131,9 +133,8 @@ class CaseFlow:
                              "courtstudy.load_cases, which quarantines them")
         closed = day_numbers(cases["closed_date"])
         closed = np.where(closed > as_of_day, NEVER, closed)
-        filed_ts = pd.to_datetime(cases["filed_date"])
-        over = {m: day_numbers(limits.add_calendar_months(filed_ts, pd.Series(m, index=cases.index)))
-                + 1 for m in (12, 18)}
+        # The first day a case is over m months old: filed + m calendar months + 1 day.
+        over = {m: calendar.add_months(filed, m) + 1 for m in (12, 18)}
         if by:
             keys = cases[by].astype("string").fillna("(missing)")
             codes, uniques = pd.MultiIndex.from_frame(keys).factorize(sort=True)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from courtstudy.core import limits
+from courtstudy.core.calendar import add_calendar_months
 from courtstudy.monitoring.snapshot import as_known_at
 
 #: Horizons (days) of the watch.
@@ -52,11 +53,9 @@ def max_extension_months(cases: pd.DataFrame, table: pd.DataFrame | None = None)
     """The maximum extension (months) the limits table allows each case (NaN where no row
     applies): the table's ``max_extension_months``, matched exactly as
     :func:`courtstudy.core.limits.limit_terms` matches the limit itself."""
-    table = limits.statutory_limits() if table is None else table
-    as_limits = table.assign(limit_months=table["max_extension_months"], limit_days=0)
     terms = limits.limit_terms(cases["procedure"], cases["filed_date"], cases.get("instance"),
-                               as_limits, cases.get("case_type"))
-    return terms["limit_months"]
+                               table, cases.get("case_type"))
+    return terms["max_extension_months"]
 
 
 def base_deadlines(cases: pd.DataFrame, table: pd.DataFrame | None = None) -> pd.Series:
@@ -87,7 +86,7 @@ def deadline_status(cases: pd.DataFrame, as_of: pd.Timestamp | str, *,
     pending["limit_months"] = terms["limit_months"]
     pending["max_extension_months"] = max_extension_months(pending, table)
     used = pd.to_numeric(pending["extension_days"], errors="coerce").fillna(0)
-    allowed = limits.add_calendar_months(base_deadlines(pending, table),
+    allowed = add_calendar_months(base_deadlines(pending, table),
                                          pending["max_extension_months"].fillna(0))
     allowed_days = (allowed - base_deadlines(pending, table)).dt.days
     # An extension must be approved before the deadline: an overdue case can no longer get one.

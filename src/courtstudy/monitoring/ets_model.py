@@ -22,12 +22,12 @@ import warnings
 import numpy as np
 import pandas as pd
 
+from courtstudy.core.calendar import month_index
 from courtstudy.monitoring.caseflow import NEVER, CaseFlow, day_number
 
 
 def _month_index(days: np.ndarray) -> np.ndarray:
-    d = np.asarray(days).astype("datetime64[D]")
-    return d.astype("datetime64[M]").astype(np.int64)
+    return month_index(np.asarray(days, dtype=np.int64))
 
 
 def monthly_series(flow: CaseFlow, last_month: int) -> dict[str, np.ndarray]:

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
+from courtstudy.core.calendar import add_months_to
 from courtstudy.monitoring.caseflow import N_CELLS, CaseFlow, Window, day_number
 
 #: Prior weight (in cases) of the office-wide share of a cell when shrinking a court's share.
@@ -81,7 +82,7 @@ class StockDraws:
 def analog_day(day: pd.Timestamp, year: int) -> pd.Timestamp:
     """The same calendar day in ``year`` (28 February for 29 February)."""
     day = pd.Timestamp(day)
-    return day + pd.DateOffset(years=year - day.year)
+    return add_months_to(day, 12 * (year - day.year))
 
 
 def _pool_sum(values: np.ndarray, pool_of: np.ndarray, n_pools: int) -> np.ndarray:

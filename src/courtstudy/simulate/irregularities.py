@@ -42,6 +42,7 @@ import numpy as np
 import pandas as pd
 
 from courtstudy.core import limits
+from courtstudy.core.categories import CIVIL, FIRST_INSTANCE, SIMPLIFIED_PROCEDURES
 
 #: Share of eligible cases of every judge given each scattered irregularity.
 SCATTERED: dict[str, float] = {"extension_not_allowed": 0.25, "extension_over_maximum": 0.25,
@@ -97,7 +98,7 @@ def plant_irregularities(cases: pd.DataFrame, seed: int, table: pd.DataFrame | N
 
     rng = np.random.default_rng(np.random.SeedSequence([int(seed), _STREAM]))
     out = cases.copy()
-    civil = ((out["case_type"] == "civil") & (out["instance"] == "first")).fillna(False).to_numpy(bool)
+    civil = ((out["case_type"] == CIVIL) & (out["instance"] == FIRST_INSTANCE)).fillna(False).to_numpy(bool)
     closed = out["closed_date"].notna().to_numpy()
     ext = pd.to_numeric(out["extension_days"], errors="coerce").fillna(0).to_numpy(np.int64)
     susp = pd.to_numeric(out["suspended_days"], errors="coerce").fillna(0).to_numpy(np.int64)
@@ -109,7 +110,7 @@ def plant_irregularities(cases: pd.DataFrame, seed: int, table: pd.DataFrame | N
     filed_year = out["filed_date"].dt.year.to_numpy()
     max_months = max_extension_months(out, table).to_numpy(float)
     room = _allowed_extension_days(pd.Series(max_months)).to_numpy() - ext
-    simple = np.isin(proc, ["simplified", "small_claims"])
+    simple = np.isin(proc, list(SIMPLIFIED_PROCEDURES))
     judge = out["judge"].astype("string").fillna("").to_numpy(object)
     court = out["court"].astype("string").to_numpy(object)
     eligible = civil & closed
