@@ -45,7 +45,8 @@ Other case types (criminal, administrative, enforcement) have simpler outcomes a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -111,6 +112,7 @@ class SimulationSettings:
     fast_track_offsets_months: tuple[int, ...] | None = None
     court_month_shock_sd: float = 0.0
     court_month_shock_rho: float = 0.5
+    irregularities: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -132,6 +134,9 @@ class SyntheticCourt:
     effects: TrueEffects
     as_of: pd.Timestamp
     settings: SimulationSettings = field(repr=False)
+    #: Planted irregular extensions and deductions with their truth
+    #: (:class:`courtstudy.simulate.irregularities.PlantedIrregularities`), when switched on.
+    irregularities: Any = field(default=None, repr=False)
 
     def counterfactual(self, component: str = "all") -> SyntheticCourt:
         """The same simulation (same seed and draws) with ``component``'s effects switched off
@@ -224,7 +229,8 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
                    one_court_per_cohort: bool = False,
                    fast_track_offsets_months: Sequence[int] | None = None,
                    court_month_shock_sd: float = 0.0,
-                   court_month_shock_rho: float = 0.5) -> SyntheticCourt:
+                   court_month_shock_rho: float = 0.5,
+                   irregularities: bool = False) -> SyntheticCourt:
     """Simulate ``n_courts`` basic courts of 示范省 filing cases from ``start`` to ``end``,
     observed at ``as_of``, with true effects ``effects`` (default :class:`TrueEffects`()).
 
@@ -253,6 +259,11 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
       own stream so that ``sd = 0`` (the default) leaves every other draw as it was. They hit the
       factual and every potential world alike: part of the noise, not of the effect.
 
+    ``irregularities=True`` (keyword-only, off by default so the demo is unchanged) plants
+    irregular extensions, deductions and late conversions in the closed civil cases and keeps
+    the truth in ``.irregularities`` (:mod:`courtstudy.simulate.irregularities`; its own random
+    stream: nothing else changes).
+
     ``counterfactual("fast_track")`` gives the paired world with the same draws in which the
     teams have no effect (teams, tracks and procedures unchanged).
 
@@ -268,7 +279,8 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
                                  one_court_per_cohort=one_court_per_cohort,
                                  fast_track_offsets_months=fast_track_offsets_months,
                                  court_month_shock_sd=court_month_shock_sd,
-                                 court_month_shock_rho=court_month_shock_rho)
+                                 court_month_shock_rho=court_month_shock_rho,
+                                 irregularities=irregularities)
     span = _Span.of(settings)
     courts = _draw_courts(settings, span.start_day)
     filings = _draw_filings(settings, courts, span)
@@ -279,8 +291,14 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     oi = np.flatnonzero(~covariates.civil)
     other = _other_outcomes(filings.case_type_idx[oi], filings.filed[oi], draws.z_duration[oi],
                             draws.u, oi)
-    return _build_court(settings, effects, span, courts, filings, draws, covariates, assignment,
-                        civil, other)
+    court = _build_court(settings, effects, span, courts, filings, draws, covariates, assignment,
+                         civil, other)
+    if settings.irregularities:
+        from courtstudy.simulate.irregularities import plant_irregularities
+
+        planted = plant_irregularities(court.cases, seed=settings.seed)
+        court = replace(court, cases=planted.cases, irregularities=planted)
+    return court
 
 
 @dataclass(frozen=True)
@@ -301,7 +319,8 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
                       n_never_fast_track: int | None = None, one_court_per_cohort: bool = False,
                       fast_track_offsets_months: Sequence[int] | None = None,
                       court_month_shock_sd: float = 0.0,
-                      court_month_shock_rho: float = 0.5) -> SimulationSettings:
+                      court_month_shock_rho: float = 0.5,
+                      irregularities: bool = False) -> SimulationSettings:
     """The settings, after checking every argument (ValueError naming the bad one)."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
@@ -327,7 +346,7 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
         n_never_fast_track=None if n_never_fast_track is None else int(n_never_fast_track),
         one_court_per_cohort=bool(one_court_per_cohort), fast_track_offsets_months=offsets,
         court_month_shock_sd=float(court_month_shock_sd),
-        court_month_shock_rho=float(court_month_shock_rho))
+        court_month_shock_rho=float(court_month_shock_rho), irregularities=bool(irregularities))
     _fast_track_schedule(settings)  # raises when the dates cannot be given as asked
     span = _Span.of(settings)
     if span.end_day < span.start_day:
