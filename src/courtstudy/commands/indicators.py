@@ -20,13 +20,31 @@ def _load(data: str, courts: str):
     return loaded.cases, loaded.courts
 
 
+def _period_argument(text: str) -> str:
+    """A frequency (day, week, month, quarter, half, year, custom) or one period's label
+    (2023-W47, 2023-11-22, 2023-11, 2023Q4 ...); anything else is a clear error."""
+    from courtstudy.core.errors import CourtstudyError
+    from courtstudy.core.periods import normalise_freq, parse_period
+
+    try:
+        return normalise_freq(text)
+    except ValueError:
+        pass
+    try:
+        return parse_period(text).label
+    except ValueError as exc:
+        raise CourtstudyError(f"--period {text!r}: expected a frequency (day, week, month, quarter, "
+                              "half, year, custom) or a period such as 2023-W47, 2023-11-22, "
+                              f"2023-11 or 2023Q4 ({exc})") from exc
+
+
 def handle(args: argparse.Namespace) -> int:
     from courtstudy.core.errors import CourtstudyError
     from courtstudy.indicators import IndicatorEngine, wide
 
     cases, courts = _load(args.data, args.courts)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
-    period = args.period
+    period = _period_argument(args.period)
     if args.period == "custom" and not (args.start and args.end):
         raise CourtstudyError("--period custom needs --from and --to (自定义期间需要起止日期)")
     court_filter = [c.strip() for c in args.court.split(",") if c.strip()] or None
@@ -73,8 +91,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="group columns, comma-separated: court, team, team_type, track, "
                              "procedure, cause, judge, case_type, instance (default: court)")
     parser.add_argument("--period", default="quarter",
-                        choices=("month", "quarter", "half", "year", "custom"),
-                        help="period length; custom = the single period --from .. --to")
+                        help="period length (day, week, month, quarter, half, year; custom = the "
+                             "single period --from .. --to), or one period: 2023-W47 (ISO week), "
+                             "2023-11-22 (a day), 2023-11, 2023Q4, 2023H2, 2023")
     parser.add_argument("--as-of", dest="as_of", default="",
                         help="as-of date (YYYY-MM-DD); default: the latest date in the data")
     parser.add_argument("--courts", default="", metavar="COURTS",

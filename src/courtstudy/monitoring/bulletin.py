@@ -64,7 +64,20 @@ class Bulletin:
 
     def labelled(self, lang: str = "zh") -> pd.DataFrame:
         """The table with headers in ``lang``."""
-        return self.table.rename(columns={k: v[0 if lang == "zh" else 1] for k, v in LABELS.items()})
+        return self.labelled_frame(self.table, lang)
+
+    def labelled_columns(self, columns: list[str], lang: str = "zh") -> pd.DataFrame:
+        """Some columns of the table (group columns keep their canonical names, which the
+        report's tables label), headers in ``lang``."""
+        return self.labelled_frame(self.table[[c for c in columns if c in self.table]], lang)
+
+    @staticmethod
+    def labelled_frame(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+        """``frame`` with the bulletin's and the deadline watch's columns named in ``lang``."""
+        from courtstudy.monitoring.deadlines import SUMMARY_LABELS
+
+        names = {k: v[0 if lang == "zh" else 1] for k, v in {**SUMMARY_LABELS, **LABELS}.items()}
+        return frame.rename(columns=names)
 
     def headline(self, lang: str = "zh") -> str:
         """One sentence with the totals, computed from them."""

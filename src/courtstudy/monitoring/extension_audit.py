@@ -358,3 +358,135 @@ def evaluate_against_truth(audit: ExtensionAudit, truth: pd.DataFrame,
                          "recall": len(hit & target) / len(target) if target else np.nan})
         out["judges"] = pd.DataFrame(rows)
     return out
+
+
+def twelve_months_to(end: pd.Timestamp | str) -> Period:
+    """The 12 months ending on ``end`` (a funnel needs a year of closings per judge)."""
+    from courtstudy.core.calendar import add_months_to
+
+    end = pd.Timestamp(end).normalize()
+    return Period(add_months_to(end, -12) + pd.Timedelta(days=1), end, "custom")
+
+
+def _pick(lang: str, pair: tuple[str, str]) -> str:
+    return pair[0] if lang == "zh" else pair[1]
+
+
+def labelled_counts(counts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """Flags per court and rule, headers in ``lang`` (``court`` keeps its canonical name)."""
+    names = {r: _pick(lang, RULE_LABELS[r]) for r in RULES}
+    names["closed"] = _pick(lang, ("已结案件", "Closed cases"))
+    return counts.rename(columns=names)
+
+
+RULE_GROUNDS: dict[str, tuple[str, str]] = {
+    "extension_not_allowed": ("2022 年以前立案的简易程序（含小额诉讼）案件不得延长审限（民事诉讼法 2021 年修正前）",
+                              "Before 2022 simplified (and small-claims) cases could not be extended"),
+    "extension_over_maximum": ("简易程序、小额诉讼程序至多延长 1 个月；普通程序院长批准延长至多 6 个月，再延长须报上级法院批准（民事诉讼法第 152、164、168 条）",
+                               "Simplified and small claims: at most one month; ordinary: six months with the president's approval, more only with the upper court's (CPL arts. 152, 164, 168)"),
+    "deduction_exceeds_duration": ("扣除天数不少于立案至结案（或至今）的天数，记录不可能成立",
+                                   "No trial day left after the deduction: the record cannot be right"),
+    "rescued_by_adjustment": (f"不计延长、扣除即超审限，计入后于届满前 {LAST_DAYS} 日内结案",
+                              f"Overdue without the extension or deduction, closed within {LAST_DAYS} days before the adjusted deadline"),
+    "late_conversion": (f"简易程序审限届满前 {CONVERSION_DAYS} 日内或届满后才转为普通程序（审限自立案日起算，转换不重新计算）",
+                        f"Converted to ordinary procedure within {CONVERSION_DAYS} days of the end of the simplified limit, or after it"),
+}
+
+
+def rules_table(lang: str = "zh") -> pd.DataFrame:
+    """The rules and their grounds, in ``lang``."""
+    return pd.DataFrame({_pick(lang, ("规则", "Rule")): [_pick(lang, RULE_LABELS[r]) for r in RULES],
+                         _pick(lang, ("依据与判断标准", "Ground and test")): [_pick(lang, RULE_GROUNDS[r]) for r in RULES]})
+
+
+def labelled_bunching(bunching: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The bunching test per court, headers in ``lang``."""
+    names = {"decisive": ("延长/扣除起决定作用的结案", "Closings saved by an adjustment"),
+             "last_days": (f"其中届满前{LAST_DAYS}日内", f"of which in the last {LAST_DAYS} days"),
+             "expected": ("按其他案件预期", "Expected from other cases"),
+             "excess": ("超出预期", "Excess"), "z": ("z 值", "z"), "p_value": ("p 值", "p-value"),
+             "unadjusted_share_last_days": (f"其他案件届满前{LAST_DAYS}日内结案比例", f"Other cases: share in the last {LAST_DAYS} days")}
+    return bunching.rename(columns={k: _pick(lang, v) for k, v in names.items()})
+
+
+def labelled_funnels(funnels: dict[str, dict[str, Funnel]], level: str, lang: str = "zh") -> pd.DataFrame:
+    """Groups above the 99.8% limit of any measure, by name, headers in ``lang``."""
+    rows = []
+    for measure, by_level in funnels.items():
+        if level not in by_level:
+            continue
+        t = by_level[level].table
+        hit = t[t["above99.8"]]
+        rows.append(pd.DataFrame({**{c: hit[c] for c in by_level[level].by},
+                                  "measure": _pick(lang, MEASURES[measure]), "cases": hit["cases"],
+                                  "observed": hit["observed"], "expected": hit["expected"],
+                                  "ratio": hit["ratio"], "upper": hit["upper99.8"]}))
+    out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
+        columns=["court", level, "measure", "cases", "observed", "expected", "ratio", "upper"])
+    out = out.sort_values(["court", level, "measure"], kind="stable").reset_index(drop=True)
+    names = {"measure": ("指标", "Measure"), "cases": ("已结案件", "Closed cases"),
+             "observed": ("实际件数", "Observed"), "expected": ("预期件数", "Expected"),
+             "ratio": ("实际/预期", "Observed / expected"), "upper": ("99.8% 控制上限", "99.8% upper limit")}
+    return out.rename(columns={k: _pick(lang, v) for k, v in names.items()})
+
+
+def labelled_detection(frame: pd.DataFrame | None, lang: str = "zh") -> pd.DataFrame:
+    """A precision/recall table of :func:`evaluate_against_truth`, labels in ``lang``."""
+    if frame is None:
+        return pd.DataFrame()
+    out = frame.copy()
+    if "rule" in out:
+        out["rule"] = out["rule"].map(lambda r: _pick(lang, RULE_LABELS[r]) if r in RULE_LABELS
+                                      else (_pick(lang, ("任一规则", "any rule")) if r == "any"
+                                            else _pick(lang, ("仅漏斗图", "funnel plots only"))))
+    if "kind" in out:
+        out["kind"] = out["kind"].map(lambda k: _pick(lang, KIND_LABELS.get(k, (k, k))))
+    if "measure" in out:
+        out["measure"] = out["measure"].map(lambda m: _pick(lang, MEASURES[m]))
+    names = {"rule": ("规则", "Rule"), "kind": ("植入类型", "Planted kind"), "measure": ("指标", "Measure"),
+             "flagged": ("提示数", "Flagged"), "planted": ("其中植入", "Of which planted"),
+             "precision": ("准确率", "Precision"), "flagged_by_rule": ("对应规则找出", "Found by its rule"),
+             "flagged_by_any": ("任一规则找出", "Found by any rule"), "recall": ("召回率", "Recall"),
+             "planted_judges": ("其中植入法官", "Of which planted judges"),
+             "judges_meant": ("对应的植入法官", "Planted judges it is meant for")}
+    return out.rename(columns={k: _pick(lang, v) for k, v in names.items()})
+
+
+KIND_LABELS: dict[str, tuple[str, str]] = {
+    "extension_not_allowed": ("不允许延长而延长", "Extension where none is allowed"),
+    "extension_over_maximum": ("超过上限延长", "Extension beyond the maximum"),
+    "rescued_by_deduction": ("以扣除挽救超限", "Overrun saved by a deduction"),
+    "rescued_by_extension": ("以延长挽救超限", "Overrun saved by an extension"),
+    "deduction_exceeds_duration": ("扣除不少于审理天数", "Deduction as long as the case"),
+    "padded_deduction": ("无需而扣除（做账法官）", "Needless deduction (dressing-up judge)"),
+    "padded_extension": ("无需而延长（做账法官）", "Needless extension (dressing-up judge)"),
+    "late_conversion": ("临近届满转普通程序", "Late conversion to ordinary procedure"),
+}
+
+
+def labelled_flags(flags: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """The flag list for readers: dates as text, rule and detail in ``lang``."""
+    out = flags.copy()
+    for column in ("filed_date", "closed_date", "base_deadline", "deadline", "converted_date"):
+        if column in out:
+            out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
+    out["rule"] = out["rule"].map(lambda r: _pick(lang, RULE_LABELS[r]))
+    out["detail"] = out["detail_zh"] if lang == "zh" else out["detail_en"]
+    keep = ["case_id", "court", "team", "judge", "procedure", "filed_date", "closed_date", "rule",
+            "extension_days", "suspended_days", "detail"]
+    names = {"rule": ("规则", "Rule"), "detail": ("说明", "Detail")}
+    return out[[c for c in keep if c in out]].rename(columns={k: _pick(lang, v) for k, v in names.items()})
+
+
+def table_kinds(lang: str = "zh") -> dict[str, str]:
+    """Value kinds of the labelled audit tables' columns (header -> kind of
+    :data:`courtstudy.report.tables.KINDS`)."""
+    percent = [("准确率", "Precision"), ("召回率", "Recall"),
+               (f"其他案件届满前{LAST_DAYS}日内结案比例", f"Other cases: share in the last {LAST_DAYS} days")]
+    ratio = [("按其他案件预期", "Expected from other cases"), ("超出预期", "Excess"), ("z 值", "z"),
+             ("实际/预期", "Observed / expected"), ("99.8% 控制上限", "99.8% upper limit"),
+             ("预期件数", "Expected")]
+    out = {_pick(lang, p): "percent" for p in percent}
+    out |= {_pick(lang, r): "ratio" for r in ratio}
+    out[_pick(lang, ("p 值", "p-value"))] = "number"
+    return out

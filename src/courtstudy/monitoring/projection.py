@@ -102,7 +102,8 @@ class YearEndProjection:
     ``indicator``, ``now`` (the value on the origin: year to date, or the stock), ``projected``
     (median of the draws), ``mean``, ``lo80``, ``hi80``, ``lo95``, ``hi95``, ``naive``, and
     ``actual`` (NaN unless the data hold the year end). ``targets``: one row per group and
-    target: ``target``, ``probability``, ``required_closings``, ``judges``, ``weeks_left``,
+    target: ``target`` (text), ``indicator``, ``op``, ``value``, ``probability``,
+    ``required_closings``, ``judges``, ``weeks_left``,
     ``required_per_judge_week``, ``projected_per_judge_week``. ``components``: per group the
     parts of the projection (carried over, filed and closed so far, the stock, projected
     filings and closings of the rest of the year). ``notes``: (zh, en) caveats.
@@ -349,6 +350,8 @@ def project_from_flow(flow: CaseFlow, origin: pd.Timestamp, *, by: list[str], me
         frame = flow.units.copy() if by else pd.DataFrame(index=range(flow.n_units))
         frame["target"] = str(target)
         frame["indicator"] = target.indicator
+        frame["op"] = target.op
+        frame["value"] = target.value
         frame["probability"] = np.nanmean(hit, axis=1)
         frame["required_closings"] = np.ceil(needed)
         frame["judges"] = judges

@@ -322,6 +322,13 @@ def plan_edition(name: str, *, data: str = "demo", courts: str = "", period: str
         except ValueError as exc:
             raise EditionError(f"--as-of: expected an ISO date such as 2024-03-31, got {as_of!r}") from exc
     chosen = discover_notebooks(notebooks_folder, notebooks)
+    if not notebooks:
+        # A day or a week makes the short bulletin edition (report.cadence).
+        from courtstudy.report.cadence import notebooks_for_period
+
+        chosen = notebooks_for_period(chosen, period)
+        if not chosen:
+            raise EditionError(f"--period {period}: no report notebook serves this kind of period")
     folder = Path(reports_folder) if reports_folder is not None else reports_dir()
     target = folder / name
     if target.exists() and not force:

@@ -213,3 +213,24 @@ def plant_irregularities(cases: pd.DataFrame, seed: int, table: pd.DataFrame | N
         "converted_date": converted[planted].to_numpy()})
     return PlantedIrregularities(cases=out, conversions=conversions.reset_index(drop=True),
                                  truth=truth.reset_index(drop=True), judges=judges)
+
+
+def detection_check(seed: int, scale: float = 1.0, last_days: int | None = None) -> dict:
+    """Plant irregularities in the synthetic court of ``seed`` and score the audit of
+    :mod:`courtstudy.monitoring.extension_audit` against the truth: a dict with ``rules``,
+    ``kinds``, ``judges`` (:func:`~courtstudy.monitoring.extension_audit.evaluate_against_truth`),
+    ``seed`` and ``scale``."""
+    from courtstudy.monitoring.extension_audit import (
+        LAST_DAYS,
+        audit_extensions,
+        evaluate_against_truth,
+    )
+    from courtstudy.simulate import simulate_court
+
+    sim = simulate_court(seed=seed, scale=scale, irregularities=True)
+    planted = sim.irregularities
+    audit = audit_extensions(planted.cases, as_of=sim.as_of, conversions=planted.conversions,
+                             last_days=LAST_DAYS if last_days is None else last_days,
+                             funnel_levels=("judge",))
+    result = evaluate_against_truth(audit, planted.truth, planted.judges)
+    return {**result, "seed": seed, "scale": scale}
