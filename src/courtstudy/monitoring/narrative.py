@@ -60,7 +60,10 @@ def projection_table(projection: YearEndProjection, lang: str = "zh",
     t = projection.table[projection.table["indicator"].isin(indicators)].copy()
     t.insert(len(projection.by) + 1, "indicator_label", t["indicator"].map(lambda n: _label(n, lang)))
     values = ["now", "projected", "lo80", "hi80", "lo95", "hi95", "naive"]
-    if t["actual"].notna().any():
+    if projection.complete:
+        t["actual"] = t["projected"]
+        values = ["actual"]
+    elif t["actual"].notna().any():
         values.append("actual")
     out = t[[*projection.by, "indicator", "indicator_label", *values]]
     headers = {k: _t(lang, *PROJECTION_HEADERS[k]) for k in values}
@@ -91,6 +94,12 @@ def targets_table(projection: YearEndProjection, lang: str = "zh") -> tuple[pd.D
     t = projection.targets
     if t.empty:
         return pd.DataFrame(), {}
+    if projection.complete:
+        out = t[projection.by].copy()
+        out["target"] = [_target_text(row, lang) for _, row in t.iterrows()]
+        out["reached"] = t["probability"] >= 0.5
+        headers = {"target": _t(lang, *TARGET_HEADERS["target"]), "reached": _t(lang, "是否达到", "Reached")}
+        return out.rename(columns=headers).reset_index(drop=True), {headers["target"]: "text"}
     out = t[[*projection.by, "target", "probability", "required_closings", "judges", "weeks_left",
              "required_per_judge_week", "projected_per_judge_week"]].copy()
     out["target"] = [_target_text(row, lang) for _, row in t.iterrows()]
@@ -325,3 +334,44 @@ def printable(frame: pd.DataFrame, row_kinds: dict[str, list[str]]) -> pd.DataFr
         out[column] = ["—" if not np.isfinite(v) else (f"{100 * v:.1f}%" if k == "percent" else f"{v:,.0f}")
                        for v, k in zip(values, kinds, strict=True)]
     return out
+
+
+RETRO_INDICATORS: tuple[str, ...] = ("clearance_rate", "disposition_rate", "pending", "pending_over_18m")
+
+
+def retrospective_table(backtest: pd.DataFrame, lang: str = "zh",
+                        indicators: tuple[str, ...] = RETRO_INDICATORS) -> tuple[pd.DataFrame, dict[str, list[str]]]:
+    """Projections of one year made at several origins against its actual year end, for
+    display: ``origin``, ``indicator`` (hidden), ``indicator_label``, projected, 80% interval,
+    actual, and whether the actual fell inside the 80% interval."""
+    t = backtest[backtest["indicator"].isin(indicators)].copy()
+    order = {n: i for i, n in enumerate(indicators)}
+    t = t.sort_values(["indicator", "origin"], key=lambda s: s.map(order) if s.name == "indicator" else s)
+    t["indicator_label"] = t["indicator"].map(lambda n: _label(n, lang))
+    t["inside"] = (t["actual"] >= t["lo80"]) & (t["actual"] <= t["hi80"])
+    out = t[["origin", "indicator", "indicator_label", "projected", "lo80", "hi80", "naive", "actual", "inside"]]
+    headers = {"origin": ("预测日", "Projection day"), "projected": PROJECTION_HEADERS["projected"],
+               "lo80": PROJECTION_HEADERS["lo80"], "hi80": PROJECTION_HEADERS["hi80"],
+               "naive": PROJECTION_HEADERS["naive"], "actual": PROJECTION_HEADERS["actual"],
+               "inside": ("落在80%区间内", "Inside the 80% interval")}
+    out = out.rename(columns={k: _t(lang, *v) for k, v in headers.items()}).reset_index(drop=True)
+    per_row = [_row_kind(n) for n in out["indicator"]]
+    rows = {_t(lang, *headers[k]): per_row for k in ("projected", "lo80", "hi80", "naive", "actual")}
+    return out, rows
+
+
+def retrospective_sentence(backtest: pd.DataFrame, lang: str = "zh") -> str:
+    """How the year's projections of 结收比 fared against the actual year end."""
+    t = backtest[backtest["indicator"] == "clearance_rate"].sort_values("origin")
+    if t.empty or t["actual"].isna().all():
+        return ""
+    actual = float(t["actual"].iloc[0])
+    inside = int(((t["actual"] >= t["lo80"]) & (t["actual"] <= t["hi80"])).sum())
+    parts = [_t(lang, f"{o} 预测 {_fmt('clearance_rate', p)}", f"{o}: {_fmt('clearance_rate', p)}")
+             for o, p in zip(t["origin"], t["projected"], strict=True)]
+    return _t(lang,
+              f"全院结收比实际为 {_fmt('clearance_rate', actual)}；年内各次预测：" + "，".join(parts)
+              + f"；{len(t)} 次中有 {inside} 次实际值落在 80% 预测区间内。",
+              f"The office's actual clearance rate was {_fmt('clearance_rate', actual)}; the projections "
+              f"made during the year: " + ", ".join(parts) + f"; the actual fell inside the 80% interval "
+              f"{inside} times out of {len(t)}.")

@@ -123,6 +123,11 @@ class YearEndProjection:
     def tidy(self) -> pd.DataFrame:
         return self.table.copy()
 
+    @property
+    def complete(self) -> bool:
+        """Whether the year is over on the origin (the figures are then actual)."""
+        return self.origin >= pd.Timestamp(year=self.year, month=12, day=31)
+
     def wide(self, column: str = "projected") -> pd.DataFrame:
         """One row per group, one column per indicator, values of ``column``."""
         index = self.by or None
