@@ -50,6 +50,7 @@ from scipy import stats
 
 from courtstudy.core import limits
 from courtstudy.core.periods import Period, parse_period
+from courtstudy.core.text import pick
 from courtstudy.monitoring.caseflow import CASE_CLASSES, case_classes
 from courtstudy.monitoring.deadlines import base_deadlines, max_extension_months
 from courtstudy.monitoring.funnel import Funnel, funnel
@@ -369,7 +370,7 @@ def twelve_months_to(end: pd.Timestamp | str) -> Period:
 
 
 def _pick(lang: str, pair: tuple[str, str]) -> str:
-    return pair[0] if lang == "zh" else pair[1]
+    return pick(*pair, lang)
 
 
 def labelled_counts(counts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:

@@ -10,13 +10,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from courtstudy.core.text import pick
 from courtstudy.monitoring.projection import PROJECTED, YearEndProjection, parse_targets
 
 __all__ = ["parse_targets"]
 
 
 def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
+    return pick(zh, en, lang)
 
 
 def indicator_label(indicator: str, lang: str = "zh") -> str:

@@ -153,7 +153,8 @@ class YearEndProjection:
         return "\n".join(lines)
 
 
-def _group_pools(flow: CaseFlow, by: list[str], pool: Sequence[str]) -> tuple[np.ndarray, int]:
+def _group_pools(flow: CaseFlow, pool: Sequence[str]) -> tuple[np.ndarray, int]:
+    """Pool code of each unit (the court whose history gives a team's or judge's rates)."""
     if not pool:
         return np.zeros(flow.n_units, dtype=np.int64), 1
     codes, uniques = pd.MultiIndex.from_frame(flow.units[list(pool)]).factorize()
@@ -283,7 +284,7 @@ def project_from_flow(flow: CaseFlow, origin: pd.Timestamp, *, by: list[str], me
     rng = np.random.default_rng(seed)
     year = origin.year
     pool = ["court"] if "court" in by else []
-    pool_of, n_pools = _group_pools(flow, by, pool)
+    pool_of, n_pools = _group_pools(flow, pool)
     notes: list[tuple[str, str]] = []
     ye = day_number(pd.Timestamp(year=year, month=12, day=31))
     if day_number(origin) >= ye:

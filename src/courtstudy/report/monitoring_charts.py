@@ -11,13 +11,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
+from courtstudy.core.text import pick
 from courtstudy.report.style import DIRECTION_COLORS
 
 _BLUE, _ORANGE, _GREY, _DARK = "#0173b2", "#de8f05", "#949494", "#3c3c3c"
 
 
 def _t(lang: str, zh: str, en: str) -> str:
-    return zh if lang == "zh" else en
+    return pick(zh, en, lang)
 
 
 def projection_intervals(table: pd.DataFrame, indicator: str, group: str, title: str,
