@@ -91,7 +91,7 @@ def test_public_weekly_bulletin_edition(export, tmp_path, monkeypatch):
     assert result.status == "complete", manifest["notebooks"]
     assert [n["name"] for n in manifest["notebooks"]] == ["06_bulletin"]
     publication = json.loads((result.path / "06_bulletin" / "publication.json").read_text(encoding="utf-8"))
-    withheld = {t["name"] for t in publication["tables"] if t.get("withheld")}
+    withheld = {t["table"] for t in publication["tables"] if t.get("withheld")}
     assert "due_cases" in withheld
     texts = [p.read_text(encoding="utf-8-sig") for p in result.path.rglob("*")
              if p.is_file() and p.suffix in (".csv", ".html", ".json")]
