@@ -162,3 +162,13 @@ def labelled_cases(case_list: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     names = {c: (extra[c][0 if lang == "zh" else 1] if c in extra else schema.column_label(c, lang))
              for c in out.columns}
     return out.rename(columns=names)
+
+
+def urgent(case_list: pd.DataFrame, horizon: str = "due_7") -> pd.DataFrame:
+    """The cases a bulletin lists: due within 7 days (soonest first), then overdue (the most
+    recently overdue first: the deadline just missed is the one a meeting can still act on)."""
+    status = case_list["status"].astype(str)
+    soon = case_list[status == horizon].sort_values(["days_left", "case_id"], kind="stable")
+    late = case_list[status == "overdue"].sort_values(["days_left", "case_id"], ascending=[False, True],
+                                                      kind="stable")
+    return pd.concat([soon, late]).reset_index(drop=True)
