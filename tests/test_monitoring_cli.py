@@ -98,3 +98,35 @@ def test_public_weekly_bulletin_edition(export, tmp_path, monkeypatch):
     assert not [name for name in export["judges"] if any(name in t for t in texts)]
     results = json.loads((result.path / "06_bulletin" / "results.json").read_text(encoding="utf-8"))
     assert results["period"]["label"] == "2023-W47"
+
+
+def test_monitoring_tables_never_carry_a_formula(tmp_path):
+    """Judge and team names that look like formulas reach the deadline, projection and audit
+    workbooks as text (core.tabular_output), never as live formulas."""
+    import openpyxl
+
+    from courtstudy.core.tabular_output import needs_neutralising
+
+    sim = simulate_court(scale=0.02, seed=8, n_courts=3)
+    cases = sim.cases.copy()
+    cases["judge"] = cases["judge"].astype("string").where(cases.index % 3 != 0, '=HYPERLINK("x","点击")')
+    cases["team"] = cases["team"].astype("string").where(cases.index % 5 != 0, "+cmd|' /C calc'!A0")
+    path = tmp_path / "cases.csv"
+    write_export(cases, path, seed=8)
+    outputs = {"deadlines": tmp_path / "d.xlsx", "project": tmp_path / "p.xlsx", "audit": tmp_path / "a.xlsx"}
+    assert cli.main(["deadlines", str(path), "--as-of", "2023-11-22", "--by", "court,team,judge",
+                     "--out", str(outputs["deadlines"])]) == 0
+    assert cli.main(["project", str(path), "--origin", "2022-09-30", "--by", "court,team", "--draws", "200",
+                     "--out", str(outputs["project"])]) == 0
+    assert cli.main(["audit", str(path), "--out", str(outputs["audit"])]) == 0
+    seen = 0
+    for out in outputs.values():
+        for sheet in openpyxl.load_workbook(out).worksheets:
+            for row in sheet.iter_rows():
+                for cell in row:
+                    assert cell.data_type != "f", (out.name, cell.coordinate)
+                    if isinstance(cell.value, str) and needs_neutralising(cell.value):
+                        assert cell.quotePrefix, (out.name, cell.coordinate, cell.value)
+                        seen += 1
+    assert seen > 0     # the hostile names did reach the workbooks, as text
+    assert cli.main(["deadlines", str(path), "--out", str(tmp_path / "x.txt")]) == 2

@@ -12,11 +12,14 @@ from pathlib import Path
 def handle(args: argparse.Namespace) -> int:
     import pandas as pd
 
+    from courtstudy.commands.paths import table_output
     from courtstudy.core.errors import CourtstudyError
+    from courtstudy.core.tabular_output import write_xlsx
     from courtstudy.monitoring import extension_audit as ea
     from courtstudy.monitoring import narrative
 
     zh = args.lang == "zh"
+    path = table_output(args.out, suffixes=(".xlsx",)) if args.out else None
     if args.planted:
         from courtstudy.simulate.irregularities import detection_check
 
@@ -53,18 +56,12 @@ def handle(args: argparse.Namespace) -> int:
                   "flags": ea.labelled_flags(flags, args.lang)}
         if args.pseudonymise:
             sheets.pop("judges")
-    if not args.out:
+    if path is None:
         with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 60):
             first = next(iter(sheets))
             print(sheets[first].to_string(index=False))
         return 0
-    path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() != ".xlsx":
-        raise CourtstudyError(f"--out {args.out}: expected an .xlsx file name (one sheet per table)")
-    with pd.ExcelWriter(path) as writer:
-        for name, frame in sheets.items():
-            frame.to_excel(writer, sheet_name=name, index=False)
+    write_xlsx(sheets, path)
     print(f"{'已写入' if zh else 'Written'}: {path}", file=sys.stderr)
     return 0
 

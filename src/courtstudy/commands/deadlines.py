@@ -5,18 +5,20 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 
 def handle(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from courtstudy.commands.indicators import _load
+    from courtstudy.commands.paths import table_output
     from courtstudy.core.errors import CourtstudyError
+    from courtstudy.core.tabular_output import write_csv, write_xlsx
     from courtstudy.indicators import default_as_of
     from courtstudy.monitoring.bulletin import Bulletin
     from courtstudy.monitoring.deadlines import deadline_watch, labelled_cases
 
+    path = table_output(args.out) if args.out else None
     cases, _ = _load(args.data, args.courts)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     day = pd.Timestamp(args.as_of).normalize() if args.as_of else default_as_of(cases)
@@ -38,20 +40,14 @@ def handle(args: argparse.Namespace) -> int:
           if zh else
           (f"{day.date()}: {total['pending']:,} pending, {total['overdue']:,} overdue, {total['within_7']:,} due "
            f"within 7 days, {total['within_15']:,} within 15, {total['within_30']:,} within 30."))
-    if not args.out:
+    if path is None:
         with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 100):
             print(summary.to_string(index=False))
         return 0
-    path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path) as writer:
-            summary.to_excel(writer, sheet_name="summary", index=False)
-            listed.to_excel(writer, sheet_name="cases", index=False)
-    elif path.suffix.lower() == ".csv":
-        listed.to_csv(path, index=False, encoding="utf-8-sig")
+        write_xlsx({"summary": summary, "cases": listed}, path)
     else:
-        raise CourtstudyError(f"--out {args.out}: expected a .csv or .xlsx file name")
+        write_csv(listed, path)
     print(f"{'已写入' if zh else 'Written'}: {path} ({len(listed)} cases)", file=sys.stderr)
     return 0
 

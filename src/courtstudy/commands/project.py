@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 
 def handle(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from courtstudy.commands.indicators import _load
+    from courtstudy.commands.paths import table_output
     from courtstudy.core.errors import CourtstudyError
+    from courtstudy.core.tabular_output import write_csv, write_xlsx
     from courtstudy.monitoring import (
         backtest_projections,
         coverage_table,
@@ -20,6 +21,7 @@ def handle(args: argparse.Namespace) -> int:
         project_year_end,
     )
 
+    path = table_output(args.out) if args.out else None
     cases, courts = _load(args.data, args.courts)
     court_filter = [c.strip() for c in args.court.split(",") if c.strip()]
     if court_filter:
@@ -56,22 +58,16 @@ def handle(args: argparse.Namespace) -> int:
         coverage = coverage_table(backtest)
         print(narrative.backtest_sentence(coverage, args.lang))
         sheets["backtest"] = narrative.backtest_table(coverage, args.lang)[0].drop(columns="indicator")
-    if not args.out:
+    if path is None:
         with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 200):
             print(narrative.printable(sheets["projection"], row_kinds).to_string(index=False))
             if len(targets):
                 print(targets.to_string(index=False))
         return 0
-    path = Path(args.out)
-    path.parent.mkdir(parents=True, exist_ok=True)
     if path.suffix.lower() == ".xlsx":
-        with pd.ExcelWriter(path) as writer:
-            for name, frame in sheets.items():
-                frame.to_excel(writer, sheet_name=name, index=False)
-    elif path.suffix.lower() == ".csv":
-        sheets["projection"].to_csv(path, index=False, encoding="utf-8-sig")
+        write_xlsx(sheets, path)
     else:
-        raise CourtstudyError(f"--out {args.out}: expected a .csv or .xlsx file name")
+        write_csv(sheets["projection"], path)
     print(f"{'已写入' if zh else 'Written'}: {path}", file=sys.stderr)
     return 0
 

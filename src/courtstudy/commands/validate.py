@@ -20,12 +20,22 @@ def _mapping(pairs: list[str] | None) -> dict[str, str]:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from courtstudy.commands.paths import check_folder, ensure_folder
+    from courtstudy.core.errors import CourtstudyError
     from courtstudy.ingest.loading import load_cases
 
     path = Path(args.path)
-    loaded = load_cases(path, mapping=_mapping(args.map), courts=args.courts or None)
     out_dir = Path(args.out) if args.out else path.with_name(f"{path.stem}_validated")
-    written = loaded.write(out_dir)
+    # Checked before the (possibly long) load: a bad --out fails at once.
+    check_folder(out_dir, "--out")
+    loaded = load_cases(path, mapping=_mapping(args.map), courts=args.courts or None,
+                        snapshot=args.snapshot or None)
+    ensure_folder(out_dir, "--out")
+    try:
+        written = loaded.write(out_dir)
+    except OSError as exc:
+        raise CourtstudyError(f"--out {out_dir}: 无法写入（{exc.strerror}）/ cannot write there "
+                              f"({exc.strerror})") from exc
     print(loaded.summary(lang=args.lang))
     if loaded.loaded_courts is not None:
         print(loaded.loaded_courts.summary(lang=args.lang))
@@ -52,6 +62,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="DIR", default="",
                         help="output folder (default: next to PATH, named PATH's stem + '_validated')")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the summary")
+    parser.add_argument("--snapshot", default="", metavar="DATE",
+                        help="the date the export was taken (YYYY-MM-DD): later dates are reported "
+                             "(default: today)")
     parser.add_argument("--map", metavar="HEADER=FIELD", action="append",
                         help="use this column as that canonical field (repeatable), e.g. --map 收案时间=filed_date")
     parser.set_defaults(handler=handle)

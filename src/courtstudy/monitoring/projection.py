@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import operator
 import re
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
@@ -162,12 +163,16 @@ def _group_pools(flow: CaseFlow, pool: Sequence[str]) -> tuple[np.ndarray, int]:
 
 
 def _quantiles(draws: np.ndarray, levels: Sequence[float]) -> dict[str, np.ndarray]:
-    out = {"projected": np.nanmedian(draws, axis=1), "mean": np.nanmean(draws, axis=1)}
-    for level in levels:
-        tail = (1 - level) / 2
-        pct = round(level * 100)
-        out[f"lo{pct}"] = np.nanquantile(draws, tail, axis=1)
-        out[f"hi{pct}"] = np.nanquantile(draws, 1 - tail, axis=1)
+    """Median, mean and equal-tailed intervals of each row; NaN for a row with no defined draw
+    (a ratio whose denominator is zero in every draw, e.g. 结收比 of a group with no filings)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        out = {"projected": np.nanmedian(draws, axis=1), "mean": np.nanmean(draws, axis=1)}
+        for level in levels:
+            tail = (1 - level) / 2
+            pct = round(level * 100)
+            out[f"lo{pct}"] = np.nanquantile(draws, tail, axis=1)
+            out[f"hi{pct}"] = np.nanquantile(draws, 1 - tail, axis=1)
     return out
 
 
@@ -358,7 +363,9 @@ def project_from_flow(flow: CaseFlow, origin: pd.Timestamp, *, by: list[str], me
         frame["indicator"] = target.indicator
         frame["op"] = target.op
         frame["value"] = target.value
-        frame["probability"] = np.nanmean(hit, axis=1)
+        defined = np.isfinite(hit).sum(axis=1)
+        frame["probability"] = np.divide(np.nansum(hit, axis=1), defined, out=np.full(len(defined), np.nan),
+                                         where=defined > 0)
         frame["required_closings"] = np.ceil(needed)
         frame["judges"] = judges
         frame["weeks_left"] = weeks_left

@@ -52,7 +52,6 @@ import math
 import os
 import pickle
 import re
-import secrets
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -66,10 +65,17 @@ import pandas as pd
 
 from courtstudy import __version__
 from courtstudy.core.errors import CourtstudyError
-from courtstudy.core.paths import PACKAGE_DIR, data_dir, file_sha256
+from courtstudy.core.paths import PACKAGE_DIR, file_sha256
 from courtstudy.core.periods import Period, parse_period
 from courtstudy.report import tables as _tables
-from courtstudy.report.publish import DEFAULT_MIN_CELL, TableRelease, prepare_table
+from courtstudy.report.publish import (
+    DEFAULT_MIN_CELL,
+    DisclosureLedger,
+    TableRelease,
+    mask_counts_in_text,
+    protect_table,
+    protect_value,
+)
 
 #: The standard parameters of every report notebook and their defaults (JSON scalars).
 PARAMETERS: dict[str, str | int] = {
@@ -95,7 +101,10 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = _tables.COLUMN_LABELS
 PREVIOUS_SUFFIX = "_previous"
 #: Loader source files whose change makes a cached load stale.
 _LOADER_SOURCES = ("ingest/loading.py", "ingest/normalize.py", "ingest/case_number.py",
-                  "core/schema.py")
+                  "ingest/csvscan.py", "core/schema.py")
+#: Environment variable naming a load cache for one edition run (set by the edition runner, so
+#: that the export is read once for all the notebooks of the edition).
+LOAD_CACHE_ENV = "COURTSTUDY_LOAD_CACHE"
 
 
 class ParameterError(CourtstudyError):
@@ -145,15 +154,18 @@ def resolve_inputs(data: str, courts: str = "") -> tuple[Path, Path | None]:
 def load_data(data: str = "demo", courts: str = "", cache_dir: Path | None | str = "auto"):
     """Load the cases (and courts) for the ``data``/``courts`` parameters.
 
-    Returns a :class:`courtstudy.ingest.loading.LoadedCases`. ``cache_dir="auto"`` caches demo loads
-    under ``data/demo/.cache`` and nothing else; ``None`` never caches; a path caches there.
+    Returns a :class:`courtstudy.ingest.loading.LoadedCases`. ``cache_dir="auto"`` caches in
+    ``$COURTSTUDY_LOAD_CACHE`` when set (an edition run), else demo loads under
+    ``data/demo/.cache`` and nothing else; ``None`` never caches; a path caches there.
     The cache key is SHA-256(cases file) + SHA-256(courts file) + the loader's fingerprint, so a
     changed file or loader means a fresh load."""
     from courtstudy.ingest.loading import load_cases
 
     cases_path, courts_path = resolve_inputs(data, courts)
     if cache_dir == "auto":
-        cache_dir = cases_path.parent / ".cache" if str(data).strip() == "demo" else None
+        run_cache = os.environ.get(LOAD_CACHE_ENV)
+        cache_dir = (Path(run_cache) if run_cache else
+                     cases_path.parent / ".cache" if str(data).strip() == "demo" else None)
     if cache_dir is None:
         return load_cases(cases_path, courts=courts_path)
     key = hashlib.sha256("|".join([
@@ -223,19 +235,11 @@ def _write_json(path: Path, payload: Any) -> None:
 
 
 def pseudonym_salt() -> str:
-    """The secret salt of published pseudonyms: ``$COURTSTUDY_PSEUDONYM_SALT``, else a random
-    value kept in ``data/.pseudonym_salt`` (created on first use; never put it in a report)."""
-    env = os.environ.get("COURTSTUDY_PSEUDONYM_SALT")
-    if env:
-        return env
-    path = data_dir() / ".pseudonym_salt"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    salt = secrets.token_hex(16)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(salt + "\n")
-    return salt
+    """The secret salt of published pseudonyms (:func:`courtstudy.report.pseudonym.pseudonym_salt`:
+    ``$COURTSTUDY_PSEUDONYM_SALT``, else ``data/.pseudonym_salt``, mode 0600)."""
+    from courtstudy.report.pseudonym import pseudonym_salt as salt
+
+    return salt()
 
 
 def _display(*objects: Any, metadata: dict | None = None) -> None:
@@ -307,6 +311,8 @@ class NotebookContext:
     results: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     releases: list[TableRelease] = field(default_factory=list)
+    plot_tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    ledger: DisclosureLedger = field(default_factory=DisclosureLedger)
     headlines: list[str] = field(default_factory=list)
     _names: set[tuple[str, str]] = field(default_factory=set, repr=False)
     _sheets: list[Any] = field(default_factory=list, repr=False)
@@ -343,21 +349,24 @@ class NotebookContext:
     # --- output -------------------------------------------------------------------------
     def say(self, zh: str, en: str) -> None:
         """Display Markdown narrative in the notebook's language (both versions are required,
-        so an English edition never shows an untranslated paragraph). Prose that does not
+        so an English edition never shows an untranslated paragraph; in a public edition every
+        count below ``min_cell`` in the text, "共 3 件", is printed as "<10", the rule of the
+        tables: :func:`courtstudy.report.publish.mask_counts_in_text`). Prose that does not
         depend on numbers belongs in Markdown cells tagged ``lang-zh``/``lang-en``; sentences
         that do are written by package functions and shown with :meth:`write`."""
-        _display_markdown(self.text(zh, en))
+        _display_markdown(self._public_text(self.text(zh, en)))
 
     def write(self, markdown: str) -> None:
         """Display Markdown already in the notebook's language (a sentence computed by a
-        package function from the numbers in front of it)."""
-        _display_markdown(markdown)
+        package function from the numbers in front of it); counts follow :meth:`say`."""
+        _display_markdown(self._public_text(markdown))
 
     def headline(self, text: str) -> None:
         """A headline finding: shown as a lead paragraph and kept (in order) in
         ``results.json`` under ``headlines``, from where the edition's index and the first page
         of the printable report take it. ``text`` is in the notebook's language and computed
         from the data (never a sentence written in advance)."""
+        text = self._public_text(text)
         self.headlines.append(text)
         self.results["headlines"] = list(self.headlines)
         self._save_results()
@@ -365,14 +374,23 @@ class NotebookContext:
 
         _display(Markdown(f"**{text}**"), metadata={"courtstudy": {"headline": text}})
 
+    def _public_text(self, text: str) -> str:
+        return mask_counts_in_text(text, self.min_cell) if self.public else text
+
+    def count(self, value: Any) -> str:
+        """A count for narrative text: ``1,234``, or ``"<10"`` in a public edition when it is
+        below ``min_cell`` (write ``f"共 {ctx.count(n)} 件"``)."""
+        shown = protect_value(int(value), self.min_cell) if self.public else int(value)
+        return shown if isinstance(shown, str) else f"{shown:,}"
+
     def bullets(self, items: list[tuple[str, str]], empty_zh: str = "", empty_en: str = "") -> None:
         """Display (zh, en) pairs as a Markdown list in the notebook's language; ``empty_zh`` /
-        ``empty_en`` are shown instead when there is no item."""
+        ``empty_en`` are shown instead when there is no item. Counts follow :meth:`say`."""
         if not items:
             if empty_zh or empty_en:
                 self.say(zh=empty_zh, en=empty_en)
             return
-        _display_markdown("\n".join(f"- {self.text(zh, en)}" for zh, en in items))
+        _display_markdown(self._public_text("\n".join(f"- {self.text(zh, en)}" for zh, en in items)))
 
     def _claim(self, name: str, kind: str) -> None:
         if not NAME_PATTERN.match(name):
@@ -423,10 +441,12 @@ class NotebookContext:
         shown with a pointer to the workbook sheet. ``hide``: columns used for formatting but
         neither shown nor saved (indicator codes)."""
         self._claim(name, "table")
-        published, release = prepare_table(
+        protected = protect_table(
             name, frame, audience=self.audience, threshold=self.min_cell, basis=basis,
             case_level=case_level, keys=keys,
-            salt=pseudonym_salt() if self.public else None)
+            salt=pseudonym_salt() if self.public else None, ledger=self.ledger)
+        published, release = protected.published, protected.release
+        self.plot_tables[name] = protected.numeric
         self.releases.append(release)
         self.tables[name] = published
         title = self.text(title_zh, title_en) if (title_zh or title_en) else ""
@@ -499,9 +519,11 @@ class NotebookContext:
         self._sheets.append(entry)
         if self.output_dir is None:
             return
+        from courtstudy.core.tabular_output import write_csv
+
         folder = self.output_dir / "tables"
         folder.mkdir(parents=True, exist_ok=True)
-        ready.to_csv(folder / f"{name}.csv", index=False, encoding="utf-8-sig")
+        write_csv(ready, folder / f"{name}.csv")  # formula-safe (core.tabular_output)
         write_workbook(self.output_dir / "tables.xlsx", self._sheets, self.lang)
         write_table_specs(self.output_dir, self._sheets, self.lang)
 
@@ -536,24 +558,59 @@ class NotebookContext:
         _display(Image(data=png, format="png", alt=_figure_title(fig) or name),
                  metadata={"courtstudy": {"figure": name}})
 
+    def plot_data(self, name: str) -> pd.DataFrame | None:
+        """The table ``name`` as figures must be drawn from it: canonical column names, and in
+        a public edition every suppressed cell as NaN (so a figure never shows what the table
+        hides); ``None`` when the table was withheld."""
+        if name not in self.plot_tables:
+            raise KeyError(f"no table {name!r} in this notebook: call ctx.table({name!r}, ...) first")
+        return self.plot_tables[name]
+
+    def protect(self, frame: pd.DataFrame, *, basis: str | list[str] | None = None,
+                keys: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+        """``frame`` with the public-edition rules applied, suppressed cells as NaN: for a
+        figure drawn from numbers no table shows (internal editions: ``frame`` itself)."""
+        if not self.public:
+            return frame
+        protected = protect_table("figure", frame, audience=self.audience, threshold=self.min_cell,
+                                  basis=basis, keys=keys, salt=pseudonym_salt(), ledger=self.ledger)
+        if protected.numeric is None:
+            return frame.iloc[0:0]
+        return protected.numeric
+
     def record(self, key: str, value: Any) -> None:
         """Keep ``value`` under ``key`` in ``results.json`` (tests and later editions read it;
-        no scraping of printed text). Values are converted by :func:`json_safe`."""
-        self.results[key] = json_safe(value)
+        no scraping of printed text). Values are converted by :func:`json_safe`; in a public
+        edition counts below ``min_cell`` become "<10" (:func:`courtstudy.report.publish.protect_value`)
+        and text follows :meth:`say`."""
+        value = json_safe(value)
+        if self.public:
+            value = self._public_text(value) if isinstance(value, str) else protect_value(value, self.min_cell)
+        self.results[key] = value
         self._save_results()
 
     def _save_results(self) -> None:
         if self.output_dir is None:
             return
-        accounting = self.loaded.accounting()
+        accounting = json_safe(self.loaded.accounting())
+        parameters = json_safe(self.parameters)
+        source = {"file": Path(str(self.loaded.source)).name, "sha256": self.loaded.sha256}
+        in_scope: Any = int(len(self.cases))
+        if self.public:
+            # A public edition names files, never the server's folders, and its counts follow
+            # the small-cell rule.
+            parameters = {k: (Path(str(v)).name if k in ("data", "courts", "output_dir") and v else v)
+                          for k, v in parameters.items()}
+            accounting = protect_value(accounting, self.min_cell)
+            in_scope = protect_value(in_scope, self.min_cell)
         _write_json(self.output_dir / "results.json", {
-            "parameters": json_safe(self.parameters),
+            "parameters": parameters,
             "period": {"label": self.period.label, "start": self.period.start.date().isoformat(),
                        "end": self.period.end.date().isoformat()},
             "as_of": self.as_of.date().isoformat(),
-            "source": {"file": Path(str(self.loaded.source)).name, "sha256": self.loaded.sha256},
-            "loading": json_safe(accounting),
-            "cases_in_scope": int(len(self.cases)),
+            "source": source,
+            "loading": accounting,
+            "cases_in_scope": in_scope,
             "courts": sorted(self.cases["court"].dropna().unique().tolist()),
             "package_version": __version__,
             "results": self.results,
@@ -642,7 +699,8 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
         out.mkdir(parents=True, exist_ok=True)
     ctx = NotebookContext(loaded=loaded, cases=cases, courts=court_table, period=the_period,
                           as_of=as_of_ts, lang=lang, audience=audience, output_dir=out, seed=seed,
-                          min_cell=min_cell, parameters=parameters, court_names=court_names)
+                          min_cell=min_cell, parameters=parameters, court_names=court_names,
+                          ledger=DisclosureLedger.from_environment())
     ctx._save_results()
     ctx._save_publication()
     return ctx

@@ -29,6 +29,7 @@ from typing import Any
 
 import pandas as pd
 
+from courtstudy.core.tabular_output import read_csv_back
 from courtstudy.report.tables import _width
 
 #: Excel number format of each value kind.
@@ -97,11 +98,10 @@ def _cell_value(value: Any) -> Any:
 
 
 def _write(ws, row: int, column: int, value: Any):
+    from courtstudy.core.tabular_output import set_cell
+
     cell = ws.cell(row=row, column=column)
-    value = _cell_value(value)
-    cell.value = value
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        cell.data_type = "s"  # text, never a formula
+    set_cell(cell, _cell_value(value))  # text is a text cell, never a formula (one rule for all writers)
     return cell
 
 
@@ -131,7 +131,7 @@ def write_workbook(path: Path | str, tables: Sequence[SheetTable], lang: str = "
     link_font = Font(color="0563C1", underline="single")
 
     headers = ["工作表", "表名", "报告", "行数", "说明"] if zh else ["Sheet", "Table", "Report", "Rows", "Notes"]
-    contents.cell(row=1, column=1, value="表格目录" if zh else "Tables in this workbook").font = title_font
+    _write(contents, 1, 1, "表格目录" if zh else "Tables in this workbook").font = title_font
     for j, text in enumerate(headers, 1):
         cell = contents.cell(row=2, column=j, value=text)
         cell.font, cell.fill, cell.border = bold, header_fill, rule
@@ -150,13 +150,13 @@ def write_workbook(path: Path | str, tables: Sequence[SheetTable], lang: str = "
     for table in tables:
         ws = book.create_sheet(table.sheet)
         frame = table.frame
-        ws.cell(row=1, column=1, value=table.title or table.name).font = title_font
+        _write(ws, 1, 1, table.title or table.name).font = title_font
         back = ws.cell(row=1, column=max(2, frame.shape[1] + 1), value="返回目录" if zh else "Contents")
         back.hyperlink = f"#'{contents.title}'!A1"
         back.font = link_font
         widths = []
         for j, column in enumerate(frame.columns, 1):
-            cell = ws.cell(row=2, column=j, value=str(column))
+            cell = _write(ws, 2, j, str(column))
             cell.font, cell.fill, cell.border = bold, header_fill, rule
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             widths.append(_width(str(column)))
@@ -178,7 +178,7 @@ def write_workbook(path: Path | str, tables: Sequence[SheetTable], lang: str = "
         ws.freeze_panes = "A3"
         row = len(frame) + 4
         for note in table.notes:
-            ws.cell(row=row, column=1, value=note).font = Font(italic=True, color="555555")
+            _write(ws, row, 1, note).font = Font(italic=True, color="555555")
             row += 1
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -231,7 +231,7 @@ def read_table_specs(folder: Path) -> tuple[str, list[SheetTable]]:
         csv = Path(folder) / spec["csv"]
         if not csv.is_file():
             continue
-        raw = pd.read_csv(csv, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        raw = read_csv_back(csv)  # the values as the notebook had them (apostrophes of the formula rule removed)
         frame = pd.DataFrame(index=raw.index)
         kinds = spec["kinds"]
         for j, column in enumerate(raw.columns):
