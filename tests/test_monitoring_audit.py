@@ -195,3 +195,14 @@ def test_clean_court_has_no_planted_flags(planted):
     audit = audit_extensions(sim.cases, as_of=sim.as_of, funnel_levels=())
     rules = set(audit.flags["rule"])
     assert "extension_not_allowed" not in rules and "extension_over_maximum" not in rules
+
+
+def test_deductions_the_loader_dropped_are_flagged_as_recorded():
+    cases = frame([dict(case_id="k", procedure="simplified", filed_date="2023-02-01", closed_date="2023-03-13")])
+    issues = pd.DataFrame({"row": [2], "case_id": ["k"], "column": ["扣除审限天数"], "value": ["90"],
+                           "reason": ["suspended_exceeds_duration"], "message_zh": [""], "message_en": [""]})
+    audit = audit_extensions(cases, as_of="2024-01-31", field_issues=issues, funnel_levels=())
+    flag = audit.flags.set_index("rule").loc["deduction_exceeds_duration"]
+    assert flag["suspended_days"] == 90 and flag["duration_days"] == 40
+    assert "dropped by the loader" in flag["detail_en"]
+    assert audit_extensions(cases, as_of="2024-01-31", funnel_levels=()).flags.empty

@@ -29,15 +29,15 @@ def handle(args: argparse.Namespace) -> int:
     else:
         if not args.data:
             raise CourtstudyError("pass DATA (an export, or 'demo'), or --planted")
-        from courtstudy.commands.indicators import _load
-
-        cases, _ = _load(args.data, args.courts)
+        loaded = _load_export(args.data, args.courts)
+        cases = loaded.cases
         conversions = None
         if args.conversions:
             conversions = _read_conversions(Path(args.conversions))
         try:
             audit = ea.audit_extensions(cases, as_of=args.as_of or None, period=args.period or None,
-                                        conversions=conversions, last_days=args.last_days)
+                                        conversions=conversions, last_days=args.last_days,
+                                        field_issues=loaded.field_issues)
         except ValueError as exc:
             raise CourtstudyError(f"{args.data}: {exc}") from exc
         print(narrative.audit_sentence(audit.counts, audit.checked, args.lang))
@@ -64,6 +64,19 @@ def handle(args: argparse.Namespace) -> int:
     write_xlsx(sheets, path)
     print(f"{'已写入' if zh else 'Written'}: {path}", file=sys.stderr)
     return 0
+
+
+def _load_export(data: str, courts: str):
+    """The loaded export (cases and the loader's field issues, whose dropped deductions the
+    audit reports); ``demo`` = the synthetic court's export."""
+    from courtstudy.ingest.loading import load_cases
+
+    if data == "demo":
+        from courtstudy.simulate.demo import ensure_demo
+
+        files = ensure_demo()
+        data, courts = str(files.cases), courts or str(files.courts)
+    return load_cases(Path(data), courts=courts or None)
 
 
 def _read_conversions(path: Path):

@@ -123,8 +123,11 @@ def _detail(rule: str, row: pd.Series) -> tuple[str, str]:
                     f"extended {ext} days, beyond the {cap} a president may approve: the upper court's approval must be on file")
         return (f"延长 {ext} 天，超过法定上限 {cap} 天", f"extended {ext} days, beyond the legal maximum of {cap}")
     if rule == "deduction_exceeds_duration":
-        return (f"扣除 {susp} 天，而案件自立案起仅 {int(row['elapsed_days'])} 天",
-                f"{susp} days deducted from a case {int(row['elapsed_days'])} days old")
+        dropped = pd.notna(row.get("recorded_suspended_days"))
+        return (f"扣除 {susp} 天，而案件自立案起仅 {int(row['elapsed_days'])} 天"
+                + ("（读取时已按缺失处理）" if dropped else ""),
+                f"{susp} days deducted from a case {int(row['elapsed_days'])} days old"
+                + (" (dropped by the loader as impossible)" if dropped else ""))
     if rule == "rescued_by_adjustment":
         over = int(row["days_past_base"])
         return (f"按法定期限超限 {over} 天；延长 {ext} 天、扣除 {susp} 天后，于届满前 {int(row['days_before_deadline'])} 天结案",
@@ -135,6 +138,16 @@ def _detail(rule: str, row: pd.Series) -> tuple[str, str]:
     when_en = f"{days} days before the simplified limit ran out" if days >= 0 else f"{-days} days after the simplified limit ran out"
     return (f"{row['converted_date']:%Y-%m-%d} 转为普通程序（{when_zh}）",
             f"converted to ordinary procedure on {row['converted_date']:%Y-%m-%d} ({when_en})")
+
+
+def _dropped_deductions(field_issues: pd.DataFrame | None) -> pd.Series | None:
+    """case_id -> the deducted days the loader dropped as longer than the case."""
+    if field_issues is None or not len(field_issues) or "reason" not in field_issues:
+        return None
+    rows = field_issues[field_issues["reason"] == "suspended_exceeds_duration"]
+    values = pd.to_numeric(rows["value"], errors="coerce")
+    out = pd.Series(values.to_numpy(), index=rows["case_id"].astype(str).to_numpy()).dropna()
+    return out[~out.index.duplicated()]
 
 
 def _prepare(cases: pd.DataFrame, as_of: pd.Timestamp, table: pd.DataFrame | None) -> pd.DataFrame:
@@ -209,6 +222,7 @@ def bunching_test(frame: pd.DataFrame, by: Sequence[str] = ("court",), last_days
 def audit_extensions(cases: pd.DataFrame, *, as_of: pd.Timestamp | str | None = None,
                      period: str | Period | None = None,
                      conversions: pd.DataFrame | None = None, table: pd.DataFrame | None = None,
+                     field_issues: pd.DataFrame | None = None,
                      last_days: int = LAST_DAYS, window: int = WINDOW_DAYS,
                      conversion_days: int = CONVERSION_DAYS,
                      funnel_levels: Sequence[str] = ("judge", "team")) -> ExtensionAudit:
@@ -218,7 +232,10 @@ def audit_extensions(cases: pd.DataFrame, *, as_of: pd.Timestamp | str | None = 
     table) known at ``as_of`` (default: the latest date in the data); with ``period``, those
     closed in it and those pending at its end. ``conversions``: a table with ``case_id`` and
     ``converted_date`` (from simplified to ordinary procedure); without it the late-conversion
-    rule is not checked (``checked`` says so)."""
+    rule is not checked (``checked`` says so). ``field_issues``: the loader's field-issue table
+    (:attr:`courtstudy.ingest.loading.LoadedCases.field_issues`): deductions the loader dropped
+    as longer than the case (``suspended_exceeds_duration``) are flagged with the recorded
+    value, since the loaded cases no longer carry it."""
     from courtstudy.indicators import default_as_of
     from courtstudy.monitoring.snapshot import as_known_at
 
@@ -242,6 +259,9 @@ def audit_extensions(cases: pd.DataFrame, *, as_of: pd.Timestamp | str | None = 
     hits["extension_not_allowed"] = (ext > 0) & (frame["max_extension_months"] == 0)
     hits["extension_over_maximum"] = (frame["max_extension_months"] > 0) & (ext > frame["allowed_extension_days"])
     hits["deduction_exceeds_duration"] = (susp > 0) & (susp >= frame["elapsed_days"])
+    dropped = _dropped_deductions(field_issues)
+    frame["recorded_suspended_days"] = frame["case_id"].map(dropped) if dropped is not None else np.nan
+    hits["deduction_exceeds_duration"] |= frame["recorded_suspended_days"].notna()
     bunching, chance = bunching_test(frame, ("court",), last_days, window)
     frame["chance"] = chance
     closed = frame["closed_date"].notna()
@@ -270,6 +290,10 @@ def audit_extensions(cases: pd.DataFrame, *, as_of: pd.Timestamp | str | None = 
         rows = frame[hits[rule].fillna(False).to_numpy(bool)]
         if rows.empty:
             continue
+        if rule == "deduction_exceeds_duration":
+            # A deduction the loader dropped is shown as recorded in the export.
+            recorded = rows["recorded_suspended_days"]
+            rows = rows.assign(suspended_days=recorded.fillna(rows["suspended_days"]).astype("int64"))
         details = [_detail(rule, r) for _, r in rows.iterrows()]
         flag_frames.append(rows.assign(rule=rule, detail_zh=[d[0] for d in details],
                                        detail_en=[d[1] for d in details]))
