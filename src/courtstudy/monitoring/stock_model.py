@@ -46,6 +46,7 @@ the intervals are too narrow.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from dataclasses import dataclass, field
 
@@ -55,6 +56,8 @@ from scipy.special import expit, logit
 
 from courtstudy.core.calendar import add_months_to
 from courtstudy.monitoring.caseflow import N_CELLS, CaseFlow, Window, day_number
+
+logger = logging.getLogger(__name__)
 
 #: Prior weight (in cases) of the office-wide share of a cell when shrinking a court's share.
 SHRINK_CASES = 10.0
@@ -339,6 +342,8 @@ def project_stock(flow: CaseFlow, origin: pd.Timestamp, pool_of: np.ndarray, n_p
         notes.append(("历史年份不足两年，无法估计年度间波动，预测区间偏窄。",
                       "Fewer than two past years: the year-to-year variation cannot be "
                       "estimated and the intervals are too narrow."))
+        logger.warning("year-end projection from %s: fewer than two past years, the intervals "
+                       "are too narrow", origin.date())
 
     # --- draws per unit ------------------------------------------------------------------
     m_a, v_a = base_ytd.predict(now.filed_ytd.astype(float), pool_of)
