@@ -5,10 +5,11 @@ The export is the demo court's (``simulate_court(scale=1.0)``, about 200k cases,
 number of rows: each copy shifts every case's sequence number, so no copy duplicates another.
 The file is written once per size (``--keep`` leaves it in ``--dir`` for the next run).
 
-In the same fresh process as each ``load_cases`` run, for comparison:
+Wall time and CPU time (all threads) of each, in a fresh process, for comparison (CPU time is
+what a machine shared with other jobs cannot inflate):
 
 * the floor: a bare pyarrow CSV read of the same file (``pyarrow.csv.read_csv`` with
-  ``encoding="gb18030"``, every column text, nothing checked);
+  ``encoding="gb18030"``, types inferred, nothing checked);
 * peak memory: the process's peak RSS (``ru_maxrss``) against the accepted table's own size
   (``cases.memory_usage(deep=True)``).
 
@@ -120,6 +121,7 @@ def main() -> None:
     folder = Path(args.dir) if args.dir else Path(tempfile.mkdtemp(prefix="cs-loading-"))
     folder.mkdir(parents=True, exist_ok=True)
     print(f"{'rows':>11} {'MB':>7} {'pyarrow s':>9} {'load s':>8} {'ratio':>6} {'s/M rows':>8} "
+          f"{'pyarrow cpu':>11} {'load cpu':>8} {'cpu ratio':>9} "
           f"{'peak MB':>8} {'table MB':>8} {'peak/table':>10}  accounting")
     for rows in args.rows:
         path = folder / f"export-{rows}.csv"
@@ -132,6 +134,8 @@ def main() -> None:
         ratio = load["seconds"] / floor["seconds"]
         print(f"{load['rows']:>11,} {path.stat().st_size / 1e6:>7,.0f} {floor['seconds']:>9.2f} "
               f"{load['seconds']:>8.2f} {ratio:>6.2f} {load['seconds'] / load['rows'] * 1e6:>8.2f} "
+              f"{floor['cpu_seconds']:>11.2f} {load['cpu_seconds']:>8.2f} "
+              f"{load['cpu_seconds'] / floor['cpu_seconds']:>9.2f} "
               f"{load['peak_rss_mb']:>8,.0f} {load['accepted_table_mb']:>8,.0f} "
               f"{load['peak_rss_mb'] / load['accepted_table_mb']:>10.2f}  "
               f"accepted {load['accepted']:,} + quarantined {load['quarantined']:,}, "

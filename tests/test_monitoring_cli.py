@@ -31,12 +31,12 @@ def export(tmp_path_factory):
 def test_indicators_accepts_an_iso_week_and_a_day(export, tmp_path, capsys):
     out = tmp_path / "week.csv"
     assert cli.main(["indicators", export["cases"], "--period", "2023-W47", "--out", str(out)]) == 0
-    table = pd.read_csv(out, encoding="utf-8-sig")
-    assert set(table["period"]) == {"2023-W47"}
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype={"期间": str})
+    assert set(table["期间"]) == {"2023-W47"}                   # zh headers by default
     assert cli.main(["indicators", export["cases"], "--period", "2023-11-22", "--by", "",
                      "--out", str(tmp_path / "day.csv"), "--lang", "en"]) == 0
-    day = pd.read_csv(tmp_path / "day.csv", encoding="utf-8-sig")
-    assert list(day["period"]) == ["2023-11-22"]
+    day = pd.read_csv(tmp_path / "day.csv", encoding="utf-8-sig", dtype={"Period": str})
+    assert list(day["Period"]) == ["2023-11-22"]
     assert cli.main(["indicators", export["cases"], "--period", "2023-W60"]) == 2
     assert "2023 has ISO weeks 1 to 52" in capsys.readouterr().err
 

@@ -75,8 +75,12 @@ def test_pending_age_profile_and_long_pending_list():
     assert profile.loc["甲"].tolist() == [1, 0, 1, 1, 0, 0, 3]
     assert profile.loc["乙"].tolist() == [0, 0, 1, 0, 0, 1, 2]
     listed = overview.long_pending_list(frame, end, as_of, 12, "en")
-    assert listed["Case number"].tolist() == ["p5", "p3"]  # oldest first
-    assert listed["Days pending"].tolist() == [(end - T("2020-12-30")).days, (end - T("2022-12-31")).days]
+    # "over 12 months" is filed + 12 months < end, as the pending_over_12m indicator counts it:
+    # p3 (filed 2022-12-31) is exactly 12 months old on 2023-12-31, not over
+    assert listed["Case number"].tolist() == ["p5"]
+    assert listed["Days pending"].tolist() == [(end - T("2020-12-30")).days]
+    longer = overview.long_pending_list(frame, end, as_of, 11, "en")
+    assert longer["Case number"].tolist() == ["p5", "p3", "p4"]  # oldest first
 
 
 def test_yoy_panel_verdicts():
@@ -129,14 +133,19 @@ def test_seasonal_profile_by_hand():
     assert summary["lowest_filed_month"] == 2 and summary["highest_closed_month"] == 12
 
 
-def test_monthly_flow_fills_empty_months():
+def test_monthly_flow_fills_empty_months_and_ends_with_the_data():
     frame = cases([
         {"case_id": "a", "court": "甲", "filed_date": "2023-01-05", "closed_date": "2023-03-01"},
         {"case_id": "b", "court": "甲", "filed_date": "2023-01-20", "closed_date": None},
+        {"case_id": "c", "court": "甲", "filed_date": "2023-04-02", "closed_date": "2023-05-03"},
     ])
-    flow = quality.monthly_flow(frame, T("2023-04-10"))
+    flow = quality.monthly_flow(frame, T("2023-04-30"))
     assert flow["month"].tolist() == ["2023-01", "2023-02", "2023-03", "2023-04"]
-    assert flow["filed"].tolist() == [2, 0, 0, 0] and flow["closed"].tolist() == [0, 0, 1, 0]
+    assert flow["filed"].tolist() == [2, 0, 0, 1] and flow["closed"].tolist() == [0, 0, 1, 0]
+    # as_of inside May: May is partial, not a month with 0 filings
+    assert quality.monthly_flow(frame, T("2023-05-10"))["month"].iloc[-1] == "2023-04"
+    # filings stop in April: the months after are not covered by the export (no drop to zero)
+    assert quality.monthly_flow(frame, T("2023-08-31"))["month"].iloc[-1] == "2023-04"
 
 
 def test_charts_draw_chinese_with_the_court_style():

@@ -6,7 +6,11 @@ The public API is imported lazily so that ``import courtstudy`` stays fast.
 from __future__ import annotations
 
 import importlib
+import logging
 from typing import Any
+
+# A library adds no handler of its own: applications decide where records go (core.log).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 __version__ = "0.1.0"
 

@@ -77,10 +77,16 @@ def handle(args: argparse.Namespace) -> int:
         engine = IndicatorEngine(cases, courts=courts, as_of=args.as_of or None)
         long = engine.compute(by=by, period=period, start=args.start or None,
                               end=args.end or None, court_filter=court_filter,
-                              horizon=args.horizon, pseudonymise=args.pseudonymise)
+                              horizon=args.horizon)
     except ValueError as exc:
         raise CourtstudyError(f"{args.data}: {exc}") from exc
-    table = wide(long, lang="zh" if args.lang == "zh" else None)
+    if args.pseudonymise and "judge" in by:
+        from courtstudy.report.pseudonym import pseudonymise
+
+        long = pseudonymise(long, columns=("judge",))
+    from courtstudy.report.tables import labelled
+
+    table = labelled(wide(long), args.lang)  # headers and category values in one language
     if path is None:
         write_csv(table, sys.stdout)
         return 0
@@ -127,12 +133,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--from", dest="start", default="", help="first day (YYYY-MM-DD)")
     parser.add_argument("--to", dest="end", default="", help="last day (YYYY-MM-DD)")
     parser.add_argument("--horizon", type=int, default=365,
-                        help="horizon in days of the restricted mean duration (default 365)")
+                        help="horizon in days of the restricted mean duration (default 365); a "
+                             "period whose filings were followed for fewer days is flagged "
+                             "immature")
     parser.add_argument("--pseudonymise", action="store_true",
                         help="replace judge names by salted pseudonyms (法官3F2A1C ...; the salt is "
                              "$COURTSTUDY_PSEUDONYM_SALT or data/.pseudonym_salt)")
     parser.add_argument("--out", default="", metavar="FILE",
                         help=".csv (UTF-8 with BOM) or .xlsx; default: CSV on standard output")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="indicator column headers: Chinese labels or canonical names")
+                        help="language of the headers and category values (简案 / simple track ...)")
     parser.set_defaults(handler=handle)

@@ -4,7 +4,7 @@ Every module that counts days or months imports these functions; none re-derives
 scans the package for month arithmetic outside this module).
 
 Dates inside the package's vectorised code are *day numbers*: days since 1970-01-01 as int64
-(``-1`` stands for a missing date where a function says so). Months are counted as a *month
+(:data:`MISSING_DAY`, the smallest int64, stands for a missing date where a function says so). Months are counted as a *month
 index* ``year * 12 + month - 1``.
 
 The one rule for calendar months (Civil Procedure Law time limits, pending-age bands, period
@@ -29,8 +29,8 @@ import pandas as pd
 
 #: Day number 0.
 EPOCH = np.datetime64("1970-01-01", "D")
-#: Day number standing for a missing date in :func:`day_numbers`.
-MISSING_DAY = -1
+#: Day number standing for a missing date in :func:`day_numbers` (no real date has it).
+MISSING_DAY = int(np.iinfo(np.int64).min)
 
 _MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 
@@ -42,9 +42,18 @@ def day_number(date: str | pd.Timestamp | np.datetime64) -> int:
 
 
 def day_numbers(values) -> np.ndarray:
-    """Day numbers (int64) of a column of dates; missing dates become :data:`MISSING_DAY`."""
-    arr = pd.to_datetime(values).to_numpy(dtype="datetime64[D]")
-    out = (arr - EPOCH).astype("int64")
+    """Day numbers (int64) of a column of dates; missing dates become :data:`MISSING_DAY`.
+    Times of day are dropped (the day a timestamp falls on)."""
+    arr = np.asarray(values) if isinstance(values, np.ndarray | pd.Series) else None
+    if arr is None or arr.dtype.kind != "M":
+        arr = pd.to_datetime(values).to_numpy()
+    unit, _ = np.datetime_data(arr.dtype)
+    per_day = {"D": 1, "h": 24, "m": 1440, "s": 86_400, "ms": 86_400_000, "us": 86_400_000_000,
+               "ns": 86_400_000_000_000}.get(unit)
+    if per_day is None:
+        arr, per_day = arr.astype("datetime64[s]"), 86_400
+    ticks = arr.view("int64")
+    out = ticks // per_day  # floor division: the day a timestamp falls on, before 1970 too
     out[np.isnat(arr)] = MISSING_DAY
     return out
 
@@ -112,8 +121,15 @@ def month_length(year, month) -> np.ndarray:
 
 def month_index(days: np.ndarray) -> np.ndarray:
     """``year * 12 + month - 1`` of day numbers."""
-    year, month, _ = civil_from_days(days)
-    return year * 12 + month - 1
+    days = np.asarray(days, dtype="int64")
+    if len(days) == 0:
+        return days.copy()
+    lo, hi = int(days.min()), int(days.max())
+    if hi - lo > 4 * len(days):
+        year, month, _ = _civil_arithmetic(days)
+        return year * 12 + month - 1
+    year, month, _ = _civil_arithmetic(np.arange(lo, hi + 1, dtype="int64"))
+    return (year * 12 + month - 1)[days - lo]
 
 
 def month_index_of(date: str | pd.Timestamp) -> int:

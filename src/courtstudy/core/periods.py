@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from courtstudy.core.calendar import add_months_to
+
 #: Months per period of each calendar frequency.
 FREQ_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
 #: Days per period of the short frequencies (the daily and weekly bulletins).
@@ -93,16 +95,16 @@ class Period:
         if kind == "pop" and self.freq in FREQ_DAYS:
             return calendar_period(self.start - pd.Timedelta(days=FREQ_DAYS[self.freq]), self.freq)
         if kind == "yoy":
-            start = self.start - pd.DateOffset(years=1)
+            start = add_months_to(self.start, -12)
             if self.freq == "day":
                 return calendar_period(start, "day")
             if self.freq in FREQ_MONTHS:
                 return calendar_period(start, self.freq)
-            end = self.end - pd.DateOffset(years=1)
+            end = add_months_to(self.end, -12)
             return Period(start, end, "custom")
         if kind == "pop":
             if self.freq in FREQ_MONTHS:
-                return calendar_period(self.start - pd.DateOffset(months=FREQ_MONTHS[self.freq]),
+                return calendar_period(add_months_to(self.start, -FREQ_MONTHS[self.freq]),
                                        self.freq)
             return Period(self.start - pd.Timedelta(days=self.days),
                           self.start - pd.Timedelta(days=1), "custom")
@@ -141,7 +143,7 @@ def calendar_period(date: pd.Timestamp | str, freq: str) -> Period:
     n = FREQ_MONTHS[freq]
     month0 = ((d.month - 1) // n) * n
     start = pd.Timestamp(year=d.year, month=month0 + 1, day=1)
-    end = start + pd.DateOffset(months=n) - pd.Timedelta(days=1)
+    end = add_months_to(start, n) - pd.Timedelta(days=1)
     return Period(start, end, freq)
 
 

@@ -25,7 +25,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "numerator": ("分子", "Numerator"),
     "denominator": ("分母", "Denominator"),
     "immature": ("含未成熟指标", "Some figures immature"),
-    "incomplete": ("期间未满", "Period not over at as-of date"),
+    "incomplete": ("期间未结束", "Period not over at as-of date"),
     "horizon": ("观察期（天）", "Horizon (days)"),
 }
 

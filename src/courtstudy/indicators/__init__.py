@@ -32,12 +32,11 @@ from courtstudy.indicators.definitions import (
 )
 from courtstudy.indicators.engine import IndicatorEngine, default_as_of, prepare_cases
 from courtstudy.indicators.survival import km_table
-from courtstudy.report.pseudonym import pseudonym_map, pseudonymise
 
 __all__ = [
     "GROUP_COLUMNS", "INDICATORS", "INDICATOR_NAMES", "Indicator", "IndicatorEngine", "catalogue",
     "column_label", "compare", "default_as_of", "headline", "indicators", "km_table",
-    "prepare_cases", "pseudonym_map", "pseudonymise", "wide",
+    "prepare_cases", "wide",
 ]
 
 
@@ -46,16 +45,16 @@ def indicators(cases: pd.DataFrame, by: str | Sequence[str] = ("court",),
                start: pd.Timestamp | str | None = None, end: pd.Timestamp | str | None = None,
                as_of: pd.Timestamp | str | None = None, courts: pd.DataFrame | None = None,
                court_filter: Sequence[str] | None = None, horizon: int = 365,
-               backend=None, limits: pd.DataFrame | None = None,
-               pseudonymise: bool = False, salt: str | None = None) -> pd.DataFrame:
+               backend=None, limits: pd.DataFrame | None = None) -> pd.DataFrame:
     """The long indicator table of one query (registers the cases, computes, returns pandas).
 
     For several queries on the same cases build one :class:`IndicatorEngine` and call
-    :meth:`IndicatorEngine.compute` repeatedly: the cases are registered once.
+    :meth:`IndicatorEngine.compute` repeatedly: the cases are registered once. Judge names
+    are pseudonymised for publication by :mod:`courtstudy.report.pseudonym`.
     """
     engine = IndicatorEngine(cases, courts=courts, backend=backend, as_of=as_of, limits=limits)
     return engine.compute(by=by, period=period, start=start, end=end, court_filter=court_filter,
-                          horizon=horizon, pseudonymise=pseudonymise, salt=salt)
+                          horizon=horizon)
 
 
 def wide(long: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:

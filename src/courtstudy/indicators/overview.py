@@ -12,8 +12,9 @@
 
 Pending at the end ``E`` of a period (domain.md section 1): ``filed_date <= E`` and
 (``closed_date`` empty or ``> E``), counting only what was known at ``as_of``. Age = ``E -
-filed_date`` in days; age bands use calendar months (a case filed 2022-12-31 is over 12 months
-old on 2024-01-01).
+filed_date`` in days; age bands use completed calendar months and the long-pending list the
+"over X months" rule of the indicators (:mod:`courtstudy.core.calendar`: a case filed
+2022-12-31 is over 12 months old on 2024-01-01, one filed 2023-01-15 is not on 2024-01-15).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from courtstudy.core import schema
+from courtstudy.core import calendar, schema, survival
 from courtstudy.core.periods import Period
 
 #: Headline indicators of the overview, in display order.
@@ -59,16 +60,50 @@ def _verdict(good, comparable: bool, immature: bool, lang: str) -> str:
     return "better" if good else "worse"
 
 
+def headline_horizon(period: Period, as_of: pd.Timestamp, maximum: int = 365) -> int:
+    """The RMST horizon of a period's headline: the longest (at most ``maximum`` days) that the
+    follow-up of the cases filed in the period supports at ``as_of``
+    (:func:`courtstudy.core.survival.supported_horizon`); both sides of a year-on-year
+    comparison use it, so RMST compares like with like and is never extrapolated. A period
+    followed for less than the shortest horizon keeps its RMST flagged immature."""
+    return survival.supported_horizon(period.end, as_of, maximum)
+
+
+def horizon_sentence(period: Period, as_of: pd.Timestamp, horizon: int, lang: str = "zh") -> str:
+    """Why the RMST stops at ``horizon`` days, computed from the period's follow-up."""
+    follow = survival.follow_up_days(period.end, as_of)
+    day = pd.Timestamp(as_of).date()
+    if follow >= horizon:
+        return (f"本期立案的案件截至 {day} 都已观察满 {horizon} 天，超出这一期限的数值要靠推断，故不采用。"
+                if lang == "zh" else
+                f"Every case filed in the period has been followed for at least {horizon} days by "
+                f"{day}; beyond that the curve would be extrapolated.")
+    return (f"本期最后立案的案件截至 {day} 只观察了 {max(follow, 0)} 天，不足 {horizon} 天，"
+            "生存分析数值尚未成熟，不作比较。" if lang == "zh" else
+            f"The last cases filed in the period have been followed for only {max(follow, 0)} "
+            f"days by {day}, less than {horizon}: the survival figures are immature and not "
+            "compared.")
+
+
+def horizon_label(name: str, horizon: int | None, lang: str = "zh") -> str:
+    """An indicator's label, with the horizon for the RMST (限制平均审理天数（90天内）)."""
+    label = _labels(lang)[name]
+    if name != "rmst_days" or horizon is None:
+        return label
+    return f"{label}（{horizon}天内）" if lang == "zh" else f"{label} (to day {horizon})"
+
+
 def yoy_panel(compared: pd.DataFrame, period: Period | str, lang: str = "zh",
-              indicators: Sequence[str] = HEADLINE) -> pd.DataFrame:
+              indicators: Sequence[str] = HEADLINE, horizon: int | None = None) -> pd.DataFrame:
     """One row per indicator of ``period`` from a :func:`courtstudy.indicators.compare` table
-    of one group: ``indicator``, ``indicator_label`` (in ``lang``), ``current``,
-    ``previous_value``, ``change``, ``direction`` (an arrow) and ``verdict`` (better / worse /
-    not compared, in ``lang``)."""
+    of one group: ``indicator``, ``indicator_label`` (in ``lang``; the RMST's with
+    ``horizon``, the one the table was computed with), ``current``, ``previous_value``,
+    ``change``, ``direction`` (an arrow) and ``verdict`` (better / worse / not compared, in
+    ``lang``)."""
     label = period.label if isinstance(period, Period) else str(period)
     rows = compared[compared["period"].astype(str) == label].set_index("indicator")
     names = [n for n in indicators if n in rows.index]
-    labels = _labels(lang)
+    labels = {n: horizon_label(n, horizon, lang) for n in names}
     return pd.DataFrame({
         "indicator": names,
         "indicator_label": [labels[n] for n in names],
@@ -128,11 +163,10 @@ def pending_at(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestamp) -> p
     mask = (cases["filed_date"] <= end) & (cases["filed_date"] <= as_of) & (
         known_closed.isna() | (known_closed > end))
     out = cases.loc[mask].copy()
-    filed = out["filed_date"]
-    out["age_days"] = (end - filed).dt.days.astype("int64")
-    months = (end.year - filed.dt.year) * 12 + (end.month - filed.dt.month)
-    months = months - (filed.dt.day > end.day).astype("int64")
-    out["age_months"] = months.astype("int64")
+    filed = calendar.day_numbers(out["filed_date"])
+    end_day = calendar.day_number(end)
+    out["age_days"] = (end_day - filed).astype("int64")
+    out["age_months"] = calendar.completed_months(filed, end_day).astype("int64")
     return out
 
 
@@ -154,11 +188,14 @@ def pending_age_profile(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timest
 
 def long_pending_list(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestamp,
                       months: int = 12, lang: str = "zh") -> pd.DataFrame:
-    """Cases pending at ``end`` for more than ``months`` calendar months, oldest first: case
-    number, court, team, judge, cause, procedure, filing date, age in days, extension and
-    suspended days; columns labelled in ``lang``. A case-level list: internal editions only."""
+    """Cases pending at ``end`` for more than ``months`` calendar months (``filed + months <
+    end``, the rule of the ``pending_over_12m`` indicator), oldest first: case number, court,
+    team, judge, cause, procedure, filing date, age in days, extension and suspended days;
+    columns labelled in ``lang``. A case-level list: internal editions only."""
     pending = pending_at(cases, end, as_of)
-    old = pending[pending["age_months"] >= months].sort_values(["age_days", "case_id"],
+    over = calendar.over_months(calendar.day_numbers(pending["filed_date"]),
+                                calendar.day_number(end), months)
+    old = pending[over].sort_values(["age_days", "case_id"],
                                                                ascending=[False, True])
     columns = ["case_id", "court", "team", "judge", "cause", "procedure", "filed_date",
                "age_days", "extension_days", "suspended_days"]
@@ -173,23 +210,10 @@ def long_pending_list(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestam
 
 
 def km_curve(time: np.ndarray, closed: np.ndarray) -> pd.DataFrame:
-    """Kaplan-Meier product-limit estimate S(t) = prod_{t_i <= t} (1 - d_i / n_i) of time to
-    closing; ``closed`` False = censored. A first row (t = 0, S = 1), then one row per
-    distinct closing time:
-    ``time``, ``at_risk``, ``closings``, ``surv``."""
-    time = np.asarray(time, dtype=float)
-    closed = np.asarray(closed, dtype=bool)
-    frame = pd.DataFrame({"time": time, "d": closed.astype(int), "m": 1})
-    per = frame.groupby("time", sort=True).sum()
-    at_risk = per["m"][::-1].cumsum()[::-1]
-    events = per[per["d"] > 0]
-    n = at_risk.loc[events.index]
-    surv = np.cumprod(1 - events["d"].to_numpy() / n.to_numpy())
-    out = pd.DataFrame({"time": events.index.to_numpy(dtype=float), "at_risk": n.to_numpy(dtype="int64"),
-                        "closings": events["d"].to_numpy(dtype="int64"), "surv": surv})
-    # S = 1 from t = 0 until the first closing (a same-day closing adds a second row at 0).
-    start = pd.DataFrame({"time": [0.0], "at_risk": [len(time)], "closings": [0], "surv": [1.0]})
-    return pd.concat([start, out], ignore_index=True)
+    """Kaplan-Meier curve of time to closing for drawing (:func:`courtstudy.core.survival.km_steps`):
+    a first row (t = 0, S = 1), then one row per distinct closing time: ``time``,
+    ``at_risk``, ``closings``, ``surv``; ``closed`` False = censored."""
+    return survival.km_steps(time, closed)
 
 
 def km_curves(cases: pd.DataFrame, cohorts: Mapping[str, Period], as_of: pd.Timestamp,

@@ -479,8 +479,14 @@ def _fast(buf: bytearray, body: int, headers: list[str], sep: str, scan: _Scan, 
         return None
     if skipped:
         fields = count_fields(buf, scan, sep)[nonempty]
+        values, counts = np.unique(fields, return_counts=True)
+        usual = int(values[np.argmax(counts)])
+        if usual != width:
+            # the first rows were not typical: parse again with the usual width of the file
+            width = usual
+            table, skipped = _pyarrow_rows(buf, body, sep, width, bool((spans > 1).any()))
         is_good = fields == width
-        if table.num_rows != int(is_good.sum()):
+        if table.num_rows != int(is_good.sum()) or skipped != int((~is_good).sum()):
             return None
     else:
         is_good = np.ones(n, dtype=bool)

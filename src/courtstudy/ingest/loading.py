@@ -70,6 +70,7 @@ import datetime as dt
 import html
 import io
 import itertools
+import logging
 import os
 import re
 import unicodedata
@@ -83,11 +84,15 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from courtstudy.core import schema
+from courtstudy.core import log, schema
 from courtstudy.core.errors import StructuralError
 from courtstudy.core.paths import file_sha256
 from courtstudy.ingest import csvscan, normalize
 from courtstudy.ingest.case_number import parse_case_numbers
+
+logger = logging.getLogger(__name__)
+#: A load that quarantines more than this share of its rows is worth a warning.
+QUARANTINE_WARNING_SHARE = 0.05
 
 ISSUE_COLUMNS: tuple[str, ...] = ("row", "case_id", "column", "value", "reason", "message_zh", "message_en")
 HEADER_SCAN_ROWS = 30
@@ -1071,6 +1076,13 @@ def _empty_column(name: str, index: pd.Index) -> pd.Series:
     return pd.Series(pd.NA, index=index, dtype=dtype)
 
 
+def _log_load(source, rows: int, accepted: int, quarantined: int, field_issues: int) -> None:
+    logger.info("%s: %d rows read, %d accepted, %d quarantined, %d field issues", source, rows,
+                accepted, quarantined, field_issues)
+    if rows and quarantined > QUARANTINE_WARNING_SHARE * rows:
+        log.warn(logger, "%s: %d of %d rows (%.1f%%) quarantined; see the quarantine table",
+                 "%s：%d 行被隔离（共读取 %d 行，占 %.1f%%），见隔离表", source, quarantined, rows,
+                 100 * quarantined / rows)
 def today_in_china() -> dt.date:
     """Today's date in China (the default snapshot date of an export)."""
     return dt.datetime.now(CHINA_TIME).date()
@@ -1235,6 +1247,7 @@ def load_cases(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
     issues = f_log.frame()
     if len(issues):
         issues = issues.loc[usable[issues["position"].to_numpy()]]
+    _log_load(source, n, len(cases), int(n - len(cases)), len(issues))
     return LoadedCases(
         cases=cases,
         quarantine=_finish_issues(q_log.frame()),

@@ -111,13 +111,17 @@ def accounting_table(loaded, lang: str = "zh") -> pd.DataFrame:
 
 
 def field_issue_table(loaded) -> pd.DataFrame:
-    """Field issues (row kept, value set missing) by column and reason, most frequent first."""
+    """Field issues (row kept, value set missing) by field and reason, most frequent first:
+    ``field`` (the canonical field the export's column was read as, so a report labels it in
+    its own language; a header the loader did not map stays as it is), ``reason``, ``values``."""
     issues = loaded.field_issues
     if not len(issues):
-        return pd.DataFrame({"column": pd.Series(dtype="string"), "reason": pd.Series(dtype="string"),
+        return pd.DataFrame({"field": pd.Series(dtype="string"), "reason": pd.Series(dtype="string"),
                              "values": pd.Series(dtype="int64")})
-    out = (issues.groupby(["column", "reason"], dropna=False).size().rename("values")
-           .reset_index().sort_values(["values", "column", "reason"], ascending=[False, True, True]))
+    canonical = {str(header): name for name, header in getattr(loaded, "columns", {}).items()}
+    fields = issues["column"].astype("string").map(lambda h: canonical.get(str(h), h)).rename("field")
+    out = (issues.assign(field=fields).groupby(["field", "reason"], dropna=False).size().rename("values")
+           .reset_index().sort_values(["values", "field", "reason"], ascending=[False, True, True]))
     return out.reset_index(drop=True)
 
 
@@ -200,11 +204,22 @@ def coverage_matrix(coverage: pd.DataFrame, columns: str = "year", lang: str = "
 
 def monthly_flow(cases: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """Filed and closed per calendar month (``month`` as ``YYYY-MM``, ``month_start``,
-    ``filed``, ``closed``), from the first filing month to ``as_of``'s month (default: the last
-    date in the data); months with nothing filed or closed show 0."""
+    ``filed``, ``closed``) over the months the export covers in full: from the first filing
+    month to the last *complete* month, that is ``as_of``'s month when ``as_of`` is its last
+    day, else the month before, and never past the last month with a filing. Months with
+    nothing filed or closed inside that span show 0.
+
+    Why the series stop there: a month after the last filing is not a month without filings but
+    a month the export does not cover (its closings miss every case filed after the export's
+    end), and the month of ``as_of`` is partial; drawn as 0 or as a low count, either reads as a
+    collapse that never happened. ``as_of`` defaults to the last date in the data."""
     filed_m = cases["filed_date"].dt.to_period("M")
     closed_m = cases["closed_date"].dropna().dt.to_period("M")
-    last = pd.Timestamp(as_of).to_period("M") if as_of is not None else max(filed_m.max(), closed_m.max())
+    if as_of is None:
+        as_of = max(cases["filed_date"].max(), cases["closed_date"].max())
+    as_of = pd.Timestamp(as_of)
+    complete = as_of.to_period("M") if as_of.is_month_end else as_of.to_period("M") - 1
+    last = min(complete, filed_m.max())
     months = pd.period_range(filed_m.min(), last, freq="M")
     out = pd.DataFrame({
         "month": months.strftime("%Y-%m"),

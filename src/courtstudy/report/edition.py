@@ -308,7 +308,9 @@ def _build_edition(plan: EditionPlan, scratch: Path, emit: Callable[[str], None]
         say(f"notebook parameters from {plan.params_file['file']}: "
             + json.dumps(plan.notebook_parameters, ensure_ascii=False))
     try:
-        environment = {LOAD_CACHE_ENV: str(scratch / "load"), LEDGER_ENV: str(scratch / "ledger.json")}
+        environment = {LEDGER_ENV: str(scratch / "ledger.json")}
+        if parameters["data"] != "demo":  # the demo has its own cache already
+            environment[LOAD_CACHE_ENV] = str(scratch / "load")
         with _environment(environment):
             runs = _run_notebooks(plan, build, kernel_name, progress_bar, timeout, say)
         outputs = _collect_outputs(build, plan, runs)
@@ -441,7 +443,8 @@ def _check_data(data: str, courts: str, wanted: list[str], period, load_cache: P
     from courtstudy.report.notebook import load_data
 
     try:
-        loaded = load_data(data, courts, cache_dir=load_cache if load_cache is not None else "auto")
+        demo = str(data).strip() == "demo"
+        loaded = load_data(data, courts, cache_dir=load_cache if load_cache is not None and not demo else "auto")
     except StructuralError as exc:
         raise EditionError(str(exc)) from exc
     cases = loaded.cases

@@ -64,6 +64,7 @@ import numpy as np
 import pandas as pd
 
 from courtstudy import __version__
+from courtstudy.core import text as _text
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.paths import PACKAGE_DIR, file_sha256
 from courtstudy.core.periods import Period, parse_period
@@ -94,9 +95,9 @@ LANGUAGES = ("zh", "en")
 AUDIENCES = ("internal", "public")
 #: Table and figure names: ASCII, short enough for an Excel sheet name with a "NN_" prefix.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,28}$")
-#: Display labels (zh, en) of column names that tables commonly carry (kept here for callers
-#: of the old name; the table module owns them).
-COLUMN_LABELS: dict[str, tuple[str, str]] = _tables.COLUMN_LABELS
+#: Display labels (zh, en) of column names that tables commonly carry: the package-wide ones of
+#: :mod:`courtstudy.core.text`, overridden by the report table module's own.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {**_text.COLUMN_LABELS, **_tables.COLUMN_LABELS}
 #: Suffix of comparison columns (``closed_previous``: closed a year earlier).
 PREVIOUS_SUFFIX = "_previous"
 #: Loader source files whose change makes a cached load stale.
@@ -255,14 +256,6 @@ def _display(*objects: Any, metadata: dict | None = None) -> None:
         display(*objects)
 
 
-def _figure_title(fig) -> str:
-    """The figure's title (suptitle, else the first axes title): its alternative text."""
-    suptitle = getattr(fig, "_suptitle", None)
-    if suptitle is not None and suptitle.get_text():
-        return suptitle.get_text()
-    return next((ax.get_title() for ax in fig.axes if ax.get_title()), "")
-
-
 class _TableOutput:
     """A display table as a notebook output: HTML (great_tables) and plain text."""
 
@@ -315,6 +308,8 @@ class NotebookContext:
     ledger: DisclosureLedger = field(default_factory=DisclosureLedger)
     headlines: list[str] = field(default_factory=list)
     _names: set[tuple[str, str]] = field(default_factory=set, repr=False)
+    #: Warnings logged by the package while the notebook runs (courtstudy.core.log).
+    log: Any = field(default=None, repr=False)
     _sheets: list[Any] = field(default_factory=list, repr=False)
 
     # --- conveniences -------------------------------------------------------------------
@@ -537,12 +532,18 @@ class NotebookContext:
     def figure(self, name: str, fig, *, close: bool = True) -> None:
         """Save ``fig`` as ``figures/<name>.png`` and show it (PNG only: nbval does not compare
         images, and the bytes carry no timestamp). The figure is closed afterwards so Jupyter
-        does not show it a second time."""
+        does not show it a second time. Its title (the image's alternative text), its text and
+        the problems :func:`courtstudy.report.figure_audit.describe_figure` finds (a missing
+        title, axis label, unit or legend entry) are kept in the output's metadata, where tests
+        check them."""
         from IPython.display import Image
 
         from courtstudy.report.style import FIGURE_DPI
 
         self._claim(name, "figure")
+        from courtstudy.report.figure_audit import describe_figure
+
+        described = describe_figure(fig)  # title, text and problems, kept with the output
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight",
                     metadata={"Software": None})
@@ -555,8 +556,8 @@ class NotebookContext:
             import matplotlib.pyplot as plt
 
             plt.close(fig)
-        _display(Image(data=png, format="png", alt=_figure_title(fig) or name),
-                 metadata={"courtstudy": {"figure": name}})
+        _display(Image(data=png, format="png", alt=described["title"] or name),
+                 metadata={"courtstudy": {"figure": name, **described}})
 
     def plot_data(self, name: str) -> pd.DataFrame | None:
         """The table ``name`` as figures must be drawn from it: canonical column names, and in
@@ -614,6 +615,7 @@ class NotebookContext:
             "courts": sorted(self.cases["court"].dropna().unique().tolist()),
             "package_version": __version__,
             "results": self.results,
+            "warnings": self.log.messages(self.lang) if self.log is not None else [],
         })
 
 
@@ -668,7 +670,18 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
         from courtstudy.report.style import use_court_style
 
         use_court_style()
+    from courtstudy.core import log, text
 
+    text.set_language(lang)  # the language results print in (repr of study results)
+    holder: dict[str, NotebookContext] = {}
+
+    def show(warning: log.LoggedWarning) -> None:
+        # A logged warning appears where it happened, in the notebook's language.
+        _display_markdown(("**注意：**" if lang == "zh" else "**Warning:** ") + warning.text(lang))
+        if "ctx" in holder:
+            holder["ctx"]._save_results()
+
+    collector = log.collect(show)
     loaded = load_data(data, courts, cache_dir=cache_dir)
     all_cases = loaded.cases
     court_names = sorted(all_cases["court"].dropna().astype(str).unique().tolist())
@@ -700,7 +713,8 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
     ctx = NotebookContext(loaded=loaded, cases=cases, courts=court_table, period=the_period,
                           as_of=as_of_ts, lang=lang, audience=audience, output_dir=out, seed=seed,
                           min_cell=min_cell, parameters=parameters, court_names=court_names,
-                          ledger=DisclosureLedger.from_environment())
+                          log=collector, ledger=DisclosureLedger.from_environment())
+    holder["ctx"] = ctx
     ctx._save_results()
     ctx._save_publication()
     return ctx

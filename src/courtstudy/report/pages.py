@@ -42,7 +42,7 @@ def edition_facts(name: str, parameters: dict[str, Any], as_of: str | None,
     """One line: edition, period, as-of date and data snapshot, in the edition's language."""
     lang = parameters.get("lang", "zh")
     period = parameters.get("period", "")
-    parts = [_t(lang, f"{name} 期", f"Edition {name}"), _t(lang, f"统计期间 {period}", f"period {period}")]
+    parts = [_t(lang, f"版次 {name}", f"Edition {name}"), _t(lang, f"统计期间 {period}", f"period {period}")]
     if as_of:
         parts.append(_t(lang, f"数据截至 {as_of}", f"data as of {as_of}"))
     if data_file:
@@ -89,7 +89,7 @@ def _page(title: str, body: str, lang: str) -> str:
             f"<html lang=\"{'zh-CN' if lang == 'zh' else 'en'}\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
             f"<title>{html.escape(title)}</title>\n<style>{PAGE_CSS}\n"
-            "main{max-width:60rem;margin:0 auto;padding:0 1rem}h1{color:#1f4e79}"
+            "main{max-width:60rem;margin:0 auto}h1{color:#1f4e79}"
             "h2{color:#1f4e79;border-bottom:1px solid #cbd2d9;padding-bottom:.2rem}"
             "ul.cs-findings li{margin:.3rem 0}.failed{color:#b1400d;font-weight:bold}"
             "table.cs-list{border-collapse:collapse;width:100%}table.cs-list td,table.cs-list th"

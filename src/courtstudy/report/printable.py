@@ -138,11 +138,14 @@ def printable_markdown(folder: Path, manifest: dict[str, Any], reports: list[dic
     else:
         out.append(_t(lang, "本期报告未给出主要发现。", "The reports state no headline finding."))
     n_tables = n_figures = 0
+    first = True
     for report in reports:
         executed = Path(folder) / report.get("notebook", "")
         if not executed.is_file():
             continue
-        out.append(PAGE_BREAK)
+        if not first:  # the first report follows the findings on the title page; the others start a page
+            out.append(PAGE_BREAK)
+        first = False
         blocks, t, f = notebook_blocks(executed, Path(folder) / report["name"], lang, Path(folder))
         out.extend(blocks)
         n_tables += t
@@ -168,7 +171,7 @@ def _typst_preamble(title: str, header: str, lang: str) -> str:
 #show figure.where(kind: table): set figure.caption(position: top)
 #show figure: set block(breakable: true)
 #set table(stroke: (x, y) => if y == 0 {{ (top: 0.8pt, bottom: 0.5pt) }} else {{ none }}, inset: (x: 4pt, y: 3pt))
-#show table: it => {{ it; line(length: 100%, stroke: 0.8pt) }}
+#show table: it => context {{ let w = measure(it).width; stack(dir: ttb, it, line(length: w, stroke: 0.8pt)) }}
 """
 
 

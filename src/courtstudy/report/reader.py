@@ -29,17 +29,23 @@ _HIDDEN_TAGS = {"parameters", "injected-parameters"}
 PAGE_CSS = """
 body{font-family:'Noto Sans CJK SC','Source Han Sans SC','Microsoft YaHei','PingFang SC',sans-serif;
  color:#1f2933;background:#fff;line-height:1.6}
-.cs-nav{max-width:60rem;margin:0 auto;padding:.6rem 1rem;border-bottom:2px solid #1f4e79;
+.cs-nav{max-width:60rem;margin:0 auto;padding:.6rem 0;border-bottom:2px solid #1f4e79;
  display:flex;justify-content:space-between;align-items:baseline;font-size:.9rem;gap:1rem}
-.cs-nav a{color:#1f4e79;text-decoration:none}.cs-nav a:hover{text-decoration:underline}
+.cs-nav a{color:#1f4e79;text-decoration:none;white-space:nowrap}.cs-nav a:hover{text-decoration:underline}
 .cs-meta{color:#52606d}
-.cs-foot{max-width:60rem;margin:2rem auto;padding:.6rem 1rem;border-top:1px solid #cbd2d9;
+.cs-foot{max-width:60rem;margin:2rem auto;padding:.6rem 0;border-top:1px solid #cbd2d9;
  color:#52606d;font-size:.85rem}
-main.cs-main,.jp-Notebook{max-width:60rem;margin:0 auto}
+main.cs-main,.jp-Notebook{max-width:60rem;margin:0 auto;padding-left:0;padding-right:0}
+.jp-Cell,.jp-Notebook .jp-Cell{padding-left:0;padding-right:0}
+.jp-RenderedHTMLCommon{font-family:inherit;padding-right:0}
+.jp-MarkdownOutput,.jp-OutputArea-output{padding-left:0}
+.jp-RenderedHTMLCommon table{table-layout:auto}
 .jp-RenderedHTMLCommon h1{color:#1f4e79;border-bottom:1px solid #cbd2d9;padding-bottom:.3rem}
 .jp-RenderedHTMLCommon h2{color:#1f4e79;margin-top:1.6rem}
 .jp-RenderedImage img{max-width:100%;height:auto}
 .jp-OutputArea-output{overflow-x:auto}
+.jp-Cell-outputWrapper{margin-top:.2rem}
+@media (max-width:62rem){.cs-nav,.cs-foot,main,.jp-Notebook{padding-left:1rem;padding-right:1rem}}
 """
 
 

@@ -60,10 +60,11 @@ NUMERIC_KINDS = frozenset(KINDS) - {"text", "date"}
 #: Rows shown by default before a table is cut (the rest is in the workbook).
 DEFAULT_MAX_ROWS = 20
 
-#: Display labels (zh, en) of column names that report tables carry beyond the schema's fields
-#: and the indicator catalogue.
+#: Display labels (zh, en) of column names that report tables carry beyond the schema's fields,
+#: the columns every table shares (:data:`courtstudy.core.text.COLUMN_LABELS`: period,
+#: indicator, immature ...) and the indicator catalogue.
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    "year": ("年度", "Year"), "month": ("月份", "Month"), "period": ("期间", "Period"),
+    "year": ("年度", "Year"), "month": ("月份", "Month"),
     "field": ("字段", "Field"), "cases": ("适用案件", "Cases it applies to"), "filled": ("已填写", "Filled"),
     "coverage": ("填写率", "Coverage"), "reason": ("原因", "Reason"),
     "label": ("隔离原因", "Reason"), "rows": ("行数", "Rows"),
@@ -71,9 +72,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "column": ("列", "Column"), "values": ("值的个数", "Values"), "row": ("行号", "Line"),
     "value": ("原值", "Value"), "message_zh": ("说明", "Message (zh)"), "message_en": ("说明（英文）", "Message"),
     "filed_index": ("新收指数", "Filing index"), "closed_index": ("结案指数", "Closing index"),
-    "years": ("平均年数", "Years averaged"), "indicator": ("指标代码", "Indicator code"),
-    "immature": ("上诉数据未成熟", "Appeals immature"), "incomplete": ("期间未结束", "Period incomplete"),
-    "indicator_label": ("指标", "Indicator"), "current": ("本期", "This period"),
+    "years": ("平均年数", "Years averaged"), "indicator_label": ("指标", "Indicator"), "current": ("本期", "This period"),
     "previous_value": ("去年同期", "A year earlier"), "change": ("增减", "Change"),
     "direction": ("方向", "Direction"), "verdict": ("评价", "Verdict"),
     "age_days": ("未结天数", "Days pending"), "item": ("项目", "Item"), "count": ("数量", "Count"),
@@ -115,8 +114,8 @@ def _indicator_kinds() -> dict[str, str]:
 def column_label(name: Any, lang: str = "zh", kind: str | None = None) -> str:
     """Header of column ``name`` in ``lang``, with the unit of ``kind`` (件/天/元) unless the
     label already ends with a bracketed unit. Unknown names are returned as given."""
-    from courtstudy.core import schema
-    from courtstudy.indicators.definitions import BY_NAME, GROUP_LABELS
+    from courtstudy.core import schema, text
+    from courtstudy.indicators.definitions import BY_NAME
 
     if not isinstance(name, str):
         return str(name)
@@ -124,19 +123,19 @@ def column_label(name: Any, lang: str = "zh", kind: str | None = None) -> str:
     if name.endswith(PREVIOUS_SUFFIX) and name.removesuffix(PREVIOUS_SUFFIX) in BY_NAME:
         base, suffix = name.removesuffix(PREVIOUS_SUFFIX), _t(lang, *_PREVIOUS_LABEL)
     if base in COLUMN_LABELS:
-        text = _t(lang, *COLUMN_LABELS[base])
+        label = _t(lang, *COLUMN_LABELS[base])
+    elif base in text.COLUMN_LABELS:
+        label = text.column_label(base, lang)
     elif base in schema.FIELDS_BY_NAME:
-        text = schema.column_label(base, lang)
+        label = schema.column_label(base, lang)
     elif base in BY_NAME:
-        text = BY_NAME[base].label(lang)
-    elif base in GROUP_LABELS:
-        text = _t(lang, *GROUP_LABELS[base])
+        label = BY_NAME[base].label(lang)
     else:
         return name
-    if kind in UNITS and base not in NO_UNIT and not text.endswith((")", "）")):
+    if kind in UNITS and base not in NO_UNIT and not label.endswith((")", "）")):
         unit = UNITS[kind]
-        text = f"{text}（{unit[0]}）" if lang == "zh" else f"{text} ({unit[1]})"
-    return text + suffix
+        label = f"{label}（{unit[0]}）" if lang == "zh" else f"{label} ({unit[1]})"
+    return label + suffix
 
 
 def translate_values(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -167,6 +166,20 @@ def translate_values(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             from courtstudy.ingest.quality import reason_label
 
             out[column] = series.map(lambda v: v if pd.isna(v) else reason_label(str(v), lang))
+    return out
+
+
+def labelled(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``frame`` (canonical column names and codes) for people who open the file: category
+    values and booleans in ``lang`` (:func:`translate_values`) and every known column named in
+    ``lang`` (:func:`column_label`, without units; unknown columns keep their names). Values
+    stay unformatted (a rate is still 0.8981), so the file can be computed with. Returns a
+    copy."""
+    from courtstudy.core.text import check_lang
+
+    check_lang(lang)
+    out = translate_values(frame, lang)
+    out.columns = [column_label(str(c), lang) for c in out.columns]
     return out
 
 
@@ -316,20 +329,43 @@ class DisplayTable:
     # --- renderers ---------------------------------------------------------------------
     def html(self) -> str:
         """HTML by great_tables: title, headers, right-aligned numbers, notes as source notes;
-        the CSS is scoped to this table's id, and wide tables scroll inside their box."""
-        from great_tables import GT
+        the CSS is scoped to this table's id. A column and its year-earlier twin (结案（件）,
+        结案（件）（去年同期）) share a spanner over 本期 / 去年同期, so a wide comparison
+        table fits the page; numbers, dates and short text never wrap inside a cell; wide
+        tables scroll inside their box rather than run off the page."""
+        from great_tables import GT, loc, style
 
-        frame = pd.DataFrame(self.cells, columns=_unique(self.columns))
+        ids = [f"c{i}" for i in range(len(self.columns))]
+        frame = pd.DataFrame(self.cells, columns=ids)
         table_id = "cs-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
         gt = GT(frame, id=table_id)
         if self.title:
             gt = gt.tab_header(title=self.title)
-        right = [c for c, a in zip(frame.columns, self.aligns, strict=True) if a == "right"]
-        left = [c for c in frame.columns if c not in right]
+        labels = dict(zip(ids, _unique(self.columns), strict=True))
+        for first, second, spanner in _year_pairs(self.columns, self.lang):
+            gt = gt.tab_spanner(label=spanner, columns=[ids[first], ids[second]], id=f"s{first}")
+            labels[ids[first]] = _t(self.lang, "本期", "This period")
+            labels[ids[second]] = _t(self.lang, "去年同期", "A year earlier")
+        gt = gt.cols_label(cases=labels)
+        right = [c for c, a in zip(ids, self.aligns, strict=True) if a == "right"]
+        left = [c for c in ids if c not in right]
         if right:
             gt = gt.cols_align("right", columns=right)
         if left:
             gt = gt.cols_align("left", columns=left)
+        # text up to a case number's length (（2019）示0191民初141号) stays on one line; in a table
+        # of more than 8 columns only text up to 8 Chinese characters does, so the table fits
+        limit = 24 if len(self.columns) <= 8 else 16
+        short = [c for j, c in enumerate(ids)
+                 if self.aligns[j] == "right" or max((_width(row[j]) for row in self.cells), default=0) <= limit]
+        if short:
+            gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.body(columns=short))
+        long = [c for c in ids if c not in short]  # long text wraps, but not into a sliver
+        if long:
+            gt = gt.tab_style(style=style.css("min-width: 7em"), locations=loc.body(columns=long))
+        short_labels = [c for c in ids if _width(labels[c]) <= 12]  # 承办法官 is not cut into 承办法/官
+        if short_labels:
+            gt = gt.tab_style(style=style.css("white-space: nowrap"), locations=loc.column_labels(columns=short_labels))
         for note in self.notes:
             gt = gt.tab_source_note(note)
         wide = len(self.columns) > 8
@@ -367,16 +403,33 @@ class DisplayTable:
         def esc(text: str) -> str:
             return str(text).replace("|", "\\|").replace("\n", " ")
 
-        marks = {"right": "---:", "left": ":---"}
-        lines = ["| " + " | ".join(esc(c) for c in self.columns) + " |",
-                 "|" + "|".join(marks[a] for a in self.aligns) + "|"]
-        lines += ["| " + " | ".join(esc(c) for c in row) + " |" for row in self.cells]
-        out = "\n".join(lines)
+        header = "| " + " | ".join(esc(c) for c in self.columns) + " |"
+        body = ["| " + " | ".join(esc(c) for c in row) + " |" for row in self.cells]
+        if max(len(line) for line in [header, *body]) > 72:
+            # a wide table takes the text width and pandoc sizes its columns by the dashes of
+            # this row: dashes in proportion to each column's longest line (+ the cell padding),
+            # so a long 说明 column gets room and a 行号 column is not squeezed
+            longest = [max([_width(h) // 2 + 1, *(_width(row[j]) for row in self.cells)])
+                       for j, h in enumerate(self.columns)]
+            dashes = [min(60, n) + 4 for n in longest]
+        else:  # a narrow table keeps its natural width (short separator lines)
+            dashes = [3] * len(self.columns)
+        rule = "|" + "|".join(("-" * d + ":") if a == "right" else (":" + "-" * d)
+                              for d, a in zip(dashes, self.aligns, strict=True)) + "|"
+        out = "\n".join([header, rule, *body])
         if self.title:
             out += f"\n\n: {esc(self.title)}"
         if self.notes:
             out += "\n\n" + "\\\n".join(_md_escape(n) for n in self.notes)
         return out
+
+
+def _year_pairs(columns: Sequence[str], lang: str) -> list[tuple[int, int, str]]:
+    """(position, position of its year-earlier twin, spanner label) of each adjacent pair
+    ``X``, ``X（去年同期）`` in display headers."""
+    suffix = _PREVIOUS_LABEL[0] if lang == "zh" else _PREVIOUS_LABEL[1]
+    return [(i, i + 1, columns[i]) for i in range(len(columns) - 1)
+            if columns[i + 1] == columns[i] + suffix]
 
 
 def _md_escape(text: str) -> str:

@@ -1,7 +1,7 @@
 """Court calendar of the synthetic court: when cases are filed and when they close.
 
 Dates are handled as integer day numbers (days since 1970-01-01) so that every step is a
-vectorised numpy operation.
+vectorised numpy operation; day numbers and calendar months come from :mod:`courtstudy.core.calendar`.
 
 Filing intensity of a day (relative, before the court's size and trend)::
 
@@ -20,7 +20,20 @@ that would not be after the filing day or would fall back into the holiday). A c
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
+
+from courtstudy.core.calendar import (
+    EPOCH,
+    MISSING_DAY,
+    add_months,
+    civil_from_days,
+    day_number,
+    days_from_civil,
+    to_dates,
+    weekday,
+)
+
+__all__ = ["EPOCH", "LUNAR_NEW_YEAR", "NA_DAY", "add_months", "calendar_parts", "closing_calendar",
+           "day_number", "filing_intensity", "lunar_new_year_days", "to_datetime"]
 
 #: Lunar new year (春节) dates, from the published Chinese calendar.
 LUNAR_NEW_YEAR: dict[int, str] = {
@@ -30,23 +43,13 @@ LUNAR_NEW_YEAR: dict[int, str] = {
     2027: "2027-02-06", 2028: "2028-01-26", 2029: "2029-02-13", 2030: "2030-02-03",
 }
 
-EPOCH = np.datetime64("1970-01-01", "D")
-
-
-def day_number(date: str | pd.Timestamp | np.datetime64) -> int:
-    """Days since 1970-01-01 of a date."""
-    return int((np.datetime64(pd.Timestamp(date).date(), "D") - EPOCH).astype(int))
-
-
 def to_datetime(days: np.ndarray) -> np.ndarray:
-    """Day numbers to ``datetime64[s]`` (NaT where ``days`` is negative-sentinel ``NA_DAY``)."""
-    out = (EPOCH + days.astype("int64").astype("timedelta64[D]")).astype("datetime64[s]")
-    out[days == NA_DAY] = np.datetime64("NaT")
-    return out
+    """Day numbers to ``datetime64[s]`` (NaT where ``days`` is the sentinel ``NA_DAY``)."""
+    return to_dates(days, missing=NA_DAY)
 
 
-#: Sentinel day number for "no date".
-NA_DAY = np.iinfo(np.int64).min
+#: Sentinel day number for "no date" (core.calendar's).
+NA_DAY = MISSING_DAY
 
 
 def lunar_new_year_days(first_year: int, last_year: int) -> np.ndarray:
@@ -60,13 +63,8 @@ def lunar_new_year_days(first_year: int, last_year: int) -> np.ndarray:
 
 def calendar_parts(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(year, month, day of month, weekday with Monday = 0) of day numbers."""
-    d64 = EPOCH + days.astype("timedelta64[D]")
-    year = d64.astype("datetime64[Y]").astype(int) + 1970
-    month_start = d64.astype("datetime64[M]")
-    month = month_start.astype(int) % 12 + 1
-    dom = (d64 - month_start.astype("datetime64[D]")).astype(int) + 1
-    weekday = (days + 3) % 7
-    return year, month, dom, weekday
+    year, month, dom = civil_from_days(days)
+    return year, month, dom, weekday(days)
 
 
 def filing_intensity(days: np.ndarray) -> np.ndarray:
@@ -122,17 +120,5 @@ def closing_calendar(filed: np.ndarray, natural_close: np.ndarray, u_pull: np.nd
 
 def _december_21(years: np.ndarray) -> np.ndarray:
     """Day number of 21 December of each year."""
-    dec = (np.asarray(years) - 1970).astype("datetime64[Y]").astype("datetime64[M]") + 11
-    return (dec.astype("datetime64[D]") + 20 - EPOCH).astype(np.int64)
-
-
-def add_months(days: np.ndarray, months: np.ndarray) -> np.ndarray:
-    """Day numbers plus whole calendar months, clipped to month end (as
-    :func:`courtstudy.core.limits.add_calendar_months`)."""
-    d64 = EPOCH + days.astype("timedelta64[D]")
-    month_start = d64.astype("datetime64[M]")
-    dom0 = (d64 - month_start.astype("datetime64[D]")).astype(np.int64)
-    target = month_start + months.astype(np.int64).astype("timedelta64[M]")
-    last = ((target + 1).astype("datetime64[D]") - target.astype("datetime64[D]")).astype(np.int64)
-    out = target.astype("datetime64[D]") + np.minimum(dom0, last - 1).astype("timedelta64[D]")
-    return (out - EPOCH).astype(np.int64)
+    years = np.asarray(years, dtype=np.int64)
+    return days_from_civil(years, np.full_like(years, 12), np.full_like(years, 21))

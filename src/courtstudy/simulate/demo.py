@@ -34,7 +34,8 @@ DEMO_SCALE = 1.0
 DEMO_BAD_ROW_SHARE = 0.003
 
 #: Code whose change makes the demo files stale.
-_FINGERPRINTED = ("simulate", "core/schema.py", "core/limits.py", "core/reference")
+_FINGERPRINTED = ("simulate", "core/schema.py", "core/limits.py", "core/calendar.py",
+                  "core/categories.py", "core/reference")
 
 
 @dataclass(frozen=True)

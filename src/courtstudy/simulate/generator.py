@@ -776,25 +776,15 @@ def _draw_courts(settings: SimulationSettings, start_day: int) -> dict[str, np.n
 
 def _limit_terms(procedure: np.ndarray, filed: np.ndarray, table: pd.DataFrame
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Limit months, extra days and maximum extension months of first-instance cases, as
-    :func:`courtstudy.core.limits.limit_terms` chooses them (earlier table rows win)."""
-    months = np.zeros(len(procedure), dtype=np.int64)
-    plus = np.zeros(len(procedure), dtype=np.int64)
-    ext = np.zeros(len(procedure), dtype=np.int64)
-    found = np.zeros(len(procedure), dtype=bool)
-    for row in table.iloc[::-1].itertuples(index=False):
-        if row.instance != "first":
-            continue
-        hit = ((procedure == row.procedure) & (filed >= day_number(row.valid_from))
-               & (filed <= day_number(row.valid_to)))
-        months[hit] = int(row.limit_months)
-        plus[hit] = int(row.limit_days)
-        ext[hit] = int(row.max_extension_months)
-        found |= hit
-    if not found.all():
-        missing = sorted(set(procedure[~found]))
-        raise ValueError(f"no statutory limit for first-instance procedures {missing}")
-    return months, plus, ext
+    """Limit months, extra days and maximum extension months of first-instance civil cases, by
+    :func:`courtstudy.core.limits.limit_terms` (the one resolution of the limits table)."""
+    terms = limits.limit_terms(pd.Series(procedure), pd.Series(to_datetime(filed)), table=table)
+    missing = terms["limit_months"].isna().to_numpy()
+    if missing.any():
+        raise ValueError(f"no statutory limit for first-instance procedures "
+                         f"{sorted(set(procedure[missing]))}")
+    return tuple(terms[c].to_numpy().astype(np.int64)
+                 for c in ("limit_months", "limit_days", "max_extension_months"))
 
 
 def _other_outcomes(type_idx: np.ndarray, filed: np.ndarray, z: np.ndarray,

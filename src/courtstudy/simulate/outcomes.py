@@ -35,10 +35,16 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.special import expit, logit
 
+from courtstudy.core import categories
 from courtstudy.simulate.calendar import closing_calendar
 
-DISPOSITIONS: tuple[str, ...] = ("judgment", "mediation", "withdrawal", "dismissal", "transfer", "other")
-APPEAL_RESULTS: tuple[str, ...] = ("affirmed", "modified", "remanded", "withdrawn", "mediated")
+#: Dispositions in the order of the codes the simulator draws (index 0 judgment, 3 dismissal).
+DISPOSITIONS: tuple[str, ...] = categories.DISPOSITIONS
+#: Appeal results the simulator draws, in code order (it draws no "other").
+APPEAL_RESULTS: tuple[str, ...] = categories.APPEAL_RESULTS[:5]
+assert DISPOSITIONS.index("judgment") == 0 and DISPOSITIONS.index("dismissal") == 3
+_MEDIATION_WITHDRAWAL_CODES = sorted(DISPOSITIONS.index(c) for c in categories.MEDIATION_WITHDRAWAL)
+_REVERSAL_REMAND_CODES = sorted(APPEAL_RESULTS.index(c) for c in categories.REVERSAL_REMAND)
 
 
 @dataclass
@@ -100,11 +106,11 @@ class CivilOutcomes:
 
     @property
     def mediation_withdrawal(self) -> np.ndarray:
-        return (self.disposition == 1) | (self.disposition == 2)
+        return np.isin(self.disposition, _MEDIATION_WITHDRAWAL_CODES)
 
     @property
     def reversal_remand(self) -> np.ndarray:
-        return (self.appeal_result == 1) | (self.appeal_result == 2)
+        return np.isin(self.appeal_result, _REVERSAL_REMAND_CODES)
 
 
 def civil_outcomes(d: CivilDraws, s: Shifts) -> CivilOutcomes:

@@ -9,10 +9,24 @@ event-study plot when the rows carry ``event_time``). Several results combine wi
 Confidence intervals are Wald intervals ``estimate ± z(1 - alpha/2) * std_error`` unless the
 estimator supplies its own (a bootstrap or a robust bias-corrected interval), in which case the
 estimator's interval is stored as given and the ``ci_method`` column says so.
+
+**The study contract.** Both studies (triage, fast-track teams) return an object that follows
+:class:`StudyResults`:
+
+* ``tidy()`` has the columns of :data:`STUDY_COLUMNS` in that order (estimand included; columns
+  that do not apply are empty), then any study-specific columns (:func:`study_tidy` conforms a
+  frame); ``preferred`` marks the one estimate per outcome a headline states;
+* figures are named ``<study>_<figure>[_<outcome>]`` by :func:`figure_name` (ASCII, at most 28
+  characters, the notebook context's rule) and returned by ``figures(lang)`` as a dict;
+* interval labels come from ``alpha`` (:func:`courtstudy.core.text.interval_label`: "95%置信区间",
+  "90% CI" ...), never a literal "95%";
+* ``repr()`` is ``summary()`` in the object's ``lang`` (default: the package's current language,
+  :func:`courtstudy.core.text.set_language`, which a notebook context sets from its parameter).
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,6 +34,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from courtstudy.core import text
 
 #: Columns of every tidy table, in order. ``event_time`` and ``group`` are empty where they do not
 #: apply; ``aggregation`` is e.g. "simple", "dynamic", "group", "calendar", "att_gt" or "".
@@ -40,6 +56,16 @@ TIDY_COLUMNS: tuple[str, ...] = (
     "n",
     "ci_method",
 )
+
+#: Columns of every study's ``tidy()`` (the study contract): the tidy columns, then ``term`` and
+#: ``time`` (which aggregate or cell a row is), ``control_group``, ``unit`` (``days``,
+#: ``risk_difference``, ``hazard_ratio`` ...) and ``preferred`` (the headline estimate of its outcome).
+STUDY_COLUMNS: tuple[str, ...] = (*TIDY_COLUMNS, "term", "time", "control_group", "unit",
+                                  "preferred")
+_TEXT_COLUMNS = frozenset({"outcome", "method", "estimand", "aggregation", "ci_method", "term",
+                           "control_group", "unit"})
+#: Longest figure name (the notebook context's rule: an Excel sheet name with a "NN_" prefix).
+FIGURE_NAME_LENGTH = 28
 
 ESTIMAND_LABELS: dict[str, tuple[str, str]] = {
     "ATT": ("处理组平均处理效应（ATT）", "average treatment effect on the treated (ATT)"),
@@ -104,16 +130,69 @@ def estimate_row(
 
 
 def _tidy_frame(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    return _conform(rows, TIDY_COLUMNS)
+
+
+def _conform(rows: Iterable[dict[str, Any]] | pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     frame = pd.DataFrame(rows) if not isinstance(rows, pd.DataFrame) else rows.copy()
-    for col in TIDY_COLUMNS:
+    for col in columns:
         if col not in frame.columns:
-            frame[col] = np.nan if col not in {"outcome", "method", "estimand", "aggregation", "ci_method"} else ""
-    frame = frame[list(TIDY_COLUMNS) + [c for c in frame.columns if c not in TIDY_COLUMNS]]
+            frame[col] = ("" if col in _TEXT_COLUMNS else False if col == "preferred" else np.nan)
+    frame = frame[list(columns) + [c for c in frame.columns if c not in columns]]
     for col in ("estimate", "std_error", "ci_low", "ci_high", "p_value", "event_time"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     for col in ("n_treated", "n_control", "n"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("Int64")
+    if "preferred" in frame.columns:
+        frame["preferred"] = frame["preferred"].fillna(False).astype(bool)
     return frame.reset_index(drop=True)
+
+
+def study_tidy(rows: Iterable[dict[str, Any]] | pd.DataFrame) -> pd.DataFrame:
+    """A study's tidy table with the columns of :data:`STUDY_COLUMNS` first, in order (missing
+    ones empty, ``preferred`` False), then the study's own columns."""
+    return _conform(rows, STUDY_COLUMNS)
+
+
+def figure_name(study: str, figure: str, outcome: str | None = None) -> str:
+    """The name of a study's figure: ``<study>_<figure>[_<outcome>]`` (``triage_methods``,
+    ``fasttrack_event_study_closed_90``). Names longer than :data:`FIGURE_NAME_LENGTH` keep
+    their start and end with a short hash of the full name, so they stay unique and stable."""
+    name = "_".join(p for p in (study, figure, outcome) if p)
+    if len(name) <= FIGURE_NAME_LENGTH:
+        return name
+    digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:6]
+    return f"{name[:FIGURE_NAME_LENGTH - 7]}_{digest}"
+
+
+class StudyResults:
+    """What both studies' result objects share (the study contract, see the module docstring).
+
+    Subclasses set :attr:`study` (``"triage"``, ``"fasttrack"``), implement ``tidy()`` and
+    ``summary(lang)``, and may implement ``figures(lang)``; ``alpha`` and ``lang`` are read
+    from the instance when it has them."""
+
+    study: str = ""
+
+    def tidy(self) -> pd.DataFrame:  # pragma: no cover - every study implements it
+        raise NotImplementedError
+
+    def summary(self, lang: str = "zh") -> str:  # pragma: no cover
+        raise NotImplementedError
+
+    def figures(self, lang: str | None = None) -> dict[str, Any]:
+        """Every figure of the study by its :func:`figure_name` (none unless overridden)."""
+        return {}
+
+    def figure_name(self, figure: str, outcome: str | None = None) -> str:
+        return figure_name(self.study, figure, outcome)
+
+    def interval_labels(self, lang: str | None = None) -> tuple[str, str]:
+        """Labels of ``ci_low`` and ``ci_high`` for this result's ``alpha``."""
+        return text.interval_bounds(getattr(self, "alpha", 0.05), lang)
+
+    def __repr__(self) -> str:
+        return self.summary(lang=getattr(self, "lang", None) or text.language())
 
 
 @dataclass
@@ -138,6 +217,8 @@ class EffectResult:
     notes: dict[str, list[str]] = field(default_factory=dict)
     diagnostics: dict[str, Any] = field(default_factory=dict)
     alpha: float = 0.05
+    #: Language of ``repr()``; None: the package's current language (core.text.language()).
+    lang: str | None = None
 
     def __post_init__(self) -> None:
         self.rows = _tidy_frame(self.rows)
@@ -160,7 +241,7 @@ class EffectResult:
         """A readable table of the estimates with the estimand spelled out, then the notes."""
         rows = self.rows
         head = self._title(lang)
-        level = int(round((1 - self.alpha) * 100))
+        low_label, high_label = text.interval_bounds(self.alpha, lang)
         lines = [head] if head else []
         estimands = [e for e in rows["estimand"].dropna().unique() if e]
         for est in estimands:
@@ -174,7 +255,7 @@ class EffectResult:
             shown = shown.rename(columns={
                 "outcome": "结果变量", "method": "方法", "aggregation": "汇总方式", "group": "组",
                 "event_time": "相对时间", "estimate": "估计值", "std_error": "标准误",
-                "ci_low": f"{level}%置信下限", "ci_high": f"{level}%置信上限", "p_value": "p值",
+                "ci_low": low_label, "ci_high": high_label, "p_value": "p值",
                 "n_treated": "处理组样本", "n_control": "对照组样本"})
         with pd.option_context("display.width", 200, "display.max_columns", 30,
                                "display.float_format", lambda v: f"{v:.{digits}f}"):
@@ -184,7 +265,7 @@ class EffectResult:
         return "\n".join(lines)
 
     def __repr__(self) -> str:
-        return self.summary(lang="en")
+        return self.summary(lang=self.lang or text.language())
 
     def plot(self, ax: Any = None, lang: str = "zh", outcome: str | None = None) -> Any:
         """Coefficient plot with confidence intervals; an event-study plot (reference period
@@ -213,7 +294,8 @@ class EffectResult:
                         fmt="o", capsize=3)
             ax.set_yticks(y, labels)
             ax.axvline(0, color="grey", lw=0.8)
-            ax.set_xlabel("效应估计（95%置信区间）" if lang == "zh" else "Estimated effect (95% CI)")
+            ax.set_xlabel(text.pick(f"效应估计（{text.interval_label(self.alpha, 'zh')}）",
+                                    f"Estimated effect ({text.interval_label(self.alpha, 'en')})", lang))
         return ax
 
 

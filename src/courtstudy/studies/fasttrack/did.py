@@ -27,6 +27,7 @@ Reference: Callaway & Sant'Anna (2021), Journal of Econometrics 225(2), 200-230.
 
 from __future__ import annotations
 
+import logging
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -35,7 +36,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from courtstudy.core import log
 from courtstudy.studies.results import EffectResult, estimate_row
+
+logger = logging.getLogger(__name__)
 
 AGGREGATIONS: tuple[str, ...] = ("simple", "dynamic", "group", "calendar")
 CONTROL_GROUPS: tuple[str, ...] = ("nevertreated", "notyettreated")
@@ -85,6 +89,7 @@ def prepare_did_data(
         notes["zh"].append(f"{outcome}：以下法院有空白期间（当期无立案或无结案），未纳入：{names}。")
         notes["en"].append(f"{outcome}: courts with an empty period (no filings or closings) "
                            f"left out: {names}.")
+        log.warn(logger, notes["en"][-1], notes["zh"][-1])
     if frame.empty:
         raise ValueError(f"panel: no complete court series for outcome {outcome!r}")
     tmin, tmax = frame[time].min(), frame[time].max()
@@ -96,6 +101,7 @@ def prepare_did_data(
         names = ", ".join(map(str, drop))
         notes["zh"].append(f"面板首期即已组建速裁团队（无事前期）的法院未纳入：{names}。")
         notes["en"].append(f"Courts treated from the first period (no pre-period) left out: {names}.")
+        log.warn(logger, notes["en"][-1], notes["zh"][-1])
     return frame.reset_index(drop=True), notes
 
 

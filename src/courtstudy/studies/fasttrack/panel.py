@@ -47,6 +47,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import categories
+
 #: Outcomes the panel can hold: name -> (zh label, en label, direction "down" / "up").
 OUTCOMES: dict[str, tuple[str, str, str]] = {
     "closed_90": ("90日内结案比例", "share closed within 90 days", "up"),
@@ -276,10 +278,10 @@ def build_court_panel(
                 if "appealed" in sub else np.zeros(len(sub), bool))
     result = sub["appeal_result"].astype("string") if "appeal_result" in sub else pd.Series(
         pd.NA, index=sub.index, dtype="string")
-    rev = result.isin(["modified", "remanded"]).fillna(False).to_numpy(bool)
+    rev = result.isin(categories.REVERSAL_REMAND).fillna(False).to_numpy(bool)
     disp = sub["disposition"].astype("string") if "disposition" in sub else pd.Series(
         pd.NA, index=sub.index, dtype="string")
-    medw = disp.isin(["mediation", "withdrawal"]).fillna(False).to_numpy(bool)
+    medw = disp.isin(categories.MEDIATION_WITHDRAWAL).fillna(False).to_numpy(bool)
     w = within.to_numpy(bool)
     work["appeal_w"] = (appealed & w).astype(float)
     work["rev_w"] = (rev & w).astype(float)

@@ -8,6 +8,7 @@ states the findings in Chinese or English for a court's leadership.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,6 +16,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import log
+from courtstudy.core.text import interval_label, language
 from courtstudy.studies.fasttrack.did import MIN_NEVER_TREATED, callaway_santanna
 from courtstudy.studies.fasttrack.its import interrupted_time_series
 from courtstudy.studies.fasttrack.panel import (
@@ -26,19 +29,21 @@ from courtstudy.studies.fasttrack.panel import (
 from courtstudy.studies.fasttrack.placebo import placebo_test
 from courtstudy.studies.fasttrack.power import PowerResult, minimum_detectable_effect
 from courtstudy.studies.fasttrack.twfe import twfe
-from courtstudy.studies.results import EffectResult, combine
+from courtstudy.studies.results import EffectResult, StudyResults, combine, study_tidy
 
 #: Columns of the ``fast_track_effects`` table.
 EFFECT_COLUMNS: tuple[str, ...] = ("outcome", "method", "control_group", "aggregation", "term",
                                    "group", "time", "event_time", "estimate", "std_error",
                                    "ci_low", "ci_high", "p_value", "n_treated", "n_control", "n")
 
+logger = logging.getLogger(__name__)
+
 _EVENT_WINDOW = {"month": (-12, 24), "quarter": (-4, 8)}
 _PLACEBO_SHIFT = {"month": 6, "quarter": 2}
 
 
-@dataclass
-class FastTrackStudy:
+@dataclass(repr=False)
+class FastTrackStudy(StudyResults):
     """Everything the fast-track study estimated; ``tidy()`` is the ``fast_track_effects`` table."""
 
     panel: CourtPanel
@@ -51,13 +56,19 @@ class FastTrackStudy:
     its: dict[str, EffectResult]
     its_court: str | None
     notes: dict[str, list[str]] = field(default_factory=dict)
+    alpha: float = 0.05
+    lang: str | None = None
+
+    study = "fasttrack"
 
     def results(self) -> list[EffectResult]:
         return [*self.cs.values(), *self.cs_other.values(), *self.twfe.values(),
                 *self.placebo.values(), *self.its.values()]
 
     def tidy(self, att_gt: bool = False) -> pd.DataFrame:
-        """``fast_track_effects``: one row per estimate (group-time cells only if ``att_gt``)."""
+        """``fast_track_effects``: one row per estimate (group-time cells only if ``att_gt``),
+        with the study contract's columns first (:data:`courtstudy.studies.results.STUDY_COLUMNS`;
+        :data:`EFFECT_COLUMNS` are among them)."""
         results = self.results()
         if att_gt:
             cells = [EffectResult(r.diagnostics["att_gt"]) for r in results if "att_gt" in r.diagnostics]
@@ -67,8 +78,16 @@ class FastTrackStudy:
             if col not in table.columns:
                 table[col] = np.nan
         table["control_group"] = table["control_group"].fillna("")
-        table = table[[*EFFECT_COLUMNS, "ci_method"]]
-        return table.reset_index(drop=True)
+        return study_tidy(table)
+
+    def figures(self, lang: str | None = None) -> dict[str, Any]:
+        """The study's figures by name (``fasttrack_event_study_<outcome>``,
+        ``fasttrack_cs_vs_twfe``, ``fasttrack_its_<outcome>``)."""
+        lang = lang or self.lang or language()
+        out = {self.figure_name("event_study", o): self.event_study_figure(o, lang) for o in self.cs}
+        out[self.figure_name("cs_vs_twfe")] = self.comparison_figure(lang)
+        out.update({self.figure_name("its", o): self.its_figure(o, lang) for o in self.its})
+        return out
 
     def overall(self, lang: str = "zh") -> pd.DataFrame:
         """Per outcome: CS simple ATT, TWFE, placebo, pre-trend p-value and MDE side by side."""
@@ -110,7 +129,7 @@ class FastTrackStudy:
             sig = r["cs_p_value"] < 0.05
             if lang == "zh":
                 text = (f"{name}：组建速裁团队后平均变化{r['cs_estimate']:+.{digits}f}"
-                        f"（95%置信区间{r['cs_ci_low']:.{digits}f}至{r['cs_ci_high']:.{digits}f}，"
+                        f"（{interval_label(self.alpha, 'zh')}{r['cs_ci_low']:.{digits}f}至{r['cs_ci_high']:.{digits}f}，"
                         + ("统计上显著" if sig else "统计上不显著") + "）")
                 if np.isfinite(r["twfe_estimate"]):
                     text += f"；双向固定效应给出{r['twfe_estimate']:+.{digits}f}，可能有偏，仅供对照"
@@ -125,7 +144,7 @@ class FastTrackStudy:
                 text += "。"
             else:
                 text = (f"{name}: after fast-track teams began, an average change of "
-                        f"{r['cs_estimate']:+.{digits}f} (95% CI {r['cs_ci_low']:.{digits}f} to "
+                        f"{r['cs_estimate']:+.{digits}f} ({interval_label(self.alpha, 'en')} {r['cs_ci_low']:.{digits}f} to "
                         f"{r['cs_ci_high']:.{digits}f}, " + ("significant" if sig else "not significant")
                         + ")")
                 if np.isfinite(r["twfe_estimate"]):
@@ -220,7 +239,7 @@ class FastTrackStudy:
         return fig
 
     def comparison_figure(self, lang: str = "zh") -> Any:
-        """Callaway-Sant'Anna simple ATT beside TWFE, per outcome (95% intervals)."""
+        """Callaway-Sant'Anna simple ATT beside TWFE, per outcome (intervals at ``alpha``)."""
         import matplotlib.pyplot as plt
 
         table = self.overall(lang)
@@ -248,17 +267,27 @@ class FastTrackStudy:
         import matplotlib.pyplot as plt
 
         res = self.its[outcome]
+        zh = lang == "zh"
         data = self.panel.data[self.panel.data["court"] == self.its_court].sort_values("t")
         fig, ax = plt.subplots(figsize=(8, 3.5))
-        ax.plot(data["t"], data[outcome], "o", ms=3, color="tab:grey")
+        ax.plot(data["t"], data[outcome], "o", ms=3, color="tab:grey",
+                label="各期实际值" if zh else "observed, each period")
         fitted = res.diagnostics["fitted"]
-        ax.plot(fitted.index, fitted.to_numpy(), "-", color="tab:blue")
-        ax.axvline(res.diagnostics["adoption"] - 0.5, color="tab:red", ls="--", lw=1)
+        ax.plot(fitted.index, fitted.to_numpy(), "-", color="tab:blue",
+                label="分段回归拟合值" if zh else "segmented-regression fit")
+        ax.axvline(res.diagnostics["adoption"] - 0.5, color="tab:red", ls="--", lw=1,
+                   label="组建速裁团队" if zh else "fast-track team adopted")
         ticks = data[data["period"].str.endswith(("-01", "Q1"))]
         ax.set_xticks(ticks["t"].to_numpy(), ticks["period"].astype(str).str[:4].tolist())
-        ax.set_xlabel("年份" if lang == "zh" else "Year")
-        ax.set_ylabel(outcome_label(outcome, lang))
-        ax.set_title(str(self.its_court), fontsize=9)
+        ax.set_xlabel("年份" if zh else "Year")
+        units = {"rmst": ("天", "days"), "log_duration": ("对数天数", "log days"),
+                 "per_judge_closed": ("件", "cases")}
+        unit = units.get(outcome, ("比例", "share"))[0 if zh else 1]
+        label = outcome_label(outcome, lang)
+        ax.set_ylabel(f"{label}（{unit}）" if zh else f"{label} ({unit})")
+        ax.set_title(f"{self.its_court}：{label}的中断时间序列" if zh
+                     else f"{self.its_court}: {label}, interrupted time series", fontsize=10)
+        ax.legend(frameon=False, fontsize=8)
         fig.tight_layout()
         return fig
 
@@ -317,6 +346,7 @@ def run_fast_track_study(
                            "不单独以其为对照组估计。")
         notes["en"].append(f"Only {n_never} never-treated courts (fewer than {MIN_NEVER_TREATED}): "
                            "no separate never-treated comparison.")
+    n_design_notes = len(notes["en"])  # notes on the design; those after it are failures
     cs, cs_other, tw, plac, pw, its = {}, {}, {}, {}, {}, {}
     common = dict(base_period="universal", min_event_time=min_e, max_event_time=max_e,
                   bootstrap=bootstrap, biters=biters, seed=seed, alpha=alpha, time_labels=labels)
@@ -349,9 +379,22 @@ def run_fast_track_study(
             except ValueError as exc:
                 notes["zh"].append(f"{outcome_label(outcome, 'zh')}：无法做中断时间序列（{exc}）。")
                 notes["en"].append(f"{outcome_label(outcome, 'en')}: no interrupted time series ({exc}).")
+    # Notes on the design are logged; outcomes not estimated and checks that could not run
+    # are warnings: they reach the log and the notebook, not only the notes.
+    for i, (zh, en) in enumerate(zip(notes["zh"], notes["en"], strict=True)):
+        if i < n_design_notes:
+            logger.info(en)
+        else:
+            log.warn(logger, en, zh)
+    if panel.always_treated:
+        log.warn(logger, "courts with fast-track teams before the panel starts are left out: %s",
+                 "面板开始前已组建速裁团队的法院未纳入比较：%s", "、".join(panel.always_treated))
+    logger.info("fast-track study: %d recent filing cohorts (%d cases) dropped for a follow-up "
+                "shorter than %d days", panel.n_dropped_periods, panel.n_dropped_cases,
+                panel.horizon_days)
     return FastTrackStudy(panel=panel, control_group=control_group, cs=cs, cs_other=cs_other,
                           twfe=tw, placebo=plac, power=pw, its=its, its_court=its_court,
-                          notes=notes)
+                          notes=notes, alpha=alpha)
 
 
 def pick_its_court(panel: CourtPanel) -> str | None:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import text
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.studies.results import EffectResult
 from courtstudy.studies.triage.estimators import METHODS
@@ -74,6 +75,7 @@ def plot_heterogeneity(result: EffectResult, outcome: str, dimension: str, *, me
     risk differences in percentage points); ``overall`` draws the pooled estimate."""
     import matplotlib.pyplot as plt
 
+    alpha = result.alpha
     rows = result.tidy()
     rows = rows[(rows["outcome"] == outcome) & (rows["aggregation"] == dimension) & (rows["method"] == method)]
     rows = rows.sort_values("estimate")
@@ -88,6 +90,7 @@ def plot_heterogeneity(result: EffectResult, outcome: str, dimension: str, *, me
         ax.axvline(overall * scale, color="#d55e00", ls="--", lw=1,
                    label="总体估计" if lang == "zh" else "overall estimate")
         ax.legend(frameon=False)
-    ax.set_xlabel("效应估计（95% 置信区间）" if lang == "zh" else "Estimated effect (95% CI)")
+    ax.set_xlabel(text.pick(f"效应估计（{text.confidence_level(alpha)} 置信区间）",
+                            f"Estimated effect ({text.interval_label(alpha, 'en')})", lang))
     fig.tight_layout()
     return fig

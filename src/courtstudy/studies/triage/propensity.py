@@ -18,11 +18,15 @@ Trimming rules (documented in every result's notes):
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
+from courtstudy.core import log
 from courtstudy.core.errors import CourtstudyError
+
+logger = logging.getLogger(__name__)
 
 #: Largest propensity used in weights; protects e/(1-e) from overflow when a case is perfectly
 #: predicted. Cases beyond it are reported by the overlap diagnostics.
@@ -103,6 +107,11 @@ def fit_propensity(covariates: np.ndarray, treatment: np.ndarray, *, max_iter: i
         if np.max(np.abs(scale * step)) < tol * (1 + np.max(np.abs(beta))):
             converged = True
             break
+    if not converged:
+        log.warn(logger, "propensity fit did not converge in %d Newton steps (%d cases, %d "
+                 "covariates): weights and standard errors may be unreliable",
+                 "倾向得分模型经 %d 次迭代仍未收敛（%d 件案件，%d 个协变量），权重和标准误可能不可靠",
+                 it, n, k - 1)
     eta = x @ beta
     p = np.clip(1.0 / (1.0 + np.exp(-eta)), _CLIP, 1 - _CLIP)
     # The information matrix at the solution, in double precision: it enters standard errors.

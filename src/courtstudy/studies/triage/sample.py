@@ -45,14 +45,18 @@ which close sooner, would be over-represented among recent closings).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import categories
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.limits import deadlines
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_COVARIATES: tuple[str, ...] = ("cause", "log_claim", "n_parties", "court", "filing_month",
                                        "filing_year")
@@ -230,6 +234,8 @@ def build_sample(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatment:
         nonlocal frame
         keep = np.asarray(keep, dtype=bool)
         accounting.append({"step": name, "kept": int(keep.sum()), "dropped": int((~keep).sum())})
+        logger.info("triage sample, %s: %d kept, %d dropped", name, int(keep.sum()),
+                    int((~keep).sum()))
         frame = frame.loc[keep]
 
     if as_of is None:
@@ -313,11 +319,11 @@ def build_sample(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatment:
             if name == "appealed":
                 v = frame["appealed"].astype("boolean").fillna(False).to_numpy(dtype=bool)
             else:
-                v = frame["appeal_result"].astype("string").isin(["modified", "remanded"]).fillna(False).to_numpy(dtype=bool)
+                v = frame["appeal_result"].astype("string").isin(categories.REVERSAL_REMAND).fillna(False).to_numpy(dtype=bool)
             vals = np.where(mask, v, np.nan).astype(float)
         else:  # mediation_withdrawal
             mask = is_closed & mature
-            v = frame["disposition"].astype("string").isin(["mediation", "withdrawal"]).fillna(False).to_numpy(dtype=bool)
+            v = frame["disposition"].astype("string").isin(categories.MEDIATION_WITHDRAWAL).fillna(False).to_numpy(dtype=bool)
             vals = np.where(mask, v, np.nan).astype(float)
         outs[name] = OutcomeData(name, kind, vals.astype(float), mask, zh, en, event)
     for name in extra_outcomes:

@@ -16,6 +16,7 @@ of closing.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from courtstudy.studies.results import EffectResult, estimate_row
+from courtstudy.core import text
+from courtstudy.studies.results import EffectResult, StudyResults, estimate_row, study_tidy
 from courtstudy.studies.triage import diagnostics as diag
 from courtstudy.studies.triage.estimators import METHOD_LABELS, METHODS, run_method
 from courtstudy.studies.triage.propensity import (
@@ -50,6 +52,8 @@ from courtstudy.studies.triage.survival import (
     kaplan_meier,
     rmst_difference,
 )
+
+logger = logging.getLogger(__name__)
 
 UNITS = {"binary": "risk_difference", "continuous": "days", "duration": "days"}
 
@@ -171,8 +175,8 @@ def survival_effects(sample: AnalysisSample, propensity: PropensityFit, *, estim
     return result, curves
 
 
-@dataclass
-class TriageStudy:
+@dataclass(repr=False)
+class TriageStudy(StudyResults):
     """Everything the triage study computed on one sample.
 
     ``result`` holds every estimate (tidy rows plus ``unit`` and ``outcome_kind``), ``curves`` the
@@ -188,9 +192,36 @@ class TriageStudy:
     curves: dict[str, SurvivalCurve]
     diagnostics: dict[str, Any] = field(default_factory=dict)
     horizon: int = 365
+    lang: str | None = None
+
+    study = "triage"
+
+    @property
+    def alpha(self) -> float:
+        return self.result.alpha
 
     def tidy(self) -> pd.DataFrame:
-        return self.result.tidy()
+        """Every estimate, with the study contract's columns first (see
+        :data:`courtstudy.studies.results.STUDY_COLUMNS`)."""
+        return study_tidy(self.result.tidy())
+
+    def figures(self, lang: str | None = None) -> dict[str, Any]:
+        """The study's figures by name (``triage_methods``, ``triage_overlap`` ...)."""
+        import matplotlib.pyplot as plt
+
+        lang = lang or self.lang or text.language()
+        out = {self.figure_name("methods"): self.plot_methods(lang)}
+        for name, draw in (("overlap", self.plot_overlap), ("balance", self.plot_balance)):
+            fig, ax = plt.subplots(figsize=(7, 4))
+            draw(ax=ax, lang=lang)
+            out[self.figure_name(name)] = fig
+        for name, weighted in (("km_weighted", True), ("km_raw", False)):
+            if not self.curves:  # time to closing was not among the outcomes
+                break
+            fig, ax = plt.subplots(figsize=(7, 4))
+            self.plot_survival(ax=ax, lang=lang, weighted=weighted)
+            out[self.figure_name(name)] = fig
+        return out
 
     def summary(self, lang: str = "zh") -> str:
         """The estimates in reader units: percentage points for binary outcomes, days, HR."""
@@ -207,7 +238,8 @@ class TriageStudy:
                                       "hazard_ratio": "风险比" if lang == "zh" else "HR"}),
             "n_treated": rows["n_treated"], "n_control": rows["n_control"]})
         if lang == "zh":
-            shown.columns = ["结果变量", "方法", "估计对象", "估计值", "95%下限", "95%上限", "单位", "处理组", "对照组"]
+            shown.columns = ["结果变量", "方法", "估计对象", "估计值", *self.interval_labels("zh"),
+                             "单位", "处理组", "对照组"]
         names = {"triage": ("繁简分流（简案）", "triage (simple track)"),
                  "fast_track": ("速裁团队", "fast-track teams")}
         zh_name, en_name = names.get(self.sample.treatment_name, (self.sample.treatment_name,) * 2)
@@ -274,16 +306,17 @@ class TriageStudy:
             unit = ("个百分点" if r.unit == "risk_difference" else "天") if lang == "zh" else \
                    ("percentage points" if r.unit == "risk_difference" else "days")
             sure = (r.ci_low > 0) or (r.ci_high < 0)
+            level = text.confidence_level(self.alpha)
             if lang == "zh":
                 direction = "增加" if r.estimate > 0 else "减少"
                 verdict = "" if sure else "；置信区间包含 0，不能排除没有影响"
                 out.append(f"{label}：{subject[0]}{who}使其{direction} {abs(r.estimate):.2f} {unit}"
-                           f"（95% 置信区间 {r.ci_low:.2f} 至 {r.ci_high:.2f}）{verdict}。")
+                           f"（{level} 置信区间 {r.ci_low:.2f} 至 {r.ci_high:.2f}）{verdict}。")
             else:
                 direction = "raised" if r.estimate > 0 else "lowered"
                 verdict = "" if sure else "; the interval includes 0, so no effect cannot be ruled out"
                 out.append(f"{label}: {subject[1]} {direction} it by {abs(r.estimate):.2f} {unit} {who} "
-                           f"(95% CI {r.ci_low:.2f} to {r.ci_high:.2f}){verdict}.")
+                           f"({text.interval_label(self.alpha, 'en')} {r.ci_low:.2f} to {r.ci_high:.2f}){verdict}.")
         return out
 
     def raw_vs_adjusted(self, lang: str = "zh", method: str = "aipw", top: int = 3) -> list[str]:
@@ -341,7 +374,7 @@ class TriageStudy:
         return out
 
     def plot_methods(self, lang: str = "zh"):
-        """Estimates with 95% intervals by outcome and method, in reader units (one panel for
+        """Estimates with intervals at the study's alpha by outcome and method, in reader units (one panel for
         percentage points, one for days)."""
         import matplotlib.pyplot as plt
 
@@ -481,6 +514,8 @@ def run_triage_study(cases: pd.DataFrame, courts: pd.DataFrame | None, *, treatm
         diagnostics["sensitivity"] = sens
         diagnostics["benchmarks"] = bench
     n_trim = int((~kept).sum())
+    logger.info("triage study: %d cases trimmed on the propensity (%s)", n_trim,
+                trimming_rule_text(estimand, trim, "en"))
     notes = {lang: [*sample.notes.get(lang, []), trimming_rule_text(estimand, trim, lang)
                     + (f"（剔除 {n_trim} 件）" if lang == "zh" else f" ({n_trim} cases dropped)")]
              for lang in ("zh", "en")}

@@ -1,0 +1,136 @@
+"""The layout's rules, checked on the source: layers import only downwards, and each domain
+rule (category sets, calendar-month arithmetic) is written once, in core/."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+
+from courtstudy.core.schema import VOCABULARIES
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "courtstudy"
+#: The layers, lowest first: a module may import its own layer and the ones before it.
+LAYERS = ("core", "ingest", "indicators", "studies", "monitoring", "simulate", "report", "commands", "cli")
+
+
+def _modules():
+    for path in sorted(SRC.rglob("*.py")):
+        rel = path.relative_to(SRC.parent).with_suffix("")
+        name = ".".join(rel.parts).removesuffix(".__init__")
+        yield name, path, ast.parse(path.read_text(encoding="utf-8"))
+
+
+def _layer(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "courtstudy" else None
+
+
+def _imports(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            yield node.module
+
+
+def test_every_module_belongs_to_a_layer():
+    for name, _, _ in _modules():
+        assert name == "courtstudy" or _layer(name) in LAYERS, name
+
+
+def test_layers_import_only_downwards():
+    wrong = []
+    for name, _, tree in _modules():
+        mine = _layer(name)
+        if mine is None:
+            continue
+        for target in _imports(tree):
+            theirs = _layer(target)
+            # the package root only holds the version and lazy exports
+            if theirs is not None and LAYERS.index(theirs) > LAYERS.index(mine):
+                wrong.append(f"{name} imports {target}")
+    assert not wrong, "imports against the layering:\n" + "\n".join(wrong)
+
+
+def test_core_imports_nothing_above_it():
+    for name, _, tree in _modules():
+        if _layer(name) == "core":
+            assert all(_layer(t) in (None, "core") for t in _imports(tree)), name
+
+
+#: Codes of each vocabulary: a literal set of two or more codes of one vocabulary outside
+#: core/ is a category set written again (use courtstudy.core.categories).
+_CODES = {v: set(codes) for v, codes in VOCABULARIES.items()}
+
+
+def _literal_code_sets(tree: ast.AST):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Set | ast.List | ast.Tuple):
+            values = [e.value for e in node.elts
+                      if isinstance(e, ast.Constant) and isinstance(e.value, str)]
+            if len(values) < 2 or len(values) != len(node.elts):
+                continue
+            for vocabulary, codes in _CODES.items():
+                if set(values) <= codes:
+                    yield node.lineno, vocabulary, tuple(values)
+
+
+def test_no_category_set_outside_core():
+    found = [f"{path.relative_to(SRC)}:{line} {vocab} {values}"
+             for name, path, tree in _modules() if _layer(name) != "core"
+             for line, vocab, values in _literal_code_sets(tree)]
+    assert not found, "category sets written outside core/categories.py:\n" + "\n".join(found)
+
+
+#: Month arithmetic: month indexes, adding calendar months, month ends.
+_MONTH_ARITHMETIC = re.compile(
+    r"\*\s*12\s*\+|//\s*12\b|%\s*12\b|datetime64\[[MY]\]|MonthEnd|MonthBegin|"
+    r"DateOffset\((months|years)|relativedelta")
+
+
+def _month_arithmetic(path: Path):
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        code = line.split("#", 1)[0]
+        if _MONTH_ARITHMETIC.search(code) and not code.strip().startswith(('"', "'", "``")):
+            yield number, line.strip()
+
+
+def test_month_arithmetic_only_in_core_calendar():
+    found = [f"{path.relative_to(SRC)}:{n} {line}" for name, path, _ in _modules()
+             if path != SRC / "core" / "calendar.py" for n, line in _month_arithmetic(path)]
+    assert not found, "calendar-month arithmetic outside core/calendar.py:\n" + "\n".join(found)
+
+
+@pytest.mark.parametrize("snippet, caught", [
+    ('x = frame["disposition"].isin(["mediation", "withdrawal"])', True),
+    ('REV = {"modified", "remanded"}', True),
+    ('names = ("court", "team")', False),
+])
+def test_the_category_scan_can_fail(snippet, caught):
+    assert bool(list(_literal_code_sets(ast.parse(snippet)))) == caught
+
+
+def test_the_month_scan_can_fail(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text("total = year * 12 + month - 1\nend = d + pd.offsets.MonthEnd(0)\nok = 3\n",
+                    encoding="utf-8")
+    assert [n for n, _ in _month_arithmetic(path)] == [1, 2]
+
+
+def test_readme_and_architecture_doc_match_the_tree():
+    root = SRC.parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):]
+    architecture = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    packages = sorted(p.name for p in SRC.iterdir()
+                      if p.is_dir() and (p / "__init__.py").exists() or p.name == "commands")
+    assert set(packages) == {layer for layer in LAYERS if layer != "cli"}
+    for name in packages:
+        assert f"  {name}/" in layout, f"README layout lacks {name}/"
+        assert f"**{name}/**" in architecture, f"docs/architecture.md lacks a paragraph on {name}/"
+    for module in sorted((SRC / "core").glob("*.py")):
+        if module.name != "__init__.py":
+            assert f"`{module.name}`" in architecture or module.stem in architecture, module.name
