@@ -48,6 +48,12 @@ def test_project_deadlines_and_audit_commands(export, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "From the data of 2022-09-30" in printed and "Clearance rate ≥ 100.0%" in printed
     assert load_workbook(out).sheetnames == ["projection", "targets", "components"]
+    out = tmp_path / "judges.xlsx"
+    assert cli.main(["project", export["cases"], "--origin", "2022-09-30", "--by", "court,judge",
+                     "--draws", "200", "--pseudonymise", "--out", str(out)]) == 0
+    components = pd.read_excel(out, sheet_name="components")
+    assert components["judge"].str.startswith("法官").all() and len(components) > 10
+    assert not set(components["judge"]) & set(export["judges"])
     out = tmp_path / "deadlines.xlsx"
     assert cli.main(["deadlines", export["cases"], "--as-of", "2023-11-22", "--by", "court,team",
                      "--pseudonymise", "--out", str(out)]) == 0

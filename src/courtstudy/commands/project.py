@@ -30,6 +30,11 @@ def handle(args: argparse.Namespace) -> int:
             raise CourtstudyError(f"--court: {', '.join(unknown)} not in the data")
         cases = cases[cases["court"].isin(court_filter)].reset_index(drop=True)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
+    if args.pseudonymise and "judge" in cases:
+        # before projecting, so that no table, sheet or printed line carries a name
+        from courtstudy.report.pseudonym import pseudonymise
+
+        cases = pseudonymise(cases, columns=("judge",))
     zh = args.lang == "zh"
     try:
         projection = project_year_end(cases, args.origin or None, as_of=args.as_of or None, by=by,
@@ -105,5 +110,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--seed", type=int, default=20240101)
     parser.add_argument("--backtest", default="", metavar="YEARS", help="also backtest these years, e.g. 2021,2022,2023")
     parser.add_argument("--out", default="", metavar="FILE", help=".xlsx (all sheets) or .csv (the projection)")
+    parser.add_argument("--pseudonymise", action="store_true",
+                        help="replace judge names by pseudonyms (for --by court,judge outside the office)")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.set_defaults(handler=handle)
