@@ -83,6 +83,10 @@ def test_editions_pick_notebooks_by_period(export, tmp_path):
     names = [p.name for p in quarter.notebooks]
     assert "06_bulletin.ipynb" not in names and "05_year_end.ipynb" in names
     assert names == [p.name for p in notebooks_for_period(discover_notebooks(notebooks_dir()), "2023Q4")]
+    month = plan_edition("m", data=export["cases"], period="2023-11", reports_folder=tmp_path)
+    names = [p.name for p in month.notebooks]             # the monthly dispatch (调度会) edition
+    assert "05_year_end.ipynb" in names and "07_extension_audit.ipynb" in names
+    assert "06_bulletin.ipynb" not in names
     chosen = plan_edition("x", data=export["cases"], period="2023Q4", notebooks="06", reports_folder=tmp_path)
     assert [p.name for p in chosen.notebooks] == ["06_bulletin.ipynb"]    # an explicit choice stands
 
