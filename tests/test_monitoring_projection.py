@@ -127,6 +127,18 @@ def test_projection_is_reproducible_and_intervals_are_nested(small):
     assert ((c["closed_ytd"] + c["pending_now"]) == (c["carried_over"] + c["filed_ytd"])).all()
 
 
+def test_one_past_year_says_its_intervals_are_too_narrow(small, caplog):
+    with caplog.at_level("WARNING", logger="courtstudy.monitoring"):
+        p = project_year_end(small.cases, "2020-09-30", as_of=small.as_of, n_draws=200, seed=1)
+    assert any("Fewer than two past years" in en for _, en in p.notes)
+    record = next(r for r in caplog.records if "fewer than two past years" in r.getMessage())
+    assert "2020-09-30" in record.getMessage() and "历史年份不足两年" in record.zh
+    caplog.clear()
+    with caplog.at_level("WARNING", logger="courtstudy.monitoring"):
+        project_year_end(small.cases, "2022-09-30", as_of=small.as_of, n_draws=200, seed=1)
+    assert not caplog.records
+
+
 def test_targets_parse_and_need():
     assert Target.parse("结收比>=1") == Target("clearance_rate", ">=", 1.0)
     assert Target.parse("disposition_rate ≥ 90%") == Target("disposition_rate", ">=", 0.9)

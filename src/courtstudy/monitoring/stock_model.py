@@ -54,6 +54,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import expit, logit
 
+from courtstudy.core import log
 from courtstudy.core.calendar import add_months_to
 from courtstudy.monitoring.caseflow import N_CELLS, CaseFlow, Window, day_number
 
@@ -342,8 +343,9 @@ def project_stock(flow: CaseFlow, origin: pd.Timestamp, pool_of: np.ndarray, n_p
         notes.append(("历史年份不足两年，无法估计年度间波动，预测区间偏窄。",
                       "Fewer than two past years: the year-to-year variation cannot be "
                       "estimated and the intervals are too narrow."))
-        logger.warning("year-end projection from %s: fewer than two past years, the intervals "
-                       "are too narrow", origin.date())
+        log.warn(logger, "year-end projection from %s: fewer than two past years, the intervals "
+                 "are too narrow", "%s 的年底预测：历史年份不足两年，无法估计年度间波动，预测区间偏窄",
+                 origin.date())
 
     # --- draws per unit ------------------------------------------------------------------
     m_a, v_a = base_ytd.predict(now.filed_ytd.astype(float), pool_of)
