@@ -140,3 +140,22 @@ def test_monitoring_tables_never_carry_a_formula(tmp_path):
                         seen += 1
     assert seen > 0     # the hostile names did reach the workbooks, as text
     assert cli.main(["deadlines", str(path), "--out", str(tmp_path / "x.txt")]) == 2
+
+
+def test_public_audit_edition_names_no_judge(export, tmp_path, monkeypatch):
+    """The audit notebook for the public: no case list, no judge funnel, no judge's name."""
+    monkeypatch.setenv("COURTSTUDY_PSEUDONYM_SALT", "monitoring-test-salt")
+    params = tmp_path / "params.toml"
+    params.write_text('["07"]\ndetection_scale = 0.05\n', encoding="utf-8")
+    result = run_edition("audit", data=export["cases"], courts=export["courts"], period="2023-11",
+                         notebooks="07", params_file=params, audience="public", lang="zh",
+                         reports_folder=tmp_path / "reports", progress_bar=False, log=lambda line: None)
+    manifest = json.loads((result.path / "manifest.json").read_text(encoding="utf-8"))
+    assert result.status == "complete", manifest["notebooks"]
+    publication = json.loads((result.path / "07_extension_audit" / "publication.json").read_text(encoding="utf-8"))
+    tables = {t["table"]: t for t in publication["tables"]}
+    assert tables["flagged_cases"].get("withheld") and "funnel_team" in tables
+    assert "funnel_judge" not in tables
+    texts = [p.read_text(encoding="utf-8-sig") for p in result.path.rglob("*")
+             if p.is_file() and p.suffix in (".csv", ".html", ".json")]
+    assert not [name for name in export["judges"] if any(name in t for t in texts)]
