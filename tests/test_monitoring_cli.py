@@ -108,6 +108,16 @@ def test_public_weekly_bulletin_edition(export, tmp_path, monkeypatch):
     assert not [name for name in export["judges"] if any(name in t for t in texts)]
     results = json.loads((result.path / "06_bulletin" / "results.json").read_text(encoding="utf-8"))
     assert results["period"]["label"] == "2023-W47"
+    assert "2023-W47 审判运行周报" in (result.path / "index.html").read_text(encoding="utf-8")
+
+
+def test_bulletin_editions_are_titled_as_bulletins():
+    from courtstudy.report.pages import edition_title
+
+    assert edition_title({"period": "2023-W47"}) == "2023-W47 审判运行周报"
+    assert edition_title({"period": "2023-11-22", "lang": "en"}) == "Daily court bulletin, 2023-11-22"
+    assert edition_title({"period": "2023-11"}) == "2023-11 审判质效报告"
+    assert edition_title({"period": "not a period"}) == "not a period 审判质效报告"
 
 
 def test_monitoring_tables_never_carry_a_formula(tmp_path):
