@@ -44,7 +44,7 @@ def test_csv_zh_headers_bom_and_labels(data, tmp_path):
     assert set(table["期间"]) == {"2023Q3", "2023Q4", "2024Q1"}
     row = table[(table["法院"] == "甲") & (table["期间"] == "2024Q1")].iloc[0]
     assert row["结案率"] == pytest.approx(EXPECTED_Q1_JIA["disposition_rate"])
-    assert set(table["期间未满"]) <= {"是", "否"}
+    assert set(table["期间未结束"]) <= {"是", "否"}
 
 
 def test_group_values_follow_the_language(data, tmp_path):
