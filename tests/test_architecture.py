@@ -13,7 +13,7 @@ from courtstudy.core.schema import VOCABULARIES
 
 SRC = Path(__file__).resolve().parents[1] / "src" / "courtstudy"
 #: The layers, lowest first: a module may import its own layer and the ones before it.
-LAYERS = ("core", "ingest", "indicators", "studies", "simulate", "report", "commands", "cli")
+LAYERS = ("core", "ingest", "indicators", "studies", "monitoring", "simulate", "report", "commands", "cli")
 
 
 def _modules():

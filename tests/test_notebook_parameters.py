@@ -17,8 +17,8 @@ def _parameter_cells(path: Path) -> list[str]:
     return ["".join(c["source"]) for c in cells if "parameters" in c.get("metadata", {}).get("tags", [])]
 
 
-def test_the_four_report_notebooks_exist():
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04"]
+def test_the_report_notebooks_exist():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -36,8 +36,16 @@ def test_one_parameters_cell_that_papermill_parses_whole(path):
 def test_common_parameters_with_json_scalar_defaults(path):
     namespace: dict = {}
     exec(_parameter_cells(path)[0], namespace)  # noqa: S102 - our own notebook's literal defaults
+    from courtstudy.core.periods import parse_period
+    from courtstudy.report.cadence import notebook_periods
+
+    serves = notebook_periods(path)
     for name, default in PARAMETERS.items():
         assert name in namespace, f"{path.name} lacks the common parameter {name!r}"
+        if name == "period" and "quarter" not in serves:
+            # a bulletin notebook (days, weeks) defaults to a period it serves
+            assert parse_period(namespace[name]).freq in serves, path.name
+            continue
         assert namespace[name] == default, f"{path.name}: {name} default differs from nb.PARAMETERS"
     for name, value in namespace.items():
         if not name.startswith("__"):

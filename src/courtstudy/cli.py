@@ -14,7 +14,8 @@ import sys
 from courtstudy.core.errors import CourtstudyError
 
 #: Subcommands in the order ``--help`` lists them.
-COMMANDS: tuple[str, ...] = ("simulate", "validate", "indicators", "edition")
+COMMANDS: tuple[str, ...] = ("simulate", "validate", "indicators", "edition", "project", "deadlines",
+                             "audit")
 
 
 def one_line(message: str) -> str:

@@ -41,7 +41,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--data", help="case export (CSV, XLSX or Parquet)")
     parser.add_argument("--courts", default="", help="courts table (court, year, judges, ...)")
     parser.add_argument("--period", default=None,
-                        help="2023Q4, 2023-11, 2023H2, 2023 or 2023-02-15~2023-05-31 "
+                        help="2023Q4, 2023-11, 2023H2, 2023 or 2023-02-15~2023-05-31; an ISO week "
+                             "(2023-W47) or a day (2023-11-22) makes the short bulletin edition "
                              f"(default with --demo: {DEMO_PERIOD})")
     parser.add_argument("--as-of", default="", help="snapshot date of the export (ISO); default: "
                         "the latest date in the data")

@@ -20,6 +20,24 @@ def _load(data: str, courts: str):
     return loaded.cases, loaded.courts
 
 
+def _period_argument(text: str) -> str:
+    """A frequency (day, week, month, quarter, half, year, custom) or one period's label
+    (2023-W47, 2023-11-22, 2023-11, 2023Q4 ...); anything else is a clear error."""
+    from courtstudy.core.errors import CourtstudyError
+    from courtstudy.core.periods import normalise_freq, parse_period
+
+    try:
+        return normalise_freq(text)
+    except ValueError:
+        pass
+    try:
+        return parse_period(text).label
+    except ValueError as exc:
+        raise CourtstudyError(f"--period {text!r}: expected a frequency (day, week, month, quarter, "
+                              "half, year, custom) or a period such as 2023-W47, 2023-11-22, "
+                              f"2023-11 or 2023Q4 ({exc})") from exc
+
+
 def _output_path(out: str) -> Path:
     """The ``--out`` file, checked before any computation: a known extension and a folder that
     exists or can be created (not a regular file)."""
@@ -42,6 +60,7 @@ def handle(args: argparse.Namespace) -> int:
     from courtstudy.indicators import IndicatorEngine, wide
 
     path = _output_path(args.out) if args.out else None
+    period = _period_argument(args.period)
     if args.period == "custom" and not (args.start and args.end):
         raise CourtstudyError("--period custom: 自定义期间需要 --from 和 --to / needs --from and --to")
     cases, courts = _load(args.data, args.courts)
@@ -56,7 +75,7 @@ def handle(args: argparse.Namespace) -> int:
                 f"not in {args.data}; the courts in the data are {', '.join(known)}")
     try:
         engine = IndicatorEngine(cases, courts=courts, as_of=args.as_of or None)
-        long = engine.compute(by=by, period=args.period, start=args.start or None,
+        long = engine.compute(by=by, period=period, start=args.start or None,
                               end=args.end or None, court_filter=court_filter,
                               horizon=args.horizon)
     except ValueError as exc:
@@ -102,8 +121,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="group columns, comma-separated: court, team, team_type, track, "
                              "procedure, cause, judge, case_type, instance (default: court)")
     parser.add_argument("--period", default="quarter",
-                        choices=("month", "quarter", "half", "year", "custom"),
-                        help="period length; custom = the single period --from .. --to")
+                        help="period length (day, week, month, quarter, half, year; custom = the "
+                             "single period --from .. --to), or one period: 2023-W47 (ISO week), "
+                             "2023-11-22 (a day), 2023-11, 2023Q4, 2023H2, 2023")
     parser.add_argument("--as-of", dest="as_of", default="",
                         help="as-of date (YYYY-MM-DD); default: the latest date in the data")
     parser.add_argument("--courts", default="", metavar="COURTS",

@@ -42,3 +42,17 @@ def ensure_parent(path: Path, option: str) -> Path:
     """Create the folder ``path`` will be written in (see :func:`ensure_folder`)."""
     ensure_folder(path.parent, option)
     return path
+
+
+def table_output(out: str, option: str = "--out", suffixes: tuple[str, ...] = (".csv", ".xlsx")) -> Path:
+    """A table file named on the command line, checked before any computation: one of
+    ``suffixes``, not a folder, and a folder for it that exists or can be created."""
+    path = Path(out)
+    if path.suffix.lower() not in suffixes:
+        wanted = " 或 ".join(suffixes)
+        raise CourtstudyError(f"{option} {out}: 需要 {wanted} 文件名 / expected a "
+                              f"{' or '.join(suffixes)} file name")
+    if path.is_dir():
+        raise CourtstudyError(f"{option} {out}: 这是文件夹，需要文件名 / is a folder; give a file name")
+    ensure_folder(path.parent, option)
+    return path

@@ -1,10 +1,12 @@
-"""Reporting periods: months, quarters, half-years, years and custom date ranges.
+"""Reporting periods: days, ISO weeks, months, quarters, half-years, years and custom ranges.
 
 A period P = [start, end] with both dates inclusive (domain.md section 1). Labels:
 
 =========  ============  =====================
 frequency  label          example
 =========  ============  =====================
+day        ``YYYY-MM-DD`` ``2023-11-22``
+week       ``YYYY-Www``   ``2023-W47`` (ISO 8601: Monday to Sunday, week 1 holds 4 January)
 month      ``YYYY-MM``    ``2023-11``
 quarter    ``YYYYQn``     ``2023Q4``
 half       ``YYYYHn``     ``2023H2``
@@ -27,8 +29,12 @@ from courtstudy.core.calendar import add_months_to
 
 #: Months per period of each calendar frequency.
 FREQ_MONTHS: dict[str, int] = {"month": 1, "quarter": 3, "half": 6, "year": 12}
+#: Days per period of the short frequencies (the daily and weekly bulletins).
+FREQ_DAYS: dict[str, int] = {"day": 1, "week": 7}
 #: Accepted spellings of each frequency.
 FREQ_ALIASES: dict[str, str] = {
+    "day": "day", "d": "day", "daily": "day", "日": "day",
+    "week": "week", "w": "week", "weekly": "week", "周": "week",
     "month": "month", "m": "month", "monthly": "month", "月": "month",
     "quarter": "quarter", "q": "quarter", "quarterly": "quarter", "季": "quarter", "季度": "quarter",
     "half": "half", "h": "half", "half-year": "half", "halfyear": "half", "half_year": "half",
@@ -53,8 +59,14 @@ class Period:
 
     @property
     def label(self) -> str:
-        """``2023-11``, ``2023Q4``, ``2023H2``, ``2023`` or ``2023-02-15~2023-05-31``."""
+        """``2023-11-22``, ``2023-W47``, ``2023-11``, ``2023Q4``, ``2023H2``, ``2023`` or
+        ``2023-02-15~2023-05-31``."""
         s = self.start
+        if self.freq == "day":
+            return s.date().isoformat()
+        if self.freq == "week":
+            iso = s.isocalendar()
+            return f"{iso.year}-W{iso.week:02d}"
         if self.freq == "month":
             return f"{s.year}-{s.month:02d}"
         if self.freq == "quarter":
@@ -73,9 +85,19 @@ class Period:
     def shift(self, kind: str = "yoy") -> Period:
         """The comparison period: ``"yoy"`` the same period a year earlier, ``"pop"`` the
         preceding period of the same frequency (for a custom period: the same number of days
-        immediately before it)."""
+        immediately before it). A week's ``yoy`` is the ISO week of the same number a year
+        earlier (week 52 for a week 53); a day's is the same date (28 February for 29 February)."""
+        if kind == "yoy" and self.freq == "week":
+            iso = self.start.isocalendar()
+            year = iso.year - 1
+            week = min(iso.week, _iso_weeks(year))
+            return calendar_period(pd.Timestamp.fromisocalendar(year, week, 1), "week")
+        if kind == "pop" and self.freq in FREQ_DAYS:
+            return calendar_period(self.start - pd.Timedelta(days=FREQ_DAYS[self.freq]), self.freq)
         if kind == "yoy":
             start = add_months_to(self.start, -12)
+            if self.freq == "day":
+                return calendar_period(start, "day")
             if self.freq in FREQ_MONTHS:
                 return calendar_period(start, self.freq)
             end = add_months_to(self.end, -12)
@@ -92,12 +114,18 @@ class Period:
         return self.label
 
 
+def _iso_weeks(year: int) -> int:
+    """Number of ISO weeks of ``year`` (52 or 53): the ISO week of 28 December."""
+    return int(pd.Timestamp(year=year, month=12, day=28).isocalendar().week)
+
+
 def normalise_freq(freq: str) -> str:
-    """Canonical frequency name (``month``, ``quarter``, ``half``, ``year``, ``custom``)."""
+    """Canonical frequency name (``day``, ``week``, ``month``, ``quarter``, ``half``, ``year``,
+    ``custom``)."""
     key = str(freq).strip().lower()
     if key not in FREQ_ALIASES:
-        raise ValueError(f"unknown period frequency {freq!r}: expected one of month, quarter, "
-                         "half, year or custom")
+        raise ValueError(f"unknown period frequency {freq!r}: expected one of day, week, month, "
+                         "quarter, half, year or custom")
     return FREQ_ALIASES[key]
 
 
@@ -107,6 +135,11 @@ def calendar_period(date: pd.Timestamp | str, freq: str) -> Period:
     if freq == "custom":
         raise ValueError("a custom period needs a start and an end")
     d = pd.Timestamp(date).normalize()
+    if freq == "day":
+        return Period(d, d, "day")
+    if freq == "week":
+        monday = d - pd.Timedelta(days=d.weekday())
+        return Period(monday, monday + pd.Timedelta(days=6), "week")
     n = FREQ_MONTHS[freq]
     month0 = ((d.month - 1) // n) * n
     start = pd.Timestamp(year=d.year, month=month0 + 1, day=1)
@@ -114,6 +147,8 @@ def calendar_period(date: pd.Timestamp | str, freq: str) -> Period:
     return Period(start, end, freq)
 
 
+_WEEK_PATTERN = re.compile(r"^(\d{4})-?[Ww](\d{1,2})$")
+_DAY_PATTERN = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _LABEL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(\d{4})-(\d{1,2})$"), "month"),
     (re.compile(r"^(\d{4})[Qq]([1-4])$"), "quarter"),
@@ -123,11 +158,26 @@ _LABEL_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 
 
 def parse_period(text: str | Period) -> Period:
-    """Read a period label: ``2023-11``, ``2023Q4``, ``2023H2``, ``2023``, or a custom range
-    ``2023-02-15~2023-05-31`` (``/`` also accepted as the separator)."""
+    """Read a period label: ``2023-11-22`` (a day), ``2023-W47`` (an ISO week), ``2023-11``,
+    ``2023Q4``, ``2023H2``, ``2023``, or a custom range ``2023-02-15~2023-05-31`` (``/`` also
+    accepted as the separator)."""
     if isinstance(text, Period):
         return text
     raw = str(text).strip()
+    week = _WEEK_PATTERN.match(raw)
+    if week:
+        year, number = int(week.group(1)), int(week.group(2))
+        if not 1 <= number <= _iso_weeks(year):
+            raise ValueError(f"cannot read period {raw!r}: {year} has ISO weeks 1 to "
+                             f"{_iso_weeks(year)}")
+        return calendar_period(pd.Timestamp.fromisocalendar(year, number, 1), "week")
+    day = _DAY_PATTERN.match(raw)
+    if day:
+        try:
+            return calendar_period(pd.Timestamp(year=int(day.group(1)), month=int(day.group(2)),
+                                                day=int(day.group(3))), "day")
+        except ValueError as exc:
+            raise ValueError(f"cannot read period {raw!r}: {exc}") from exc
     for pattern, freq in _LABEL_PATTERNS:
         m = pattern.match(raw)
         if m:
@@ -146,8 +196,8 @@ def parse_period(text: str | Period) -> Period:
                 return Period(pd.Timestamp(a).normalize(), pd.Timestamp(b).normalize(), "custom")
             except (ValueError, TypeError) as exc:
                 raise ValueError(f"cannot read period {raw!r}: {exc}") from exc
-    raise ValueError(f"cannot read period {raw!r}: expected 2023-11, 2023Q4, 2023H2, 2023 or "
-                     "2023-02-15~2023-05-31")
+    raise ValueError(f"cannot read period {raw!r}: expected 2023-11-22, 2023-W47, 2023-11, "
+                     "2023Q4, 2023H2, 2023 or 2023-02-15~2023-05-31")
 
 
 def period_range(start: pd.Timestamp | str, end: pd.Timestamp | str, freq: str) -> list[Period]:

@@ -381,6 +381,13 @@ def plan_edition(name: str, *, data: str = "demo", courts: str = "", period: str
     if kernel_name:
         _check_kernel(kernel_name)
     chosen = discover_notebooks(notebooks_folder, notebooks)
+    if not notebooks:
+        # A day or a week makes the short bulletin edition (report.cadence).
+        from courtstudy.report.cadence import notebooks_for_period
+
+        chosen = notebooks_for_period(chosen, period)
+        if not chosen:
+            raise EditionError(f"--period {period}: no report notebook serves this kind of period")
     notebook_parameters: dict[str, dict[str, Any]] = {}
     params_info = None
     if params_file:

@@ -99,9 +99,24 @@ def _page(title: str, body: str, lang: str) -> str:
 
 
 def edition_title(parameters: dict[str, Any]) -> str:
-    """The edition's title: 2023Q4 审判质效报告 / Court performance report, 2023Q4."""
+    """The edition's title: 2023Q4 审判质效报告 / Court performance report, 2023Q4; a week or a
+    day is the bulletin: 2023-W47 审判运行周报 / Weekly court bulletin, 2023-W47 (日报 / Daily)."""
     lang, period = parameters.get("lang", "zh"), parameters.get("period", "")
+    freq = _period_freq(period)
+    if freq == "week":
+        return _t(lang, f"{period} 审判运行周报", f"Weekly court bulletin, {period}")
+    if freq == "day":
+        return _t(lang, f"{period} 审判运行日报", f"Daily court bulletin, {period}")
     return _t(lang, f"{period} 审判质效报告", f"Court performance report, {period}")
+
+
+def _period_freq(period: str) -> str | None:
+    from courtstudy.core.periods import parse_period
+
+    try:
+        return parse_period(period).freq
+    except ValueError:
+        return None
 
 
 def edition_index_html(manifest: dict[str, Any], reports: list[dict[str, Any]]) -> str:

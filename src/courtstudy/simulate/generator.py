@@ -45,7 +45,8 @@ Other case types (criminal, administrative, enforcement) have simpler outcomes a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -115,6 +116,7 @@ class SimulationSettings:
     triage_offsets_months: tuple[int, ...] | None = None
     n_never_triage: int | None = None
     hidden_mediation: float = 0.0
+    irregularities: bool = False
 
 
 @dataclass(frozen=True, eq=False)
@@ -136,6 +138,9 @@ class SyntheticCourt:
     effects: TrueEffects
     as_of: pd.Timestamp
     settings: SimulationSettings = field(repr=False)
+    #: Planted irregular extensions and deductions with their truth
+    #: (:class:`courtstudy.simulate.irregularities.PlantedIrregularities`), when switched on.
+    irregularities: Any = field(default=None, repr=False)
 
     def counterfactual(self, component: str = "all") -> SyntheticCourt:
         """The same simulation (same seed and draws) with ``component``'s effects switched off
@@ -239,7 +244,8 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
                    court_month_shock_rho: float = 0.5,
                    triage_offsets_months: Sequence[int] | None = None,
                    n_never_triage: int | None = None,
-                   hidden_mediation: float = 0.0) -> SyntheticCourt:
+                   hidden_mediation: float = 0.0,
+                   irregularities: bool = False) -> SyntheticCourt:
     """Simulate ``n_courts`` basic courts of 示范省 filing cases from ``start`` to ``end``,
     observed at ``as_of``, with true effects ``effects`` (default :class:`TrueEffects`()).
 
@@ -267,6 +273,11 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
       sqrt(1 - rho^2) * sd * N(0, 1)`` (stationary, standard deviation ``sd``), drawn from their
       own stream so that ``sd = 0`` (the default) leaves every other draw as it was. They hit the
       factual and every potential world alike: part of the noise, not of the effect.
+
+    ``irregularities=True`` (keyword-only, off by default so the demo is unchanged) plants
+    irregular extensions, deductions and late conversions in the closed civil cases and keeps
+    the truth in ``.irregularities`` (:mod:`courtstudy.simulate.irregularities`; its own random
+    stream: nothing else changes).
 
     ``counterfactual("fast_track")`` gives the paired world with the same draws in which the
     teams have no effect (teams, tracks and procedures unchanged).
@@ -299,7 +310,8 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
                                  court_month_shock_sd=court_month_shock_sd,
                                  court_month_shock_rho=court_month_shock_rho,
                                  triage_offsets_months=triage_offsets_months,
-                                 n_never_triage=n_never_triage, hidden_mediation=hidden_mediation)
+                                 n_never_triage=n_never_triage, hidden_mediation=hidden_mediation,
+                                 irregularities=irregularities)
     span = _Span.of(settings)
     courts = _draw_courts(settings, span.start_day)
     filings = _draw_filings(settings, courts, span)
@@ -310,8 +322,14 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     oi = np.flatnonzero(~covariates.civil)
     other = _other_outcomes(filings.case_type_idx[oi], filings.filed[oi], draws.z_duration[oi],
                             draws.u, oi)
-    return _build_court(settings, effects, span, courts, filings, draws, covariates, assignment,
-                        civil, other)
+    court = _build_court(settings, effects, span, courts, filings, draws, covariates, assignment,
+                         civil, other)
+    if settings.irregularities:
+        from courtstudy.simulate.irregularities import plant_irregularities
+
+        planted = plant_irregularities(court.cases, seed=settings.seed)
+        court = replace(court, cases=planted.cases, irregularities=planted)
+    return court
 
 
 @dataclass(frozen=True)
@@ -335,7 +353,8 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
                       court_month_shock_rho: float = 0.5,
                       triage_offsets_months: Sequence[int] | None = None,
                       n_never_triage: int | None = None,
-                      hidden_mediation: float = 0.0) -> SimulationSettings:
+                      hidden_mediation: float = 0.0,
+                      irregularities: bool = False) -> SimulationSettings:
     """The settings, after checking every argument (ValueError naming the bad one)."""
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
@@ -374,7 +393,8 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
         court_month_shock_rho=float(court_month_shock_rho),
         triage_offsets_months=triage_offsets,
         n_never_triage=None if n_never_triage is None else int(n_never_triage),
-        hidden_mediation=float(hidden_mediation))
+        hidden_mediation=float(hidden_mediation),
+        irregularities=bool(irregularities))
     _fast_track_schedule(settings)  # raises when the dates cannot be given as asked
     span = _Span.of(settings)
     if span.end_day < span.start_day:
