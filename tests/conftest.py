@@ -8,10 +8,6 @@ import shutil
 import pytest
 
 
-def pytest_configure(config):
-    config.addinivalue_line("markers", "spark: runs on a local Spark session (pyspark, Java 17)")
-
-
 @pytest.fixture(scope="session")
 def spark():
     """A local Spark session (local[2], bound to loopback), shared by every Spark test."""

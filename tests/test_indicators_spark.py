@@ -58,11 +58,17 @@ def test_fixtures_by_hand_on_spark(spark, duck_quarter):
     for name, want in EXPECTED_Q1_JIA.items():
         assert got[name] == pytest.approx(want, rel=1e-12), name
     _same(duck_quarter, long)
+
+
+@full
+def test_fixtures_by_month_and_judge_on_spark(spark):
+    engine = IndicatorEngine(fixture_cases(), courts=COURTS, as_of=AS_OF, connection=spark)
     kwargs = dict(by=["court", "judge"], period="month", start="2023-10-01", end="2024-03-31")
     _same(IndicatorEngine(fixture_cases(), courts=COURTS, as_of=AS_OF).compute(**kwargs),
           engine.compute(**kwargs))
 
 
+@full
 def test_random_courts_identical_on_spark(spark):
     cases = _random_cases(2000, seed=7)
     kwargs = dict(by=["court", "team"], period="quarter", start="2021-01-01", end="2023-12-31")
@@ -82,6 +88,11 @@ def test_partitioned_parquet_on_duckdb_and_spark(spark, tmp_path, duck_quarter):
     _same(duck_quarter, duck.compute(by="court", period="2024Q1"))
     on_spark = IndicatorEngine(path, courts=COURTS, as_of=AS_OF, connection=spark)
     _same(duck_quarter, on_spark.compute(by="court", period="2024Q1"))
+
+
+@full
+def test_spark_dataframe_and_default_as_of(spark, tmp_path, duck_quarter):
+    path = write_dataset(fixture_cases(), tmp_path / "cases")
     # a Spark DataFrame (a table of the cluster) gives the same numbers
     frame = spark.read.parquet(path)
     _same(duck_quarter, IndicatorEngine(frame, courts=COURTS, as_of=AS_OF, connection=spark)
@@ -118,3 +129,32 @@ def test_demo_court_identical_on_spark(spark):
         duck = IndicatorEngine(loaded.cases, courts=loaded.courts).compute(**kwargs)
         spark_ = IndicatorEngine(loaded.cases, courts=loaded.courts, connection=spark)
         _same(duck, spark_.compute(**kwargs))
+
+
+def _cli(argv: list[str]) -> int:
+    import argparse
+
+    from courtstudy.commands.indicators import register
+
+    parser = argparse.ArgumentParser(prog="courtstudy")
+    register(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+def test_cli_dataset_folder_duckdb_and_spark(spark, tmp_path):
+    """``courtstudy indicators FOLDER [--engine spark]`` reads the dataset in place and writes
+    the same table as from the export file."""
+    cases = fixture_cases()
+    cases.to_parquet(tmp_path / "cases.parquet")
+    folder = write_dataset(cases, tmp_path / "dataset")
+    common = ["--period", "quarter", "--as-of", AS_OF, "--from", "2023-07-01", "--to", AS_OF,
+              "--lang", "en"]
+    outs = {}
+    for name, argv in (("file", [str(tmp_path / "cases.parquet")]), ("duckdb", [folder]),
+                       ("spark", [folder, "--engine", "spark"])):
+        outs[name] = tmp_path / f"{name}.csv"
+        assert _cli(["indicators", *argv, *common, "--out", str(outs[name])]) == 0
+    want = pd.read_csv(outs["file"])
+    for name in ("duckdb", "spark"):
+        _same(want, pd.read_csv(outs[name]))

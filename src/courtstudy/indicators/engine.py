@@ -748,7 +748,7 @@ class IndicatorEngine:
                                        self.as_of, hand.dictionaries, hand.columns, limits)
             n = hand.table.num_rows
             del hand
-            self.table = expr.cache()
+            self.table = self._materialise(expr)
             self.group_columns = tuple(c for c in GROUP_COLUMNS if c in self.table.columns)
             logger.info("indicators: %d cases prepared as of %s on %s", n, self.as_of.date(),
                         self.con.name)
@@ -770,6 +770,15 @@ class IndicatorEngine:
         from ibis import util
 
         return self.con.create_view(util.gen_name(prefix), ibis.memtable(table), overwrite=True)
+
+    def _materialise(self, expr):
+        """Run the preparation once and keep its result in the backend for every query: a
+        cached DataFrame on Spark (released with the engine), a temporary table elsewhere."""
+        from ibis import util
+
+        if self.con.name == "pyspark":
+            return expr.cache()
+        return self.con.create_table(util.gen_name("courtstudy_prepared"), expr, temp=True)
 
     def _prepare_in_backend(self, source, as_of, limits) -> None:
         """Cases that stay in the backend (a Spark table or DataFrame, a Parquet dataset, an
@@ -806,7 +815,7 @@ class IndicatorEngine:
                                    frozenset(t.columns), limits)
         self._dictionaries = {c: profile.dictionaries[c] for c in GROUP_COLUMNS
                               if c in profile.dictionaries}
-        self.table = expr.cache()
+        self.table = self._materialise(expr)
         self.group_columns = tuple(c for c in GROUP_COLUMNS if c in self.table.columns)
         self._first_filed = pd.Timestamp(calendar.to_dates(np.array([first]), None)[0])
         logger.info("indicators: %d cases prepared as of %s on %s",
