@@ -394,6 +394,11 @@ def _dataset(n: int) -> str:
     return folder
 
 
+#: The local session of the benchmark: the driver is the whole "cluster" (local[2]).
+SPARK_CONFIG = {"spark.driver.memory": "6g", "spark.sql.shuffle.partitions": "8",
+                "spark.ui.enabled": "false"}
+
+
 def run_spark(path: str) -> pd.DataFrame:
     """The engine on a local Spark session (local[2]), reading the Parquet dataset in place."""
     import os
@@ -402,7 +407,8 @@ def run_spark(path: str) -> pd.DataFrame:
     from courtstudy.indicators import IndicatorEngine
     from courtstudy.indicators.engine import spark_session
 
-    session = spark_session(master=os.environ.get("COURTSTUDY_SPARK_MASTER", "local[2]"))
+    session = spark_session(master=os.environ.get("COURTSTUDY_SPARK_MASTER", "local[2]"),
+                            config=SPARK_CONFIG)
     engine = IndicatorEngine(path, courts=courts_table(), as_of=AS_OF, connection=session)
     return engine.compute(by="court", period="month", start=START, end=END)
 
@@ -495,7 +501,8 @@ def child(method: str, n: int) -> None:
 
             from courtstudy.indicators.engine import spark_session
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
-            spark_session(master=os.environ.get("COURTSTUDY_SPARK_MASTER", "local[2]"))
+            spark_session(master=os.environ.get("COURTSTUDY_SPARK_MASTER", "local[2]"),
+                          config=SPARK_CONFIG)
     else:
         cases = synthetic_cases(n)
         frame_mb = cases.memory_usage(deep=True).sum() / 2**20

@@ -80,14 +80,17 @@ def test_random_courts_identical_on_spark(spark):
     _same(IndicatorEngine(cases, as_of="2023-12-31").compute(**custom), engine.compute(**custom))
 
 
-def test_partitioned_parquet_on_duckdb_and_spark(spark, tmp_path, duck_quarter):
+def test_partitioned_parquet_on_duckdb(tmp_path, duck_quarter):
+    """DuckDB reads the dataset in place (Spark reads it in the CLI test below)."""
     cases = fixture_cases()
+    cases["court"] = cases["court"].map({"甲": "甲", "乙": "0202"}).astype("string")
     path = write_dataset(cases, tmp_path / "cases")
-    duck = IndicatorEngine(path, courts=COURTS, as_of=AS_OF)
+    courts = COURTS.assign(court=COURTS["court"].replace("乙", "0202"))
+    duck = IndicatorEngine(path, courts=courts, as_of=AS_OF)
     assert duck.filed_after_as_of == 1  # c15, counted by the backend's profiling pass
-    _same(duck_quarter, duck.compute(by="court", period="2024Q1"))
-    on_spark = IndicatorEngine(path, courts=COURTS, as_of=AS_OF, connection=spark)
-    _same(duck_quarter, on_spark.compute(by="court", period="2024Q1"))
+    want = duck_quarter.assign(court=duck_quarter["court"].replace("乙", "0202"))
+    # a partition named like a number stays text
+    _same(want.sort_values("court", kind="stable"), duck.compute(by="court", period="2024Q1"))
 
 
 @full
@@ -146,6 +149,7 @@ def test_cli_dataset_folder_duckdb_and_spark(spark, tmp_path):
     """``courtstudy indicators FOLDER [--engine spark]`` reads the dataset in place and writes
     the same table as from the export file."""
     cases = fixture_cases()
+    cases["court"] = cases["court"].map({"甲": "甲", "乙": "0202"}).astype("string")
     cases.to_parquet(tmp_path / "cases.parquet")
     folder = write_dataset(cases, tmp_path / "dataset")
     common = ["--period", "quarter", "--as-of", AS_OF, "--from", "2023-07-01", "--to", AS_OF,

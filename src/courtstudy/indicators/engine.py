@@ -390,11 +390,13 @@ def _is_spark(obj, kind: str) -> bool:
     return cls.__name__ == kind and cls.__module__.startswith("pyspark.sql")
 
 
-def spark_session(master: str | None = None, remote: str | None = None):
+def spark_session(master: str | None = None, remote: str | None = None,
+                  config: dict[str, str] | None = None):
     """The Spark session courtstudy runs on: the active one (``spark-submit``, ``pyspark``),
     else a Spark Connect session at ``remote`` (or ``$SPARK_REMOTE``), else a new one at
-    ``master`` (default ``local[*]``). Arrow transfer is switched on (results and in-memory
-    tables cross to and from Python as Arrow batches)."""
+    ``master`` (default ``local[*]``) with ``config`` (e.g. ``{"spark.driver.memory": "6g"}``).
+    Arrow transfer is switched on (results and in-memory tables cross to and from Python as
+    Arrow batches)."""
     import os
 
     from pyspark.sql import SparkSession
@@ -408,6 +410,8 @@ def spark_session(master: str | None = None, remote: str | None = None):
             builder = SparkSession.builder.appName("courtstudy")
             if master:
                 builder = builder.master(master)
+            for key, value in (config or {}).items():
+                builder = builder.config(key, value)
             session = builder.getOrCreate()
     session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
     return session
@@ -462,9 +466,19 @@ def open_cases(source, con):
         paths = os.path.join(source, "**", "*.parquet") if folder else source
         # hive_partitioning only adds the partition keys; court and every canonical column
         # are read from the files themselves (batch.py keeps them there).
-        return con.read_parquet(paths, hive_partitioning=folder, union_by_name=True)
+        # hive_types_autocast off: a folder name court=0101 stays the text "0101".
+        return con.read_parquet(paths, hive_partitioning=folder, hive_types_autocast=False,
+                                union_by_name=True)
     if con.name == "pyspark":
-        return con.read_parquet(source, mergeSchema="true")
+        # Partition values stay text (court=0101 is "0101", not the number 101): the setting
+        # is read when the dataset is opened, and put back afterwards.
+        key = "spark.sql.sources.partitionColumnTypeInference.enabled"
+        before = con.raw_sql(f"SET {key}").collect()[0][1]
+        con.raw_sql(f"SET {key}=false")
+        try:
+            return con.read_parquet(source, mergeSchema="true")
+        finally:
+            con.raw_sql(f"SET {key}={before}")
     return con.read_parquet(source)
 
 
