@@ -460,7 +460,8 @@ def open_cases(source, con):
         return con.table(name)
     source = os.fspath(source)
     if not _is_dataset_path(source):
-        return con.table(source)
+        database, _, name = source.rpartition(".")
+        return con.table(name, database=database or None)
     if con.name == "duckdb":
         folder = "://" not in source and os.path.isdir(source)
         paths = os.path.join(source, "**", "*.parquet") if folder else source
