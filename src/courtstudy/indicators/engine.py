@@ -705,11 +705,15 @@ _SUM_COLUMNS: tuple[str, ...] = ("dur", "trial")
 class IndicatorEngine:
     """Cases prepared once on an Ibis backend; every indicator query runs against them.
 
-    ``cases`` is a canonical cases frame (or an Ibis table already holding the columns of
-    :func:`prepare_cases`, e.g. a prepared Parquet file opened on Spark; then ``as_of`` is
-    required). ``courts`` is the canonical courts table (court, year, judges) used by
-    ``per_judge_closed``. ``backend`` is ``None`` (an in-process DuckDB), a backend name
-    (``"duckdb"``, ``"polars"``, ``"pyspark"``...) or any Ibis backend connection. ``limits`` is a
+    ``cases`` is a canonical cases frame; or cases that stay in the backend: a Parquet file or
+    (hive-)partitioned dataset path (local, ``hdfs://``, ``s3://``; ``courtstudy validate
+    FOLDER`` writes one), a table name, a Spark DataFrame or an Ibis table of canonical cases
+    (profiled, prepared and cached by the backend itself: see docs/scale.md); or an Ibis table
+    already holding the columns of :func:`prepare_cases` (then ``as_of`` is required).
+    ``courts`` is the canonical courts table (court, year, judges) used by
+    ``per_judge_closed``. ``backend`` is ``None`` (an in-process DuckDB) or an engine name
+    (``"duckdb"``, ``"polars"``, ``"spark"``: :func:`connect`); ``connection`` is an Ibis
+    backend or a Spark session (``spark_session()``) to run on. ``limits`` is a
     statutory-limits table (``courtstudy.core.limits.statutory_limits(extra=...)`` to extend it).
 
     Example::
