@@ -162,3 +162,13 @@ def test_cli_dataset_folder_duckdb_and_spark(spark, tmp_path):
     want = pd.read_csv(outs["file"])
     for name in ("duckdb", "spark"):
         _same(want, pd.read_csv(outs[name]))
+
+
+def test_subset_without_survival_gives_the_same_figures(duck_quarter):
+    """Without a survival figure the survival table (the result that grows with the data on a
+    cluster) is not computed; the other figures are unchanged."""
+    names = ["closed", "mean_days", "pending_over_12m", "within_limit_rate"]
+    engine = IndicatorEngine(fixture_cases(), courts=COURTS, as_of=AS_OF)
+    got = engine.compute(by="court", period="2024Q1", indicators=names)
+    want = duck_quarter[duck_quarter["indicator"].isin(names)]
+    _same(want, got)

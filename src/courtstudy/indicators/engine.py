@@ -902,12 +902,15 @@ class IndicatorEngine:
         if horizon <= 0:
             raise ValueError(f"the RMST horizon must be positive, got {horizon}")
         grid = _make_grid(self.periods(period, start, end))
-        raw = self._aggregate(by, grid, court_filter)
+        stats = [BY_NAME[n].value for n in names]
+        survival_needed = any(isinstance(getattr(v, a, None), Survival) for v in stats
+                              for a in ("quantity", "numerator", "denominator", "basis"))
+        raw = self._aggregate(by, grid, court_filter, survival_needed)
         long = self._assemble(by, grid, raw, names, court_filter, float(horizon))
         return long
 
-    def _aggregate(self, by: list[str], grid: _Grid,
-                   courts: Sequence[str] | None) -> dict[str, pd.DataFrame]:
+    def _aggregate(self, by: list[str], grid: _Grid, courts: Sequence[str] | None,
+                   survival_needed: bool = True) -> dict[str, pd.DataFrame]:
         t = self.table
         if courts is not None:
             wanted = list(courts)
@@ -942,6 +945,15 @@ class IndicatorEngine:
                 rows = starts[(starts[lo] < starts["cb"]) & (starts[lo] <= k)]
                 out[f"start{lo[2:]}"] = (rows.groupby([*by, lo], sort=False, dropna=False)["n"]
                                          .sum().reset_index())
+        if not survival_needed:
+            # The survival table is the one result that grows with the data (groups x cohorts x
+            # distinct durations): skipped when no survival figure is asked for.
+            out["km"] = pd.DataFrame({**{c: pd.Series(dtype="int64") for c in by},
+                                      "fb": pd.Series(dtype="int64"),
+                                      "km_time": pd.Series(dtype="int64"),
+                                      "n": pd.Series(dtype="int64"),
+                                      "events": pd.Series(dtype="int64")})
+            return {q: self._decode(frame, by) for q, frame in out.items()}
         cohort = t.filter((t.fb >= 1) & (t.fb <= k))
         km_time = (cohort.is_closed == 1).ifelse(cohort.cd, calendar.day_number(self.as_of)) \
             - cohort.fd
