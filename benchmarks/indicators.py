@@ -1,21 +1,32 @@
 """Benchmark: the full indicator table by court x month (five years) on synthetic cases.
 
-Compares the Ibis/DuckDB engine (courtstudy.indicators.IndicatorEngine: register + compute)
-with a straightforward vectorised pandas groupby implementation of the same counts, sums,
-medians, pending ages and filing-cohort survival table, in the same run. Each (size, method)
-runs in its own subprocess, which prints its wall time and its peak resident memory
-(``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which includes building the synthetic frame;
-the peak right after building it is printed beside it, and the frame's own size,
-``memory_usage(deep=True)``). Timings exclude imports and building the frame; both wall and CPU
-(user + system of every thread, ``time.process_time``) seconds are printed, since other work on
-the machine inflates wall times. ``--repeat N`` runs every (size, method) N times, each in a
-fresh process, and keeps the best. Before timing, both methods run on 20k cases and their
-counts, sums, medians and stocks are checked to agree.
+Methods, each computing the same counts, sums, medians, pending ages and filing-cohort survival
+table, in the same run:
+
+* ``engine``: courtstudy.indicators.IndicatorEngine on the embedded DuckDB (register + compute);
+* ``sql``: the same table as hand-written DuckDB SQL over the frame (the practical limit on this
+  hardware);
+* ``polars``: a hand-written Polars (lazy) implementation, every query collected at once;
+* ``pandas``: a straightforward vectorised pandas groupby implementation;
+* with ``--engine spark``: ``duckdb-parquet`` (the engine on DuckDB) and ``spark`` (the engine
+  on a local Spark session, local[2], ``SPARK_CONFIG``), both reading the cases as a Parquet
+  dataset partitioned by court (written once per size to the temp folder, not timed).
+
+Each (size, method) runs in its own subprocess, which prints its wall time and its peak resident
+memory (``resource.getrusage(RUSAGE_SELF).ru_maxrss``, which includes building the synthetic
+frame; the peak right after building it is printed beside it, and the frame's own size,
+``memory_usage(deep=True)``). Timings exclude imports, building the frame and starting the Spark
+session; both wall and CPU (user + system of every thread, ``time.process_time``; for Spark plus
+the JVM's, read with psutil) seconds are printed, since other work on the machine inflates wall
+times. ``--repeat N`` runs every (size, method) N times, each in a fresh process, and keeps the
+best. Before timing, the engine's figures are checked against pandas, Polars and SQL on 20k
+cases.
 
 Usage::
 
     .venv/bin/python benchmarks/indicators.py                 # 100k and 1M
     .venv/bin/python benchmarks/indicators.py --repeat 2 100000 1000000 10000000
+    nice -n 10 .venv/bin/python benchmarks/indicators.py --engine spark 1000000 10000000
 """
 
 from __future__ import annotations
