@@ -50,8 +50,12 @@ def small(tmp_path_factory):
     sim = simulate_court(scale=0.03)
     write_export(sim.cases, folder / "cases.csv", bad_row_share=0.005, seed=5)
     courts_export(sim.courts).to_csv(folder / "courts.csv", index=False, encoding="utf-8-sig")
+    from courtstudy.report.language import data_names
+
     return {"cases": folder / "cases.csv", "courts": folder / "courts.csv",
-            "judges": sorted(sim.cases["judge"].dropna().unique())}
+            "judges": sorted(sim.cases["judge"].dropna().unique()),
+            # names that are data: an en edition prints them as the export has them
+            "names": data_names(sim.cases, ("court", "team", "cause"))}
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +107,7 @@ def test_failing_notebook_is_kept_marked_and_exits_nonzero(small, tmp_path, caps
     assert results["results"]["accepted"] == manifest["rows"]["accepted"]
     assert manifest["rows"]["accepted"] + manifest["rows"]["quarantined"] == manifest["rows"]["rows_read"]
     assert manifest["data"]["sha256"] == results["source"]["sha256"]
-    assert load_workbook(edition / "tables.xlsx").sheetnames == ["02_by_court"]
+    assert load_workbook(edition / "tables.xlsx").sheetnames == ["目录", "02 by_court"]
     assert (edition / "02_ok" / "tables" / "by_court.csv").exists()
     _no_code((edition / "02_ok.html").read_text(encoding="utf-8"), "nb.setup(")
     # the executed notebooks point at the final folder, not the temporary one
@@ -168,15 +172,25 @@ def _project_notebooks() -> list[str]:
     return [p.name[:2] for p in sorted(notebooks_dir().glob("0[12]_*.ipynb"))]
 
 
-@pytest.mark.skipif(len(_project_notebooks()) < 1, reason="the report notebooks are not in the checkout")
-def test_public_edition_of_the_report_notebooks(small, tmp_path):
+@pytest.fixture(scope="module")
+def public_en(small, tmp_path_factory):
+    """The report notebooks 01 and 02 as a public en edition of the small data (built once)."""
+    if len(_project_notebooks()) < 1:
+        pytest.skip("the report notebooks are not in the checkout")
+    reports = tmp_path_factory.mktemp("public") / "reports"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COURTSTUDY_PSEUDONYM_SALT", "edition-test-salt")
+        result = run_edition("pub", data=str(small["cases"]), courts=str(small["courts"]),
+                             period="2023Q4", audience="public", lang="en",
+                             notebooks=",".join(_project_notebooks()), reports_folder=reports,
+                             progress_bar=False, log=lambda line: None)
+    return result
+
+
+def test_public_edition_of_the_report_notebooks(small, public_en):
     """The real notebooks on small data for a public audience: complete, no code in the HTML,
     no judge name and no count below the threshold anywhere in what is published."""
-    reports = tmp_path / "reports"
-    result = run_edition("pub", data=str(small["cases"]), courts=str(small["courts"]),
-                         period="2023Q4", audience="public", lang="en",
-                         notebooks=",".join(_project_notebooks()), reports_folder=reports,
-                         progress_bar=False, log=lambda line: None)
+    result = public_en
     edition = result.path
     manifest = json.loads((edition / "manifest.json").read_text(encoding="utf-8"))
     assert result.status == "complete", manifest["notebooks"]
@@ -189,7 +203,7 @@ def test_public_edition_of_the_report_notebooks(small, tmp_path):
         assert (edition / run["name"] / "results.json").exists()
     csvs = sorted(edition.glob("*/tables/*.csv"))
     sheets = load_workbook(edition / "tables.xlsx").sheetnames
-    assert len(csvs) == len(sheets) > 0
+    assert len(csvs) + 1 == len(sheets) > 1  # one sheet per table after the contents sheet
     assert list(edition.glob("*/figures/*.png"))
     published = [p for p in _edition_files(edition) if p.suffix in (".csv", ".html", ".json", ".ipynb")]
     texts = [p.read_text(encoding="utf-8-sig") for p in published]
@@ -198,14 +212,35 @@ def test_public_edition_of_the_report_notebooks(small, tmp_path):
                           for v in row if v is not None))
     leaked = [name for name in small["judges"] if any(name in t for t in texts)]
     assert leaked == []
-    from courtstudy.report.publish import count_columns
+    from courtstudy.report.publish import KEY_NAMES, count_columns
+    from courtstudy.report.tables import column_label
 
+    # the CSVs carry display headers: a key column (years averaged, month ...) is known by its label
+    key_labels = {column_label(k, "en", kind) for k in KEY_NAMES for kind in ("count", "text")}
     for path in csvs:
         # counts: integer columns as read back, and columns named like a count (those may hold
         # the "<10" marker, so they are read as numbers with the markers set aside)
         frame = pd.read_csv(path, encoding="utf-8-sig")
         numeric = frame.apply(pd.to_numeric, errors="coerce")
-        checked = set(count_columns(frame)) | set(count_columns(numeric.astype("float64")))
+        checked = set(count_columns(frame, key_labels)) | set(count_columns(numeric.astype("float64"), key_labels))
         for column in checked:
             values = numeric[column]
             assert not ((values >= 1) & (values < 10)).any(), (path.name, column)
+
+
+def test_en_edition_speaks_english_pages_tables_workbook_and_figures(small, public_en):
+    """An en edition is English throughout: Chinese only where it is data (court, team, cause
+    names of the export, printed as they are); every figure has its title, labels and key."""
+    from courtstudy.report.language import foreign_words, scan_edition
+
+    edition = public_en.path
+    names = small["names"]
+    assert scan_edition(edition, "en", names) == {}
+    assert len(list(edition.glob("*/tables/*.csv"))) >= 8
+    figures = [o["metadata"]["courtstudy"] for p in sorted(edition.glob("0*.ipynb"))
+               for c in nbformat.read(p, as_version=4).cells for o in c.get("outputs", [])
+               if "figure" in o.get("metadata", {}).get("courtstudy", {})]
+    assert len(figures) >= 12
+    for meta in figures:
+        assert meta["title"] and meta["problems"] == [], (meta["figure"], meta["problems"])
+        assert foreign_words("\n".join(meta["texts"]), "en", names) == set(), (meta["figure"], meta["texts"])

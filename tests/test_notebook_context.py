@@ -99,16 +99,23 @@ def test_internal_table_is_saved_as_csv_and_sheet(ctx):
     back = pd.read_csv(ctx.output_dir / "tables" / "closed_by_judge.csv", encoding="utf-8-sig")
     assert back.to_dict("list") == frame.to_dict("list")
     book = load_workbook(ctx.output_dir / "tables.xlsx")
-    rows = list(book["closed_by_judge"].iter_rows(values_only=True))
+    assert book.sheetnames == ["目录", "结案"]  # the contents first, sheets named by title
+    sheet = book["结案"]
+    rows = list(sheet.iter_rows(min_row=2, max_row=4, max_col=4, values_only=True))
     assert rows == [("court", "judge", "closed", "rate"), ("甲", "张三", 3, 0.5), ("乙", "李四", 40, 0.25)]
+    assert sheet.freeze_panes == "A3" and sheet["C3"].number_format == "#,##0"
     with pytest.raises(ValueError, match="used twice"):
         ctx.table("closed_by_judge", frame)
     with pytest.raises(ValueError, match="ASCII"):
         ctx.table("按法官", frame)
-    ctx.table("labelled", frame)
-    assert list(ctx.tables["labelled"].columns) == ["法院", "承办法官", "结案", "rate"]
+    ctx.table("labelled", frame.assign(rate=[0.5, None]), kinds={"rate": "percent"})
     header = (ctx.output_dir / "tables" / "labelled.csv").read_text(encoding="utf-8-sig").splitlines()[0]
-    assert header == "法院,承办法官,结案,rate"
+    assert header == "法院,承办法官,结案（件）,rate"
+    book = load_workbook(ctx.output_dir / "tables.xlsx")
+    assert book.sheetnames == ["目录", "结案", "labelled"]
+    assert book["labelled"]["D3"].number_format == "0.00%" and book["labelled"]["D4"].value is None
+    contents = [r for r in book["目录"].iter_rows(min_row=3, values_only=True)]
+    assert [r[0] for r in contents] == ["结案", "labelled"] and [r[3] for r in contents] == [2, 2]
 
 
 def test_public_rules_by_hand():
@@ -122,12 +129,15 @@ def test_public_rules_by_hand():
     })
     out, release = prepare_table("t", frame, audience="public", threshold=10, basis="caseload",
                                  salt="s")
-    # row 2 rests on 8 cases: every figure hidden; row 1: only the count 3 hidden; zeros stay
-    assert out["caseload"].tolist() == [25, "<10", 40, 0]
+    # row 2 rests on 8 cases: every figure hidden; row 1: the count 3 hidden; zeros stay.
+    # Court 甲's caseload is published elsewhere as a total (25 + 8 = 33), so row 1's 25 is
+    # hidden too ("x", secondary suppression), and with it the rate of that row.
+    assert out["caseload"].tolist() == ["x", "<10", 40, 0]
     assert out["pending_over_18m"].tolist() == ["<10", "<10", 12, 0]
-    assert out["disposition_rate"].tolist()[:3] == [0.8, "<10", 0.9]
+    assert out["disposition_rate"].tolist()[:3] == ["x", "<10", 0.9]
     assert out["year"].tolist() == [2023] * 4  # keys are never suppressed
-    assert release.rows_suppressed == 1 and release.cells_suppressed == 4
+    assert release.rows_suppressed == 1 and release.cells_suppressed == 6
+    assert release.cells_primary == 2 and release.cells_complementary == 1
     assert not set(out["judge"]) & set(frame["judge"])
     assert out["judge"].str.startswith("法官").all() and out["judge"].nunique() == 4
     assert release.pseudonymised == ["judge"]
@@ -143,8 +153,19 @@ def test_public_default_basis_is_every_count():
     frame = pd.DataFrame({"court": ["甲", "乙"], "filed": [30, 30], "closed": [4, 20],
                           "mean_days": [50.0, 60.0]})
     out, release = prepare_table("t", frame, audience="public")
-    assert out.loc[0].tolist() == ["甲", "<10", "<10", "<10"]
-    assert out.loc[1].tolist() == ["乙", 30, 20, 60.0]
+    # the row rests on 4 closed cases: every figure hidden; its 30 filed is no small count, so it
+    # is marked "x" (hidden), not "<10" (which would misstate it)
+    assert out.loc[0].tolist() == ["甲", "x", "<10", "<10"]
+    # with two courts, the totals (60 filed, 24 closed) would give row 0 back: row 1 is hidden too
+    assert out.loc[1].tolist() == ["乙", "x", "x", "x"]
+    wide = pd.concat([frame, pd.DataFrame({"court": ["丙"], "filed": [50], "closed": [30],
+                                           "mean_days": [40.0]})], ignore_index=True)
+    out, release = prepare_table("t", wide, audience="public")
+    # in each column the complement is the smallest cell of at least 10 (乙's 30 filed and 20
+    # closed); the figures of a row with a hidden count are hidden with it
+    assert out["closed"].tolist() == ["<10", "x", 30]
+    assert out["filed"].tolist() == ["x", "x", 50]
+    assert out["mean_days"].tolist() == ["<10", "x", 40.0]
 
 
 def test_public_table_in_context(small, tmp_path):

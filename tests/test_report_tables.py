@@ -133,14 +133,19 @@ def test_seasonal_profile_by_hand():
     assert summary["lowest_filed_month"] == 2 and summary["highest_closed_month"] == 12
 
 
-def test_monthly_flow_fills_empty_months():
+def test_monthly_flow_fills_empty_months_and_ends_with_the_data():
     frame = cases([
         {"case_id": "a", "court": "甲", "filed_date": "2023-01-05", "closed_date": "2023-03-01"},
         {"case_id": "b", "court": "甲", "filed_date": "2023-01-20", "closed_date": None},
+        {"case_id": "c", "court": "甲", "filed_date": "2023-04-02", "closed_date": "2023-05-03"},
     ])
-    flow = quality.monthly_flow(frame, T("2023-04-10"))
+    flow = quality.monthly_flow(frame, T("2023-04-30"))
     assert flow["month"].tolist() == ["2023-01", "2023-02", "2023-03", "2023-04"]
-    assert flow["filed"].tolist() == [2, 0, 0, 0] and flow["closed"].tolist() == [0, 0, 1, 0]
+    assert flow["filed"].tolist() == [2, 0, 0, 1] and flow["closed"].tolist() == [0, 0, 1, 0]
+    # as_of inside May: May is partial, not a month with 0 filings
+    assert quality.monthly_flow(frame, T("2023-05-10"))["month"].iloc[-1] == "2023-04"
+    # filings stop in April: the months after are not covered by the export (no drop to zero)
+    assert quality.monthly_flow(frame, T("2023-08-31"))["month"].iloc[-1] == "2023-04"
 
 
 def test_charts_draw_chinese_with_the_court_style():
@@ -165,3 +170,46 @@ def test_charts_draw_chinese_with_the_court_style():
             assert fig.axes
             fig.canvas.draw()
             plt.close(fig)
+
+
+def test_coverage_denominators_are_the_cases_a_field_applies_to():
+    """Track, instance and procedure are not measured over enforcement or criminal cases they do
+    not apply to; an undecided appeal is not a missing appeal result."""
+    frame = cases([
+        {"case_id": "c1", "court": "甲", "filed_date": "2023-03-01", "case_type": "civil", "instance": "first",
+         "procedure": "simplified", "track": "simple", "closed_date": "2023-04-01", "appealed": True,
+         "appeal_closed_date": "2023-08-01", "appeal_result": "affirmed"},
+        {"case_id": "c2", "court": "甲", "filed_date": "2023-03-02", "case_type": "civil", "instance": "first",
+         "procedure": None, "track": None, "closed_date": "2023-04-01", "appealed": True},   # appeal undecided
+        {"case_id": "k1", "court": "甲", "filed_date": "2023-03-03", "case_type": "criminal", "instance": "first",
+         "procedure": "expedited", "track": None},
+        {"case_id": "e1", "court": "甲", "filed_date": "2023-03-04", "case_type": "enforcement",
+         "instance": None, "procedure": None, "track": None},
+    ])
+    coverage = quality.field_coverage(frame).set_index(["year", "field"])
+    assert coverage.loc[(2023, "track"), ["cases", "filled"]].tolist() == [2, 1]       # civil first instance
+    assert coverage.loc[(2023, "instance"), ["cases", "filled"]].tolist() == [3, 3]    # not enforcement
+    assert coverage.loc[(2023, "procedure"), ["cases", "filled"]].tolist() == [3, 2]
+    assert coverage.loc[(2023, "appeal_result"), ["cases", "filled"]].tolist() == [1, 1]  # c2 undecided
+    assert "- 繁简分流：法院实施繁简分流后立案的民事一审案件" in quality.coverage_rules("zh")
+    assert "Procedure: first-instance trial cases" in quality.coverage_rules("en")
+
+
+def test_team_panel_lists_only_the_teams_a_court_has():
+    compared = pd.DataFrame({
+        "court": ["甲", "甲", "乙", "乙"] * 2, "team": ["t1", "t2", "t1", "t2"] * 2,
+        "period": ["2023Q4"] * 8, "indicator": ["caseload"] * 4 + ["closed"] * 4,
+        "value": [5.0, 0.0, 0.0, 7.0, 4.0, np.nan, np.nan, 6.0],
+        "previous_value": [3.0, 0.0, 0.0, 0.0, 2.0, np.nan, np.nan, np.nan],
+    })
+    panel = overview.group_panel(compared, "team", "2023Q4", ["closed"])
+    assert panel[["court", "team"]].values.tolist() == [["乙", "t2"], ["甲", "t1"]]
+    assert panel["closed"].tolist() == [6.0, 4.0]
+
+
+def test_computed_sentences_follow_the_numbers():
+    season = {"february_filed": 0.62, "december_closed": 1.02, "years": 4}
+    zh = quality.seasonal_sentence(season, "zh")
+    assert "0.62（春节前后收案明显减少）" in zh and "1.02（与平均月份相近）" in zh
+    assert "year-end push" not in quality.seasonal_sentence(season, "en")
+    assert "year-end push" in quality.seasonal_sentence({**season, "december_closed": 1.4}, "en")

@@ -17,6 +17,11 @@ from courtstudy.core.errors import CourtstudyError
 COMMANDS: tuple[str, ...] = ("simulate", "validate", "indicators", "edition")
 
 
+def one_line(message: str) -> str:
+    """A message of several lines (zh, then en) as one line."""
+    return " / ".join(part.strip() for part in message.splitlines() if part.strip())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="courtstudy",
@@ -42,8 +47,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.handler(args) or 0)
     except CourtstudyError as exc:
-        # A clear message, not a traceback: these errors name the file and the fix.
-        print(f"courtstudy: {exc}", file=sys.stderr)
+        # A clear message, not a traceback: these errors name the file and the fix. One line
+        # (zh and en joined), so a log or cron mail shows it whole.
+        print(f"courtstudy: {one_line(str(exc))}", file=sys.stderr)
         return 2
 
 

@@ -8,6 +8,16 @@ import argparse
 DEMO_PERIOD = "2023Q4"
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"需要整数 / expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"至少为 1 / must be at least 1, got {value}")
+    return value
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "edition",
@@ -19,7 +29,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "builds the synthetic court's demo data if needed and makes the edition demo-2023Q4 "
             "from it, replacing an earlier demo edition of that name (it is rebuilt from the "
             "same seed, so nothing is lost). Exit status 0 when every notebook ran, 1 when one "
-            "failed (its executed copy shows the error), 2 when the edition could not start."
+            "failed (its executed copy shows the error), 2 when the edition could not start "
+            "(a parameter, the data, the period, a court, the kernel, the --params file, or the "
+            "same edition being built by another process)."
         ),
     )
     parser.add_argument("name", nargs="?", help="edition name, e.g. 2023Q4 (default with --demo: "
@@ -36,8 +48,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--court-filter", default="", help="comma-separated courts to include")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh")
     parser.add_argument("--audience", choices=("internal", "public"), default="internal")
-    parser.add_argument("--min-cell", type=int, default=10,
-                        help="public audience: smallest number of cases a figure may rest on")
+    parser.add_argument("--min-cell", type=_at_least_one, default=10,
+                        help="public audience: smallest number of cases a figure may rest on (>= 1)")
+    parser.add_argument("--params", default=None, metavar="FILE",
+                        help="TOML file of the notebooks' own parameters, one table per notebook "
+                             "(e.g. [03_triage_effects] treatment = \"fast_track\"); see docs/editions.md")
     parser.add_argument("--seed", type=int, default=20240101)
     parser.add_argument("--notebooks", default="", help="notebooks to run, e.g. 01,02 (default all)")
     parser.add_argument("--notebooks-dir", default=None, help=argparse.SUPPRESS)
@@ -74,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         seed=args.seed, min_cell=args.min_cell, notebooks=args.notebooks or None,
         notebooks_folder=args.notebooks_dir, reports_folder=args.reports_dir, force=force,
         kernel_name=args.kernel, progress_bar=not args.no_progress,
-        timeout=args.timeout,
+        timeout=args.timeout, params_file=args.params,
     )
     print(result.path / "index.html")
     return 0 if result.ok else 1

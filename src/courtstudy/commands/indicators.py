@@ -31,16 +31,40 @@ def _load(data: str, courts: str):
     return loaded.cases, loaded.courts
 
 
+def _output_path(out: str) -> Path:
+    """The ``--out`` file, checked before any computation: a known extension and a folder that
+    exists or can be created (not a regular file)."""
+    from courtstudy.commands.paths import ensure_parent
+    from courtstudy.core.errors import CourtstudyError
+
+    path = Path(out)
+    if path.suffix.lower() not in (".csv", ".xlsx"):
+        raise CourtstudyError(f"--out {out}: 需要 .csv 或 .xlsx 文件名 / expected a .csv or .xlsx file name")
+    if path.is_dir():
+        raise CourtstudyError(f"--out {out}: 这是文件夹，需要文件名 / is a folder; give a file name "
+                              "such as indicators.xlsx")
+    ensure_parent(path, "--out")
+    return path
+
+
 def handle(args: argparse.Namespace) -> int:
     from courtstudy.core.errors import CourtstudyError
+    from courtstudy.core.tabular_output import write_csv, write_xlsx
     from courtstudy.indicators import IndicatorEngine, wide
 
+    path = _output_path(args.out) if args.out else None
+    if args.period == "custom" and not (args.start and args.end):
+        raise CourtstudyError("--period custom: 自定义期间需要 --from 和 --to / needs --from and --to")
     cases, courts = _load(args.data, args.courts)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
-    period = args.period
-    if args.period == "custom" and not (args.start and args.end):
-        raise CourtstudyError("--period custom needs --from and --to (自定义期间需要起止日期)")
     court_filter = [c.strip() for c in args.court.split(",") if c.strip()] or None
+    if court_filter and not isinstance(cases, str):
+        known = sorted(cases["court"].dropna().unique().tolist())
+        unknown = [c for c in court_filter if c not in known]
+        if unknown:
+            raise CourtstudyError(
+                f"--court {','.join(unknown)}: 数据中没有这些法院，数据中的法院为 {'、'.join(known)} / "
+                f"not in {args.data}; the courts in the data are {', '.join(known)}")
     try:
         connection = None
         if args.engine == "spark":
@@ -50,7 +74,7 @@ def handle(args: argparse.Namespace) -> int:
         engine = IndicatorEngine(cases, courts=courts, as_of=args.as_of or None,
                                  backend=None if args.engine == "spark" else args.engine,
                                  connection=connection)
-        long = engine.compute(by=by, period=period, start=args.start or None,
+        long = engine.compute(by=by, period=args.period, start=args.start or None,
                               end=args.end or None, court_filter=court_filter,
                               horizon=args.horizon)
     except ValueError as exc:
@@ -59,20 +83,21 @@ def handle(args: argparse.Namespace) -> int:
         from courtstudy.report.pseudonym import pseudonymise
 
         long = pseudonymise(long, columns=("judge",))
-    table = wide(long, lang="zh" if args.lang == "zh" else None)
-    out = args.out
-    if not out:
-        table.to_csv(sys.stdout, index=False)
+    from courtstudy.report.tables import labelled
+
+    table = labelled(wide(long), args.lang)  # headers and category values in one language
+    if path is None:
+        write_csv(table, sys.stdout)
         return 0
-    path = Path(out)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix.lower() == ".xlsx":
-        table.to_excel(path, index=False, sheet_name="indicators")
-    elif path.suffix.lower() == ".csv":
-        # Excel opens UTF-8 CSV with Chinese correctly only with a byte-order mark.
-        table.to_csv(path, index=False, encoding="utf-8-sig")
-    else:
-        raise CourtstudyError(f"--out {out}: expected a .csv or .xlsx file name")
+    try:
+        if path.suffix.lower() == ".xlsx":
+            write_xlsx(table, path, sheet="indicators")
+        else:
+            # Excel opens UTF-8 CSV with Chinese correctly only with a byte-order mark.
+            write_csv(table, path)
+    except OSError as exc:
+        raise CourtstudyError(f"--out {path}: 无法写入（{exc.strerror}）/ cannot be written "
+                              f"({exc.strerror})") from exc
     done = "已写入" if args.lang == "zh" else "Written"
     print(f"{done}: {path} ({len(table)} rows, as of {engine.as_of.date()})", file=sys.stderr)
     return 0
@@ -118,9 +143,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                              "period whose filings were followed for fewer days is flagged "
                              "immature")
     parser.add_argument("--pseudonymise", action="store_true",
-                        help="replace judge names by stable pseudonyms (法官A01 ...)")
+                        help="replace judge names by salted pseudonyms (法官3F2A1C ...; the salt is "
+                             "$COURTSTUDY_PSEUDONYM_SALT or data/.pseudonym_salt)")
     parser.add_argument("--out", default="", metavar="FILE",
                         help=".csv (UTF-8 with BOM) or .xlsx; default: CSV on standard output")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh",
-                        help="indicator column headers: Chinese labels or canonical names")
+                        help="language of the headers and category values (简案 / simple track ...)")
     parser.set_defaults(handler=handle)

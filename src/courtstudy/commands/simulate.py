@@ -46,15 +46,14 @@ def handle(args: argparse.Namespace) -> int:
             print(f"  {label}: {path}")
         return 0
 
-    import pandas as pd
-
+    from courtstudy.commands.paths import ensure_folder
     from courtstudy.core.paths import data_dir
+    from courtstudy.core.tabular_output import write_csv, write_xlsx
     from courtstudy.simulate import simulate_court
     from courtstudy.simulate.demo import courts_export
     from courtstudy.simulate.export import write_export
 
-    out = Path(args.out) if args.out else data_dir() / "simulated"
-    out.mkdir(parents=True, exist_ok=True)
+    out = ensure_folder(Path(args.out) if args.out else data_dir() / "simulated", "--out")
     sim = simulate_court(seed=args.seed, scale=args.scale, n_courts=args.n_courts,
                          hidden_confounding=args.hidden_confounding, bunching=args.bunching)
     ext = {"csv": "csv", "xlsx": "xlsx", "parquet": "parquet"}[args.format]
@@ -64,18 +63,17 @@ def handle(args: argparse.Namespace) -> int:
     courts = courts_export(sim.courts)
     courts_path = out / f"courts.{ext}"
     if args.format == "csv":
-        courts.to_csv(courts_path, index=False, encoding="utf-8-sig")
+        write_csv(courts, courts_path)
     elif args.format == "xlsx":
-        with pd.ExcelWriter(courts_path) as writer:
-            courts.to_excel(writer, index=False, sheet_name="法院")
+        write_xlsx(courts, courts_path, sheet="法院")
     else:
         courts.to_parquet(courts_path, index=False)
     truth_path = out / "truth.csv"
-    sim.truth.to_csv(truth_path, index=False, encoding="utf-8-sig")
+    write_csv(sim.truth, truth_path)
     written = [cases_path, courts_path, truth_path]
     if len(planted):
         planted_path = out / "planted_problems.csv"
-        planted.to_csv(planted_path, index=False, encoding="utf-8-sig")
+        write_csv(planted, planted_path)
         written.append(planted_path)
     if zh:
         print(f"合成法院：{sim.courts['court'].nunique()} 家法院，{len(sim.cases)} 件案件，"

@@ -20,14 +20,24 @@ def _mapping(pairs: list[str] | None) -> dict[str, str]:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from courtstudy.commands.paths import check_folder, ensure_folder
+    from courtstudy.core.errors import CourtstudyError
     from courtstudy.ingest.loading import load_cases
 
     path = Path(args.path)
     if path.is_dir():
         return _handle_folder(path, args)
-    loaded = load_cases(path, mapping=_mapping(args.map), courts=args.courts or None)
     out_dir = Path(args.out) if args.out else path.with_name(f"{path.stem}_validated")
-    written = loaded.write(out_dir)
+    # Checked before the (possibly long) load: a bad --out fails at once.
+    check_folder(out_dir, "--out")
+    loaded = load_cases(path, mapping=_mapping(args.map), courts=args.courts or None,
+                        snapshot=args.snapshot or None)
+    ensure_folder(out_dir, "--out")
+    try:
+        written = loaded.write(out_dir)
+    except OSError as exc:
+        raise CourtstudyError(f"--out {out_dir}: 无法写入（{exc.strerror}）/ cannot write there "
+                              f"({exc.strerror})") from exc
     print(loaded.summary(lang=args.lang))
     if loaded.loaded_courts is not None:
         print(loaded.loaded_courts.summary(lang=args.lang))
@@ -43,7 +53,8 @@ def _handle_folder(path: Path, args: argparse.Namespace) -> int:
     from courtstudy.ingest.batch import validate_folder
 
     result = validate_folder(path, out=args.out or None, mapping=_mapping(args.map),
-                             courts=args.courts or None, workers=args.workers)
+                             courts=args.courts or None, workers=args.workers,
+                             snapshot=args.snapshot or None)
     print(result.summary(lang=args.lang))
     heading = "已写入：" if args.lang == "zh" else "Written:"
     print(heading)
@@ -74,6 +85,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--out", metavar="DIR", default="",
                         help="output folder (default: next to PATH, named PATH's stem + '_validated')")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the summary")
+    parser.add_argument("--snapshot", default="", metavar="DATE",
+                        help="the date the export was taken (YYYY-MM-DD): later dates are reported "
+                             "(default: today)")
     parser.add_argument("--map", metavar="HEADER=FIELD", action="append",
                         help="use this column as that canonical field (repeatable), e.g. --map 收案时间=filed_date")
     parser.set_defaults(handler=handle)

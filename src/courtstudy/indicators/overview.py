@@ -120,11 +120,14 @@ def group_panel(compared: pd.DataFrame, group: str, period: Period | str,
                 indicators: Sequence[str]) -> pd.DataFrame:
     """Per ``group`` value (court, team ...) and indicator: this period (``<indicator>``) and a
     year earlier (``<indicator>_previous``), sorted by the group's name (no ranking). Other
-    group columns of the comparison (the court of a team) come first."""
+    group columns of the comparison (the court of a team) come first. Only groups with a case
+    (caseload > 0) in either period are listed: the teams a court has."""
     label = period.label if isinstance(period, Period) else str(period)
-    rows = compared[(compared["period"].astype(str) == label) & compared["indicator"].isin(indicators)]
-    keys = [c for c in ("court", "team", "team_type", "track") if c in rows.columns and c != group]
+    current = compared[compared["period"].astype(str) == label]
+    keys = [c for c in ("court", "team", "team_type", "track") if c in current.columns and c != group]
     index = [*keys, group]
+    current = current[_has_cases(current, index)]
+    rows = current[current["indicator"].isin(indicators)]
     now = rows.pivot_table(index=index, columns="indicator", values="value", aggfunc="first", dropna=False)
     before = rows.pivot_table(index=index, columns="indicator", values="previous_value",
                               aggfunc="first", dropna=False)
@@ -133,7 +136,23 @@ def group_panel(compared: pd.DataFrame, group: str, period: Period | str,
         if name in now.columns:
             out[name] = now[name]
             out[f"{name}_previous"] = before[name] if name in before.columns else np.nan
+    present = pd.MultiIndex.from_frame(rows[index].drop_duplicates()) if len(index) > 1 \
+        else pd.Index(rows[index[0]].drop_duplicates())
+    out = out[out.index.isin(present)]  # pivot_table(dropna=False) adds every combination
     return out.sort_index().reset_index()
+
+
+def _has_cases(compared: pd.DataFrame, index: Sequence[str]) -> pd.Series:
+    """Rows of groups that had a case (caseload > 0) this period or a year earlier: a court's
+    table lists the teams it has, not every team name of every court."""
+    if "caseload" not in set(compared["indicator"]):
+        return pd.Series(True, index=compared.index)
+    load = compared[compared["indicator"] == "caseload"]
+    had = (load["value"].fillna(0) > 0) | (load["previous_value"].fillna(0) > 0)
+    groups = load.loc[had, list(index)].drop_duplicates()
+    keyed = compared[list(index)].astype(str).agg("\x1f".join, axis=1)
+    wanted = set(groups.astype(str).agg("\x1f".join, axis=1))
+    return keyed.isin(wanted)
 
 
 def pending_at(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestamp) -> pd.DataFrame:

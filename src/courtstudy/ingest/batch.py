@@ -85,7 +85,7 @@ class FileResult:
 
 def validate_file(path: str | Path, accepted_dir: str | Path, key: str,
                   mapping: dict[str, str] | None = None, courts: str | None = None,
-                  partition_by: str = "court") -> FileResult:
+                  partition_by: str = "court", snapshot: str | None = None) -> FileResult:
     """Load one export with :func:`~courtstudy.ingest.loading.load_cases` and write its accepted
     cases into ``accepted_dir`` (``<partition_by>=<value>/<key>.parquet``); the quarantine and
     field issues come back tagged with ``source_file``."""
@@ -94,7 +94,7 @@ def validate_file(path: str | Path, accepted_dir: str | Path, key: str,
 
     path = Path(path)
     try:
-        loaded = load_cases(path, mapping=mapping, courts=courts or None)
+        loaded = load_cases(path, mapping=mapping, courts=courts or None, snapshot=snapshot)
     except (CourtstudyError, OSError, ValueError) as exc:
         return FileResult(str(path), error=f"{type(exc).__name__}: {exc}")
     written = []
@@ -186,7 +186,8 @@ def _write_table(frame: pd.DataFrame, out: Path, name: str) -> dict[str, Path]:
 
 def validate_folder(folder: str | Path, out: str | Path | None = None,
                     mapping: dict[str, str] | None = None, courts: str | Path | None = None,
-                    workers: int = 2, partition_by: str = "court") -> BatchResult:
+                    workers: int = 2, partition_by: str = "court",
+                    snapshot: str | None = None) -> BatchResult:
     """Validate every export in ``folder`` (:func:`export_files`) in ``workers`` processes and
     write the accepted dataset, one quarantine table, one field-issues table and the accounting
     into ``out`` (default: the folder's name + ``_validated`` beside it). An existing
@@ -206,7 +207,9 @@ def validate_folder(folder: str | Path, out: str | Path | None = None,
         shutil.rmtree(accepted)
     accepted.mkdir(parents=True)
     keys = [f"{i:05d}-{_partition_name(f.stem)}" for i, f in enumerate(files)]
-    args = [(str(f), str(accepted), k, mapping, str(courts) if courts else None, partition_by)
+    snapshot = None if snapshot is None else str(snapshot)
+    args = [(str(f), str(accepted), k, mapping, str(courts) if courts else None, partition_by,
+             snapshot)
             for f, k in zip(files, keys, strict=True)]
     if workers <= 1 or len(files) == 1:
         results = [validate_file(*a) for a in args]

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 _OPEN = "(（〔[【"
@@ -36,11 +35,6 @@ _PATTERN = re.compile(
     r"(?P<type>[\u4e00-\u9fff]{1,4}?)"
     r"(?P<seq>\d+)"
     r"号?"
-    r"(?P<suffix>之[一二三四五六七八九十\d]+)?$"
-)
-# The same pattern for pyarrow's RE2 engine (no \u escapes: the CJK range is written literally).
-_VECTOR_PATTERN = (
-    r"^（(?P<year>\d{4})）(?P<court>最高法|[一-鿿]\d*)(?P<type>[一-鿿]{1,4}?)(?P<seq>\d+)号?"
     r"(?P<suffix>之[一二三四五六七八九十\d]+)?$"
 )
 YEAR_MIN, YEAR_MAX = 1950, 2100
@@ -107,8 +101,43 @@ def instance_from_code(type_code: str | None) -> str | None:
     return None
 
 
+def _normalised_text(text):
+    """Case-number text with spaces removed, every bracket full-width and full-width digits
+    folded (:func:`normalize_case_number`), applied only to the rows that need it (one scan
+    finds them; exports mostly hold canonical numbers)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    needs = pc.match_substring_regex(text, r"[\s\x{3000}(〔\[【)〕\]】０-９]")
+    if not pc.any(needs).as_py():
+        return text
+    fixed = pc.filter(text, needs)
+    fixed = pc.replace_substring_regex(fixed, r"[\s\x{3000}]+", "")
+    for ch, to in (*((c, "（") for c in _OPEN if c != "（"), *((c, "）") for c in _CLOSE if c != "）")):
+        if pc.any(pc.match_substring(fixed, ch)).as_py():
+            fixed = pc.replace_substring(fixed, ch, to)
+    wide = pc.match_substring_regex(fixed, "[０-９]")
+    if pc.any(wide).as_py():
+        fixed = pa.array([normalize_case_number(t) if w else t
+                          for t, w in zip(fixed.to_pylist(), wide.to_pylist(), strict=True)],
+                         type=pa.string())
+    return pc.replace_with_mask(text, needs, fixed)
+
+
+#: The 案号 pattern with unnamed groups (year, court, type, sequence, suffix) for pyarrow's RE2.
+#: The type code is greedy: it cannot take digits, so this equals the lazy form of
+#: :data:`_PATTERN` (leftmost alternation keeps 最高法 whole).
+_VECTOR_GROUPS = (
+    r"^（(?P<year>\d{4})）(?P<court>最高法|[一-鿿]\d*)(?P<type>[一-鿿]{1,4})(?P<seq>\d+)号?"
+    r"(?P<suffix>之[一二三四五六七八九十\d]+)?$"
+)
+
+
 def parse_case_numbers(raw: pd.Series) -> pd.DataFrame:
-    """Parse a column of case numbers, vectorised (pyarrow's RE2 regular expressions).
+    """Parse a column of case numbers, vectorised (pyarrow's RE2 regular expressions, one
+    extraction per row; normalisation only where a row needs it).
 
     Returns a frame on ``raw``'s index with ``case_id`` (canonical spelling, or the normalised
     text when unparseable, ``<NA>`` when empty), ``parsed`` (bool), ``case_year``,
@@ -118,15 +147,14 @@ def parse_case_numbers(raw: pd.Series) -> pd.DataFrame:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pa.array(raw.fillna("").astype("string"), type=pa.string())
+    from courtstudy.ingest.normalize import arrow_text, distinct
+
+    text = _normalised_text(arrow_text(raw))
+    parts = pc.extract_regex(text, _VECTOR_GROUPS)
+    if isinstance(parts, pa.ChunkedArray):
+        parts = parts.combine_chunks()
     if isinstance(text, pa.ChunkedArray):
         text = text.combine_chunks()
-    text = pc.replace_substring_regex(text, r"\s+", "")
-    text = pc.replace_substring_regex(text, r"[(〔\[【]", "（")
-    text = pc.replace_substring_regex(text, r"[)〕\]】]", "）")
-    if pc.any(pc.match_substring_regex(text, "[０-９]")).as_py():
-        text = pa.array([normalize_case_number(t) for t in text.to_pylist()], type=pa.string())
-    parts = pc.extract_regex(text, _VECTOR_PATTERN)
     matched = parts.is_valid()
     null = pa.scalar(None, pa.string())
 
@@ -146,11 +174,12 @@ def parse_case_numbers(raw: pd.Series) -> pd.DataFrame:
     case_id = pc.if_else(pc.equal(case_id, ""), null, case_id)
     strings = pd.StringDtype()
     type_code = strings.__from_arrow__(kept(part("type")))
-    codes, uniques = pd.factorize(type_code, use_na_sentinel=True)
+    codes, uniques = distinct(pd.Series(type_code).fillna("\x00"))
+    take = pa.array(codes, type=pa.int64())
 
     def by_code(function) -> pd.api.extensions.ExtensionArray:
-        table = np.array([function(u) for u in uniques] + [None], dtype=object)
-        return pd.array(table[np.where(codes < 0, len(uniques), codes)], dtype="string")
+        table = pa.array([None if u == "\x00" else function(u) for u in uniques], type=pa.string())
+        return strings.__from_arrow__(table.take(take))
 
     def integers(values: pa.Array) -> pd.api.extensions.ExtensionArray:
         return pd.array(pa.Array.to_pandas(pc.cast(kept(values), pa.int64())), dtype="Int64")

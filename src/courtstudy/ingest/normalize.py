@@ -5,9 +5,9 @@ returns a :class:`Parsed` pair: the canonical values and, per row, the reason co
 (``<NA>`` when the value was fine or simply empty). A bad value never raises and never guesses:
 it becomes missing and its reason is reported, so the loader can list it as a field issue.
 
-Parsers are vectorised the way exports need: a column of 200,000 rows holds a few thousand
-distinct values, so each distinct value is parsed once (``pandas.factorize``) and the results are
-mapped back with one ``take``.
+Parsers are vectorised the way exports need: a column of 10 million rows holds a few thousand
+distinct values, so each distinct value is parsed once (Arrow's ``dictionary_encode``, which
+is linear) and the results are mapped back with one ``take``.
 
 Conventions (recorded in ``docs/assumptions-loader.md``):
 
@@ -22,8 +22,12 @@ Conventions (recorded in ``docs/assumptions-loader.md``):
   ``¥``/``￥`` prefix, ``万``/``万元`` (x 10,000) and ``亿``/``亿元`` (x 100,000,000) units,
   full-width digits and commas, scientific notation as Excel writes it (``1.2E+05``). Decimal
   arithmetic, so ``3.5万`` is exactly 35000.0. A negative amount is ``negative_value``.
+  An amount that is not finite (``1e400``) or above :data:`AMOUNT_MAX` (10 trillion yuan,
+  beyond any claim a basic court hears) is ``out_of_range``.
 * Counts: integers, optionally ``3.0`` or with a unit suffix (人, 天, 日, 名, 个); ``2.5`` is
-  ``bad_integer``; negative is ``negative_value``.
+  ``bad_integer``; negative is ``negative_value``; above the field's limit in
+  :data:`INTEGER_LIMITS` (days: 36,500, i.e. 100 years; other counts: 1,000,000) is
+  ``out_of_range``, so no count overflows a 64-bit integer.
 * Yes/no: :data:`courtstudy.core.schema.YES_SPELLINGS` / :data:`~courtstudy.core.schema.NO_SPELLINGS`,
   case-insensitive, full-width folded.
 * Categories: the English code, the zh label, the en label or an extra spelling of
@@ -42,6 +46,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from courtstudy.core import schema
 
@@ -65,6 +71,12 @@ _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?$")
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+(?:\.\d*)?$")
 _AMOUNT_UNITS: tuple[tuple[str, int], ...] = (("亿元", 10**8), ("亿", 10**8), ("万元", 10**4), ("万", 10**4), ("元", 1))
 _COUNT_SUFFIXES = ("人", "天", "日", "名", "个", "位")
+#: Largest plausible claim amount in yuan (10 trillion: more than any claim a court hears).
+AMOUNT_MAX = 1e13
+#: Largest plausible value of each count field; others: :data:`COUNT_MAX`.
+INTEGER_LIMITS: dict[str, int] = {"extension_days": 36_500, "suspended_days": 36_500,
+                                  "year": 2100, "judges": 100_000}
+COUNT_MAX = 1_000_000
 
 
 class Parsed(NamedTuple):
@@ -84,27 +96,65 @@ def is_missing(text: str, tokens: frozenset[str] = MISSING_TOKENS) -> bool:
     return fold(text).casefold() in tokens
 
 
+def arrow_text(raw: pd.Series) -> pa.ChunkedArray:
+    """A column of raw text cells as an Arrow string array, missing cells as "" (no copy when
+    the Series is already Arrow-backed)."""
+    array = raw.array
+    if pd.api.types.is_string_dtype(raw.dtype) and hasattr(array, "__arrow_array__"):
+        arrow = array.__arrow_array__()
+    else:
+        values = raw.to_numpy(dtype=object, na_value=None)
+        try:
+            arrow = pa.array(values, type=pa.string(), from_pandas=True)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):
+            arrow = pa.array([None if v is None else str(v) for v in values], type=pa.string())
+    if not isinstance(arrow, pa.ChunkedArray):
+        arrow = pa.chunked_array([arrow], type=arrow.type)
+    if arrow.type != pa.string():
+        arrow = arrow.cast(pa.string())
+    return pc.fill_null(arrow, "") if arrow.null_count else arrow
+
+
+def text_lengths(raw: pd.Series) -> np.ndarray:
+    """Characters (code points) of each text cell, 0 when missing."""
+    return pc.utf8_length(arrow_text(raw)).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def distinct(raw: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(code of each row into the distinct values, the distinct values): linear time."""
+    arrow = arrow_text(raw)
+    if len(arrow) == 0:
+        return np.zeros(0, dtype=np.int64), []
+    encoded = pc.dictionary_encode(arrow)
+    chunks = [c for c in encoded.chunks if len(c)]
+    if not chunks:
+        return np.zeros(0, dtype=np.int64), []
+    dictionary = chunks[-1].dictionary  # the chunks share one growing dictionary
+    codes = np.concatenate([c.indices.to_numpy(zero_copy_only=False) for c in chunks]).astype(np.int64)
+    return codes, dictionary.to_pylist()
+
+
 def _apply_unique(raw: pd.Series, parse_one: Callable[[str], tuple[Any, str | None]],
                   dtype: str) -> Parsed:
     """Parse each distinct raw value once and map the results back to the rows."""
-    raw = raw.fillna("").astype(str)
-    codes, uniques = pd.factorize(raw, use_na_sentinel=True)
+    codes, uniques = distinct(raw)
     values: list[Any] = []
     reasons: list[str | None] = []
     for item in uniques:
         value, reason = parse_one(item)
         values.append(value)
         reasons.append(reason)
-    values.append(None)
-    reasons.append(None)
-    take = np.where(codes < 0, len(uniques), codes)
+    index = pd.RangeIndex(len(codes)) if isinstance(raw.index, pd.RangeIndex) else raw.index
     if dtype == schema.DATE_DTYPE:
         array = np.array([np.datetime64("NaT", "s") if v is None else np.datetime64(v, "s") for v in values],
                          dtype="datetime64[s]")
-        parsed = pd.Series(array[take], index=raw.index)
+        parsed = pd.Series(array[codes] if len(array) else np.array([], dtype="datetime64[s]"), index=index)
     else:
-        parsed = pd.Series(pd.array(values, dtype=dtype).take(take), index=raw.index)
-    problems = pd.Series(pd.array(reasons, dtype="string").take(take), index=raw.index)
+        parsed = pd.Series(pd.array(values, dtype=dtype).take(codes), index=index)
+    if any(r is not None for r in reasons):
+        problems = pd.Series(pd.array(reasons, dtype="string").take(codes), index=index)
+    else:  # the usual case: nothing to report, no per-row work
+        problems = pd.Series(pd.NA, index=index, dtype="string")
     return Parsed(parsed, problems)
 
 
@@ -150,7 +200,7 @@ def _decimal(text: str) -> Decimal | None:
         number = Decimal(text)
     except InvalidOperation:
         return None
-    return number if number.is_finite() else None
+    return number if number.is_finite() else None  # "inf", "nan": not numbers of a court
 
 
 def parse_amount(text: str) -> tuple[float | None, str | None]:
@@ -170,36 +220,59 @@ def parse_amount(text: str) -> tuple[float | None, str | None]:
     number *= unit
     if number < 0:
         return None, "negative_value"
+    if number > AMOUNT_MAX:
+        return None, "out_of_range"
     return float(number), None
 
 
+_PLAIN_AMOUNT = r"^\s*(?:[0-9]{1,13}|[0-9]{1,3}(?:,[0-9]{3}){1,4})(?:\.[0-9]+)?元?\s*$"
+_WAN_AMOUNT = r"^\s*(?P<whole>[0-9]{1,9})(?:\.(?P<four>[0-9]{1,4})(?P<rest>[0-9]*))?万元?\s*$"
+
+
+def _wan_digits(text: pa.Array) -> pa.Array:
+    """``3.5万`` -> ``"35000"``, ``1.23456万`` -> ``"12345.6"``: the decimal point moved four
+    places in the text, so the cast to float is as exact as ``float(Decimal(...) * 10000)``."""
+    parts = pc.extract_regex(text, _WAN_AMOUNT)
+    four = pc.utf8_rpad(pc.fill_null(parts.field("four"), ""), width=4, padding="0")
+    rest = pc.fill_null(parts.field("rest"), "")
+    point = pc.if_else(pc.greater(pc.utf8_length(rest), 0), ".", "")
+    return pc.binary_join_element_wise(parts.field("whole"), four, point, rest, "")
+
+
 def parse_amounts(raw: pd.Series) -> Parsed:
-    """Raw amounts -> ``float64`` yuan; problems ``bad_amount``, ``negative_value``.
+    """Raw amounts -> ``float64`` yuan; problems ``bad_amount``, ``negative_value``,
+    ``out_of_range``.
 
-    Plain decimals (most cells, and mostly distinct) are converted in one pyarrow cast, which
-    rounds correctly like ``float(text)``; every other spelling goes through :func:`parse_amount`.
+    Vectorised for the spellings that make up nearly every cell (linear time, correctly
+    rounded like ``float(text)``): plain decimals of at most 13 integer digits, with thousands
+    separators or a 元 suffix, and ``N万``/``N万元`` (the decimal point moved in the text);
+    full-width digits are folded first. Every other spelling goes through :func:`parse_amount`,
+    once per distinct value.
     """
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    text = pa.array(raw.fillna("").astype("string"), type=pa.string())
-    plain_arrow = pc.match_substring_regex(
-        text, r"^\s*(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)(?:\.[0-9]+)?元?\s*$")
-    plain = plain_arrow.to_numpy(zero_copy_only=False)
-    rest = _apply_unique(raw.where(~plain, ""), parse_amount, "Float64")
+    text = arrow_text(raw)
+    if pc.any(pc.match_substring_regex(text, "[０-９，．]")).as_py():
+        text = pc.utf8_normalize(text, "NFKC")
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    plain_arrow = pc.match_substring_regex(text, _PLAIN_AMOUNT)
+    wan_arrow = pc.and_not(pc.match_substring_regex(text, _WAN_AMOUNT), plain_arrow)
+    fast_arrow = pc.or_(plain_arrow, wan_arrow)
+    fast = fast_arrow.to_numpy(zero_copy_only=False)
+    index = pd.RangeIndex(len(fast)) if isinstance(raw.index, pd.RangeIndex) else raw.index
+    rest_raw = pd.Series(pd.arrays.ArrowStringArray(pc.if_else(fast_arrow, "", text)), index=index)
+    rest = _apply_unique(rest_raw, parse_amount, "Float64")
     values = rest.values.astype("float64")
-    if not plain.any():
-        return Parsed(values, rest.problems)
-    digits = pc.replace_substring_regex(pc.filter(text, plain_arrow), r"[,\s元]", "")
-    values[plain] = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
-    return Parsed(values, rest.problems)
-    digits = text[plain].str.replace(r"[,\s元]", "", regex=True)
-    fast = pc.cast(pa.array(digits.to_numpy(dtype=object), type=pa.string()), pa.float64())
-    values[plain] = fast.to_numpy(zero_copy_only=False)
+    plain = plain_arrow.to_numpy(zero_copy_only=False)
+    if plain.any():
+        digits = pc.replace_substring_regex(pc.filter(text, plain_arrow), r"[,\s元]", "")
+        values[plain] = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
+    wan = wan_arrow.to_numpy(zero_copy_only=False)
+    if wan.any():
+        values[wan] = pc.cast(_wan_digits(pc.filter(text, wan_arrow)), pa.float64()).to_numpy(zero_copy_only=False)
     return Parsed(values, rest.problems)
 
 
-def parse_integer(text: str) -> tuple[int | None, str | None]:
+def parse_integer(text: str, maximum: int = COUNT_MAX) -> tuple[int | None, str | None]:
     """One raw count -> (int, None), (None, None) when empty, or (None, reason)."""
     folded = fold(text)
     if folded.casefold() in MISSING_TOKENS:
@@ -212,12 +285,14 @@ def parse_integer(text: str) -> tuple[int | None, str | None]:
         return None, "bad_integer"
     if number < 0:
         return None, "negative_value"
+    if number > maximum:
+        return None, "out_of_range"
     return int(number), None
 
 
-def parse_integers(raw: pd.Series) -> Parsed:
-    """Raw counts -> ``Int64``; problems ``bad_integer``, ``negative_value``."""
-    return _apply_unique(raw, parse_integer, "Int64")
+def parse_integers(raw: pd.Series, maximum: int = COUNT_MAX) -> Parsed:
+    """Raw counts -> ``Int64``; problems ``bad_integer``, ``negative_value``, ``out_of_range``."""
+    return _apply_unique(raw, lambda text: parse_integer(text, maximum), "Int64")
 
 
 # ---------------------------------------------------------------- yes / no
@@ -298,7 +373,7 @@ def parse_field(raw: pd.Series, field: schema.Field) -> Parsed:
     if field.dtype == "float64":
         return parse_amounts(raw)
     if field.dtype == "Int64":
-        return parse_integers(raw)
+        return parse_integers(raw, INTEGER_LIMITS.get(field.name, COUNT_MAX))
     if field.vocabulary == "yes_no":
         return parse_yes_no(raw)
     if field.vocabulary is not None:

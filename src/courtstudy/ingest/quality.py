@@ -23,15 +23,37 @@ from courtstudy.core import schema
 #: "pending", and the parts derived from the case number are left out).
 COVERAGE_FIELDS: tuple[str, ...] = tuple(
     f.name for f in schema.CASE_FIELDS if f.name not in ("case_id", "court", "filed_date", "closed_date"))
-#: Fields that only apply to some cases: their coverage is over those cases only.
-#: ``track`` applies where triage operated (filed on or after the court's triage_start, when a
-#: courts table is given).
+#: Fields that only apply to some cases: their coverage is over those cases only (a case a field
+#: does not apply to is neither filled nor missing). A case whose type or instance is unknown
+#: counts as one the field applies to.
+#:
+#: * ``instance`` (审级), ``procedure`` (审理程序): trial cases, not enforcement (执行 has neither);
+#:   the procedure of first-instance (or unknown-instance) cases only;
+#: * ``track`` (繁简分流): civil first-instance cases filed on or after the court's
+#:   ``triage_start`` (all civil first-instance cases when no courts table is given);
+#: * ``claim_amount``: civil and enforcement cases;
+#: * ``disposition``: closed cases; ``appeal_filed_date``: appealed cases;
+#: * ``appeal_result``: appeals with a second-instance closing date (an undecided appeal has no
+#:   result yet: it is not a missing value); ``appeal_closed_date``: appeals with a result.
 APPLIES_TO: dict[str, str] = {
-    "disposition": "closed", "appeal_filed_date": "appealed", "appeal_result": "appealed",
-    "appeal_closed_date": "appealed", "track": "triage",
+    "instance": "trial", "procedure": "trial_first", "track": "triage",
+    "claim_amount": "civil_or_enforcement", "disposition": "closed",
+    "appeal_filed_date": "appealed", "appeal_result": "appeal_decided",
+    "appeal_closed_date": "appeal_with_result",
 }
-#: Fields whose low coverage is not a warning: blank while the appeal is undecided.
-NO_WARNING: frozenset[str] = frozenset({"appeal_result", "appeal_closed_date"})
+#: What each rule means, for the report (zh, en).
+APPLIES_TO_TEXT: dict[str, tuple[str, str]] = {
+    "trial": ("审判案件（不含执行案件）", "trial cases (not enforcement)"),
+    "trial_first": ("一审审判案件（不含执行案件）", "first-instance trial cases (not enforcement)"),
+    "triage": ("法院实施繁简分流后立案的民事一审案件", "civil first-instance cases filed after the court began triage"),
+    "civil_or_enforcement": ("民事和执行案件", "civil and enforcement cases"),
+    "closed": ("已结案件", "closed cases"),
+    "appealed": ("已上诉案件", "appealed cases"),
+    "appeal_decided": ("二审已结的上诉案件（二审未结的不算缺失）", "appeals decided at second instance (an undecided appeal is not missing)"),
+    "appeal_with_result": ("有二审结果的上诉案件", "appeals with a second-instance result"),
+}
+#: Fields whose low coverage is not a warning.
+NO_WARNING: frozenset[str] = frozenset()
 
 _REASONS_EN: dict[str, str] = {
     "malformed_row": "Malformed row", "missing_case_id": "No case number",
@@ -42,12 +64,28 @@ _REASONS_EN: dict[str, str] = {
 }
 
 
+#: Labels (zh, en) of the loader's field-issue reasons (the row is kept, the value set missing).
+FIELD_ISSUE_LABELS: dict[str, tuple[str, str]] = {
+    "bad_date": ("日期无法识别", "Unreadable date"), "bad_amount": ("金额无法识别", "Unreadable amount"),
+    "bad_integer": ("不是整数", "Not a whole number"), "negative_value": ("负数", "Negative value"),
+    "unknown_category": ("取值无法识别", "Unrecognised category"), "bad_yes_no": ("不是“是/否”", "Not yes/no"),
+    "bad_case_number": ("案号格式无法识别", "Unreadable case number"),
+    "appeal_before_closing": ("上诉日期早于结案日期", "Appeal before closing"),
+    "appeal_closed_before_appeal": ("二审结案早于上诉", "Appeal closed before filed"),
+    "unknown_court": ("法院不在法院表中", "Court not in the courts table"),
+}
+
+
 def reason_label(reason: str, lang: str = "zh") -> str:
-    """Readable label of a quarantine reason code (the code itself when unknown)."""
+    """Readable label of a quarantine or field-issue reason code (the code itself when unknown)."""
     from courtstudy.ingest.loading import REASON_LABELS_ZH
 
     table = REASON_LABELS_ZH if lang == "zh" else _REASONS_EN
-    return table.get(reason, reason)
+    if reason in table:
+        return table[reason]
+    if reason in FIELD_ISSUE_LABELS:
+        return FIELD_ISSUE_LABELS[reason][0 if lang == "zh" else 1]
+    return reason
 
 
 def quarantine_table(loaded, lang: str = "zh") -> pd.DataFrame:
@@ -73,17 +111,29 @@ def accounting_table(loaded, lang: str = "zh") -> pd.DataFrame:
 
 
 def field_issue_table(loaded) -> pd.DataFrame:
-    """Field issues (row kept, value set missing) by column and reason, most frequent first."""
+    """Field issues (row kept, value set missing) by field and reason, most frequent first:
+    ``field`` (the canonical field the export's column was read as, so a report labels it in
+    its own language; a header the loader did not map stays as it is), ``reason``, ``values``."""
     issues = loaded.field_issues
     if not len(issues):
-        return pd.DataFrame({"column": pd.Series(dtype="string"), "reason": pd.Series(dtype="string"),
+        return pd.DataFrame({"field": pd.Series(dtype="string"), "reason": pd.Series(dtype="string"),
                              "values": pd.Series(dtype="int64")})
-    out = (issues.groupby(["column", "reason"], dropna=False).size().rename("values")
-           .reset_index().sort_values(["values", "column", "reason"], ascending=[False, True, True]))
+    canonical = {str(header): name for name, header in getattr(loaded, "columns", {}).items()}
+    fields = issues["column"].astype("string").map(lambda h: canonical.get(str(h), h)).rename("field")
+    out = (issues.assign(field=fields).groupby(["field", "reason"], dropna=False).size().rename("values")
+           .reset_index().sort_values(["values", "field", "reason"], ascending=[False, True, True]))
     return out.reset_index(drop=True)
 
 
 def _applicable(cases: pd.DataFrame, courts: pd.DataFrame | None) -> dict[str, pd.Series]:
+    """Field -> mask of the cases it applies to (:data:`APPLIES_TO`)."""
+    def known(column: str) -> pd.Series:
+        return cases[column].astype("string") if column in cases else pd.Series(pd.NA, index=cases.index, dtype="string")
+
+    case_type, instance = known("case_type"), known("instance")
+    not_enforcement = (case_type != "enforcement").fillna(True).astype(bool)
+    first = (instance == "first").fillna(True).astype(bool)
+    civil = (case_type == "civil").fillna(True).astype(bool)
     closed = cases["closed_date"].notna()
     appealed = cases["appealed"].fillna(False).astype(bool)
     if courts is not None and "triage_start" in courts:
@@ -92,8 +142,29 @@ def _applicable(cases: pd.DataFrame, courts: pd.DataFrame | None) -> dict[str, p
         triage = triage.fillna(False).astype(bool)
     else:
         triage = pd.Series(True, index=cases.index)
-    rule = {"closed": closed, "appealed": appealed, "triage": triage}
+    rule = {
+        "trial": not_enforcement,
+        "trial_first": not_enforcement & first,
+        "triage": civil & first & triage,
+        "civil_or_enforcement": civil | (case_type == "enforcement").fillna(False).astype(bool),
+        "closed": closed,
+        "appealed": appealed,
+        "appeal_decided": appealed & cases["appeal_closed_date"].notna(),
+        "appeal_with_result": appealed & cases["appeal_result"].notna(),
+    }
     return {f: rule[k] for f, k in APPLIES_TO.items()}
+
+
+def coverage_rules(lang: str = "zh") -> str:
+    """The denominators of :func:`field_coverage` as a Markdown list, in ``lang`` (written from
+    :data:`APPLIES_TO`, so the report says what the code does)."""
+    lines = []
+    for name, rule in APPLIES_TO.items():
+        zh, en = APPLIES_TO_TEXT[rule]
+        label = schema.column_label(name, lang)
+        lines.append(f"- {label}：{zh}" if lang == "zh" else f"- {label}: {en}")
+    other = "其他字段：全部案件" if lang == "zh" else "Other fields: all cases"
+    return "\n".join([*lines, f"- {other}"])
 
 
 def field_coverage(cases: pd.DataFrame, courts: pd.DataFrame | None = None,
@@ -133,11 +204,22 @@ def coverage_matrix(coverage: pd.DataFrame, columns: str = "year", lang: str = "
 
 def monthly_flow(cases: pd.DataFrame, as_of: pd.Timestamp | None = None) -> pd.DataFrame:
     """Filed and closed per calendar month (``month`` as ``YYYY-MM``, ``month_start``,
-    ``filed``, ``closed``), from the first filing month to ``as_of``'s month (default: the last
-    date in the data); months with nothing filed or closed show 0."""
+    ``filed``, ``closed``) over the months the export covers in full: from the first filing
+    month to the last *complete* month, that is ``as_of``'s month when ``as_of`` is its last
+    day, else the month before, and never past the last month with a filing. Months with
+    nothing filed or closed inside that span show 0.
+
+    Why the series stop there: a month after the last filing is not a month without filings but
+    a month the export does not cover (its closings miss every case filed after the export's
+    end), and the month of ``as_of`` is partial; drawn as 0 or as a low count, either reads as a
+    collapse that never happened. ``as_of`` defaults to the last date in the data."""
     filed_m = cases["filed_date"].dt.to_period("M")
     closed_m = cases["closed_date"].dropna().dt.to_period("M")
-    last = pd.Timestamp(as_of).to_period("M") if as_of is not None else max(filed_m.max(), closed_m.max())
+    if as_of is None:
+        as_of = max(cases["filed_date"].max(), cases["closed_date"].max())
+    as_of = pd.Timestamp(as_of)
+    complete = as_of.to_period("M") if as_of.is_month_end else as_of.to_period("M") - 1
+    last = min(complete, filed_m.max())
     months = pd.period_range(filed_m.min(), last, freq="M")
     out = pd.DataFrame({
         "month": months.strftime("%Y-%m"),
@@ -242,3 +324,57 @@ def reliability_notes(loaded, cases: pd.DataFrame, as_of: pd.Timestamp,
         notes.append((f"{after:,} 件案件的立案日期晚于截至日 {as_of.date()}，不计入任何指标。",
                       f"{after:,} cases were filed after the as-of date {as_of.date()} and count in no indicator."))
     return notes
+
+
+# ----------------------------------------------------------------------- computed sentences
+def accounting_sentence(loaded, lang: str = "zh") -> str:
+    """The loader's accounting in one sentence (the data quality report's headline)."""
+    acc = loaded.accounting()
+    read, accepted, quarantined = int(acc["rows_read"]), int(acc["accepted"]), int(acc["quarantined"])
+    share = quarantined / read if read else 0.0
+    if lang == "zh":
+        return (f"读取 {read:,} 行，接受 {accepted:,} 行，隔离 {quarantined:,} 行（{share:.2%}）；"
+                "接受与隔离之和等于读取行数，没有遗漏的行。" if accepted + quarantined == read else
+                f"读取 {read:,} 行，接受 {accepted:,} 行，隔离 {quarantined:,} 行：两者之和与读取行数不符，请核对。")
+    return (f"{read:,} rows read, {accepted:,} accepted and {quarantined:,} quarantined ({share:.2%}); "
+            "accepted and quarantined add up to the rows read: no row is lost." if accepted + quarantined == read else
+            f"{read:,} rows read, {accepted:,} accepted, {quarantined:,} quarantined: these do not add up; check the export.")
+
+
+def coverage_sentence(coverage: pd.DataFrame, lang: str = "zh", threshold: float = 0.95) -> str:
+    """Which fields are filled for fewer than ``threshold`` of the cases they apply to (pooled
+    over courts and years), lowest first; or that all are."""
+    pooled = coverage.groupby("field")[["filled", "cases"]].sum()
+    pooled = pooled[pooled["cases"] > 0]
+    share = (pooled["filled"] / pooled["cases"]).sort_values()
+    low = share[share < threshold]
+    if low.empty:
+        return (f"各字段在其适用案件中的填写率均不低于 {threshold:.0%}。" if lang == "zh" else
+                f"Every field is filled for at least {threshold:.0%} of the cases it applies to.")
+    items = [(schema.column_label(f, lang), v) for f, v in low.items()]
+    if lang == "zh":
+        return (f"填写率低于 {threshold:.0%} 的字段：" + "、".join(f"{n}（{v:.1%}）" for n, v in items)
+                + "；用到这些字段的指标需谨慎解读。")
+    return (f"Fields filled for under {threshold:.0%} of the cases they apply to: "
+            + ", ".join(f"{n} ({v:.1%})" for n, v in items) + "; read indicators that use them with care.")
+
+
+def seasonal_sentence(season: dict[str, float], lang: str = "zh") -> str:
+    """February filings and December closings against an average month, in words that follow
+    the numbers (a dip or a push is named only when the index shows one: below 0.9 or above 1.1)."""
+    feb, dec, years = season["february_filed"], season["december_closed"], int(season["years"])
+
+    def zh_word(x: float, low: str, high: str) -> str:
+        return low if x < 0.9 else (high if x > 1.1 else "与平均月份相近")
+
+    def en_word(x: float, low: str, high: str) -> str:
+        return low if x < 0.9 else (high if x > 1.1 else "close to an average month")
+
+    if lang == "zh":
+        return (f"按 {years} 个完整年度平均，二月新收指数为 {feb:.2f}（{zh_word(feb, '春节前后收案明显减少', '高于平均月份')}），"
+                f"十二月结案指数为 {dec:.2f}（{zh_word(dec, '低于平均月份', '年底集中结案')}）。"
+                "按月比较指标时应与去年同月相比，而不是与上月相比。")
+    return (f"Averaged over {years} full years, February filings run at {feb:.2f} of an average month "
+            f"({en_word(feb, 'the Spring Festival dip', 'above an average month')}) and December closings at "
+            f"{dec:.2f} ({en_word(dec, 'below an average month', 'the year-end push')}). "
+            "Compare a month with the same month a year earlier, not with the month before.")

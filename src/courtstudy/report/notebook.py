@@ -52,7 +52,6 @@ import math
 import os
 import pickle
 import re
-import secrets
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -67,9 +66,17 @@ import pandas as pd
 from courtstudy import __version__
 from courtstudy.core import text as _text
 from courtstudy.core.errors import CourtstudyError
-from courtstudy.core.paths import PACKAGE_DIR, data_dir, file_sha256
+from courtstudy.core.paths import PACKAGE_DIR, file_sha256
 from courtstudy.core.periods import Period, parse_period
-from courtstudy.report.publish import DEFAULT_MIN_CELL, TableRelease, prepare_table
+from courtstudy.report import tables as _tables
+from courtstudy.report.publish import (
+    DEFAULT_MIN_CELL,
+    DisclosureLedger,
+    TableRelease,
+    mask_counts_in_text,
+    protect_table,
+    protect_value,
+)
 
 #: The standard parameters of every report notebook and their defaults (JSON scalars).
 PARAMETERS: dict[str, str | int] = {
@@ -89,27 +96,16 @@ AUDIENCES = ("internal", "public")
 #: Table and figure names: ASCII, short enough for an Excel sheet name with a "NN_" prefix.
 NAME_PATTERN = re.compile(r"^[A-Za-z0-9_\-]{1,28}$")
 #: Display labels (zh, en) of column names that tables commonly carry: the package-wide ones of
-#: :mod:`courtstudy.core.text`, then the report's own; the canonical case fields' labels come
-#: from :mod:`courtstudy.core.schema`.
-COLUMN_LABELS: dict[str, tuple[str, str]] = {
-    **_text.COLUMN_LABELS,
-    "year": ("年度", "Year"), "month": ("月份", "Month"),
-    "field": ("字段", "Field"), "cases": ("案件数", "Cases"), "filled": ("有值", "Filled"),
-    "coverage": ("填写率", "Coverage"), "reason": ("原因代码", "Reason code"),
-    "label": ("原因", "Reason"), "rows": ("行数", "Rows"), "share_of_read": ("占读取行比例", "Share of rows read"),
-    "column": ("列", "Column"), "values": ("值的个数", "Values"), "row": ("行号", "Line"),
-    "value": ("原值", "Value"), "message_zh": ("说明", "Message (zh)"), "message_en": ("说明（英文）", "Message"),
-    "filed_index": ("新收指数", "Filing index"), "closed_index": ("结案指数", "Closing index"),
-    "years": ("年数", "Years"),
-    "filed": ("新收", "Filed"), "closed": ("结案", "Closed"), "pending": ("未结", "Pending"),
-    "indicator_label": ("指标", "Indicator"), "current": ("本期", "This period"), "previous_value": ("去年同期", "A year earlier"),
-    "change": ("变化", "Change"), "direction": ("方向", "Direction"), "verdict": ("评价", "Verdict"),
-}
+#: :mod:`courtstudy.core.text`, overridden by the report table module's own.
+COLUMN_LABELS: dict[str, tuple[str, str]] = {**_text.COLUMN_LABELS, **_tables.COLUMN_LABELS}
 #: Suffix of comparison columns (``closed_previous``: closed a year earlier).
 PREVIOUS_SUFFIX = "_previous"
 #: Loader source files whose change makes a cached load stale.
 _LOADER_SOURCES = ("ingest/loading.py", "ingest/normalize.py", "ingest/case_number.py",
-                  "core/schema.py")
+                  "ingest/csvscan.py", "core/schema.py")
+#: Environment variable naming a load cache for one edition run (set by the edition runner, so
+#: that the export is read once for all the notebooks of the edition).
+LOAD_CACHE_ENV = "COURTSTUDY_LOAD_CACHE"
 
 
 class ParameterError(CourtstudyError):
@@ -159,15 +155,18 @@ def resolve_inputs(data: str, courts: str = "") -> tuple[Path, Path | None]:
 def load_data(data: str = "demo", courts: str = "", cache_dir: Path | None | str = "auto"):
     """Load the cases (and courts) for the ``data``/``courts`` parameters.
 
-    Returns a :class:`courtstudy.ingest.loading.LoadedCases`. ``cache_dir="auto"`` caches demo loads
-    under ``data/demo/.cache`` and nothing else; ``None`` never caches; a path caches there.
+    Returns a :class:`courtstudy.ingest.loading.LoadedCases`. ``cache_dir="auto"`` caches in
+    ``$COURTSTUDY_LOAD_CACHE`` when set (an edition run), else demo loads under
+    ``data/demo/.cache`` and nothing else; ``None`` never caches; a path caches there.
     The cache key is SHA-256(cases file) + SHA-256(courts file) + the loader's fingerprint, so a
     changed file or loader means a fresh load."""
     from courtstudy.ingest.loading import load_cases
 
     cases_path, courts_path = resolve_inputs(data, courts)
     if cache_dir == "auto":
-        cache_dir = cases_path.parent / ".cache" if str(data).strip() == "demo" else None
+        run_cache = os.environ.get(LOAD_CACHE_ENV)
+        cache_dir = (Path(run_cache) if run_cache else
+                     cases_path.parent / ".cache" if str(data).strip() == "demo" else None)
     if cache_dir is None:
         return load_cases(cases_path, courts=courts_path)
     key = hashlib.sha256("|".join([
@@ -237,29 +236,37 @@ def _write_json(path: Path, payload: Any) -> None:
 
 
 def pseudonym_salt() -> str:
-    """The secret salt of published pseudonyms: ``$COURTSTUDY_PSEUDONYM_SALT``, else a random
-    value kept in ``data/.pseudonym_salt`` (created on first use; never put it in a report)."""
-    env = os.environ.get("COURTSTUDY_PSEUDONYM_SALT")
-    if env:
-        return env
-    path = data_dir() / ".pseudonym_salt"
-    if path.is_file():
-        return path.read_text(encoding="utf-8").strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    salt = secrets.token_hex(16)
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write(salt + "\n")
-    return salt
+    """The secret salt of published pseudonyms (:func:`courtstudy.report.pseudonym.pseudonym_salt`:
+    ``$COURTSTUDY_PSEUDONYM_SALT``, else ``data/.pseudonym_salt``, mode 0600)."""
+    from courtstudy.report.pseudonym import pseudonym_salt as salt
+
+    return salt()
 
 
-def _display(*objects: Any) -> None:
+def _display(*objects: Any, metadata: dict | None = None) -> None:
     try:
         from IPython.display import display
     except ImportError:  # pragma: no cover - IPython comes with ipykernel
         for obj in objects:
             print(obj)
         return
-    display(*objects)
+    if metadata:
+        display(*objects, metadata=metadata)
+    else:
+        display(*objects)
+
+
+class _TableOutput:
+    """A display table as a notebook output: HTML (great_tables) and plain text."""
+
+    def __init__(self, table: _tables.DisplayTable) -> None:
+        self.table = table
+
+    def _repr_html_(self) -> str:
+        return self.table.html()
+
+    def __repr__(self) -> str:
+        return self.table.text()
 
 
 def split_courts(text: str) -> list[str]:
@@ -297,9 +304,13 @@ class NotebookContext:
     results: dict[str, Any] = field(default_factory=dict)
     tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     releases: list[TableRelease] = field(default_factory=list)
+    plot_tables: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    ledger: DisclosureLedger = field(default_factory=DisclosureLedger)
+    headlines: list[str] = field(default_factory=list)
     _names: set[tuple[str, str]] = field(default_factory=set, repr=False)
     #: Warnings logged by the package while the notebook runs (courtstudy.core.log).
     log: Any = field(default=None, repr=False)
+    _sheets: list[Any] = field(default_factory=list, repr=False)
 
     # --- conveniences -------------------------------------------------------------------
     @property
@@ -333,19 +344,48 @@ class NotebookContext:
     # --- output -------------------------------------------------------------------------
     def say(self, zh: str, en: str) -> None:
         """Display Markdown narrative in the notebook's language (both versions are required,
-        so an English edition never shows an untranslated paragraph)."""
+        so an English edition never shows an untranslated paragraph; in a public edition every
+        count below ``min_cell`` in the text, "共 3 件", is printed as "<10", the rule of the
+        tables: :func:`courtstudy.report.publish.mask_counts_in_text`). Prose that does not
+        depend on numbers belongs in Markdown cells tagged ``lang-zh``/``lang-en``; sentences
+        that do are written by package functions and shown with :meth:`write`."""
+        _display_markdown(self._public_text(self.text(zh, en)))
+
+    def write(self, markdown: str) -> None:
+        """Display Markdown already in the notebook's language (a sentence computed by a
+        package function from the numbers in front of it); counts follow :meth:`say`."""
+        _display_markdown(self._public_text(markdown))
+
+    def headline(self, text: str) -> None:
+        """A headline finding: shown as a lead paragraph and kept (in order) in
+        ``results.json`` under ``headlines``, from where the edition's index and the first page
+        of the printable report take it. ``text`` is in the notebook's language and computed
+        from the data (never a sentence written in advance)."""
+        text = self._public_text(text)
+        self.headlines.append(text)
+        self.results["headlines"] = list(self.headlines)
+        self._save_results()
         from IPython.display import Markdown
 
-        _display(Markdown(self.text(zh, en)))
+        _display(Markdown(f"**{text}**"), metadata={"courtstudy": {"headline": text}})
+
+    def _public_text(self, text: str) -> str:
+        return mask_counts_in_text(text, self.min_cell) if self.public else text
+
+    def count(self, value: Any) -> str:
+        """A count for narrative text: ``1,234``, or ``"<10"`` in a public edition when it is
+        below ``min_cell`` (write ``f"共 {ctx.count(n)} 件"``)."""
+        shown = protect_value(int(value), self.min_cell) if self.public else int(value)
+        return shown if isinstance(shown, str) else f"{shown:,}"
 
     def bullets(self, items: list[tuple[str, str]], empty_zh: str = "", empty_en: str = "") -> None:
         """Display (zh, en) pairs as a Markdown list in the notebook's language; ``empty_zh`` /
-        ``empty_en`` are shown instead when there is no item."""
+        ``empty_en`` are shown instead when there is no item. Counts follow :meth:`say`."""
         if not items:
             if empty_zh or empty_en:
                 self.say(zh=empty_zh, en=empty_en)
             return
-        _display_markdown("\n".join(f"- {self.text(zh, en)}" for zh, en in items))
+        _display_markdown(self._public_text("\n".join(f"- {self.text(zh, en)}" for zh, en in items)))
 
     def _claim(self, name: str, kind: str) -> None:
         if not NAME_PATTERN.match(name):
@@ -354,31 +394,55 @@ class NotebookContext:
             raise ValueError(f"{kind} name {name!r} is used twice in this notebook")
         self._names.add((kind, name))
 
+    @property
+    def report_prefix(self) -> str:
+        """The notebook's number in an edition (``01`` for ``output_dir`` ``.../01_data_quality``),
+        or ``""``: the prefix of its workbook sheets."""
+        if self.output_dir is not None:
+            match = re.match(r"^(\d{2})_", self.output_dir.name)
+            if match:
+                return match.group(1)
+        return ""
+
+    def _pick(self, value: Any) -> str:
+        """A (zh, en) pair in the notebook's language; a plain string as it is."""
+        if isinstance(value, tuple | list) and len(value) == 2:
+            return self.text(*value)
+        return str(value)
+
     def table(self, name: str, frame: pd.DataFrame, *, title_zh: str = "", title_en: str = "",
               basis: str | list[str] | None = None, case_level: bool = False,
               keys: tuple[str, ...] | list[str] = (), labels: bool = True,
-              max_rows: int = 60) -> None:
-        """Show a table and save it as ``tables/<name>.csv`` and sheet ``<name>`` of
-        ``tables.xlsx``; the table as published is kept in ``ctx.tables[name]`` (``None``
-        when withheld). Returns nothing, so a call at the end of a cell shows the table once.
+              max_rows: int = _tables.DEFAULT_MAX_ROWS, kinds: Mapping[str, str] | None = None,
+              row_kinds: Mapping[str, Any] | None = None, hide: tuple[str, ...] | list[str] = (),
+              notes: tuple | list = (), why_missing: Any = "") -> None:
+        """Show a display table and save the whole table as ``tables/<name>.csv`` and a sheet
+        of ``tables.xlsx``; the table as published (canonical names) is kept in
+        ``ctx.tables[name]`` (``None`` when withheld). Returns nothing.
 
         For a public audience the table first goes through
         :func:`courtstudy.report.publish.prepare_table`: ``case_level=True`` (or a ``case_id``
         column) withholds it, judges are pseudonymised, counts below ``min_cell`` and the
         figures of rows whose ``basis`` count is below it become ``"<10"``. ``keys``: numeric
-        columns that identify rows (years, months ...) beyond the defaults. A named index is
-        kept and written. ``labels``: rename known column names (:data:`COLUMN_LABELS`, the
-        schema's fields, the indicator catalogue, ``<indicator>_previous``) to their labels in the notebook's language, after suppression, so
-        ``basis`` and ``keys`` use the canonical names. At most ``max_rows`` rows are shown;
-        all are saved."""
+        columns that identify rows (years, months ...) beyond the defaults. A named index
+        becomes ordinary columns.
+
+        Display (:func:`courtstudy.report.tables.display_table`): headers and category values
+        in the notebook's language (``labels=False`` keeps the column names), values formatted
+        by kind (``kinds``: column -> kind, completing what the names imply; ``row_kinds``:
+        column -> one kind per row, or the name of a column of indicator names whose catalogue
+        kind applies), missing values as a dash with ``why_missing`` (a (zh, en) pair) as its
+        note, ``notes`` ((zh, en) pairs or strings) under the table, at most ``max_rows`` rows
+        shown with a pointer to the workbook sheet. ``hide``: columns used for formatting but
+        neither shown nor saved (indicator codes)."""
         self._claim(name, "table")
-        published, release = prepare_table(
+        protected = protect_table(
             name, frame, audience=self.audience, threshold=self.min_cell, basis=basis,
             case_level=case_level, keys=keys,
-            salt=pseudonym_salt() if self.public else None)
+            salt=pseudonym_salt() if self.public else None, ledger=self.ledger)
+        published, release = protected.published, protected.release
+        self.plot_tables[name] = protected.numeric
         self.releases.append(release)
-        if published is not None and labels:
-            published = self._label_columns(published)
         self.tables[name] = published
         title = self.text(title_zh, title_en) if (title_zh or title_en) else ""
         if published is None:
@@ -386,57 +450,77 @@ class NotebookContext:
                 f"**{title}**：本表列出个案，公开版不予发布。" if title else "本表列出个案，公开版不予发布。",
                 f"**{title}**: a list of individual cases, withheld from the public edition."
                 if title else "A list of individual cases, withheld from the public edition."))
-        else:
-            if title:
-                _display_markdown(f"**{title}**")
-            with pd.option_context("display.max_rows", max_rows, "display.min_rows", min(max_rows, 20),
-                                   "display.max_columns", 60, "display.width", 200,
-                                   "display.float_format", _format_float):
-                _display(published)
-            self._save_table(name, published)
+            self._save_publication()
+            return
+        body = published.reset_index() if any(n is not None for n in published.index.names) \
+            else published.reset_index(drop=True)
+        resolved_rows = self._row_kinds(body, row_kinds)
+        all_kinds = _tables.infer_kinds(body, kinds)
+        shown = body.drop(columns=[c for c in hide if c in body.columns])
+        if labels:
+            shown = _tables.translate_values(shown, self.lang)
+        sheet = self._sheet_name(title or name)
+        where = self.text(f"全部 {len(shown):,} 行见 tables.xlsx 工作表“{sheet}”",
+                          f"all {len(shown):,} rows are in sheet '{sheet}' of tables.xlsx")
+        display = _tables.display_table(
+            shown, name=name, title=title, lang=self.lang, kinds=all_kinds,
+            row_kinds=resolved_rows, labels=None if labels else {str(c): str(c) for c in shown.columns},
+            notes=[self._pick(n) for n in notes], why_missing=self._pick(why_missing) if why_missing else "",
+            max_rows=max_rows, where_rest=where)
+        _display(_TableOutput(display), metadata={"courtstudy": {"table": display.as_dict()}})
+        self._save_table(name, shown, display, all_kinds, resolved_rows, sheet)
         self._save_publication()
 
-    def _label_columns(self, frame: pd.DataFrame) -> pd.DataFrame:
-        from courtstudy.core import schema
-        from courtstudy.indicators import INDICATORS
-
-        indicators = {i.name: (i.label_zh, i.label_en) for i in INDICATORS}
-
-        def label(name: Any) -> Any:
-            if not isinstance(name, str):
-                return name
-            if name in COLUMN_LABELS:
-                return self.text(*COLUMN_LABELS[name])
-            if name in schema.FIELDS_BY_NAME:
-                return schema.column_label(name, self.lang)
-            if name in indicators:
-                return self.text(*indicators[name])
-            base = name.removesuffix(PREVIOUS_SUFFIX)
-            if base != name and base in indicators:
-                zh, en = indicators[base]
-                return self.text(f"{zh}（去年同期）", f"{en} (a year earlier)")
-            return name
-
-        out = frame.rename(columns=label)
-        if any(n is not None for n in out.index.names):
-            out.index = out.index.set_names([label(n) for n in out.index.names])
+    def _row_kinds(self, body: pd.DataFrame, row_kinds: Mapping[str, Any] | None) -> dict[str, list[str]]:
+        """``row_kinds`` with indicator-name columns resolved to one kind per row: a change
+        column of a rate is in percentage points."""
+        out: dict[str, list[str]] = {}
+        catalogue = _tables._indicator_kinds()
+        for column, spec in (row_kinds or {}).items():
+            if isinstance(spec, str):
+                names = body[spec].astype(str).tolist()
+                kinds = [catalogue.get(n, "number") for n in names]
+                if column == "change" or column.endswith("_change"):
+                    kinds = ["pp" if k == "percent" else "signed" for k in kinds]
+                out[column] = kinds
+            else:
+                out[column] = list(spec)
         return out
 
-    def _save_table(self, name: str, frame: pd.DataFrame) -> None:
+    def _sheet_name(self, title: str) -> str:
+        from courtstudy.report.workbook import sheet_name
+
+        taken = [t.sheet for t in self._sheets]
+        return sheet_name(title, self.report_prefix, taken)
+
+    def _save_table(self, name: str, shown: pd.DataFrame, display: _tables.DisplayTable,
+                    kinds: Mapping[str, str], row_kinds: Mapping[str, list[str]], sheet: str) -> None:
+        """The whole table, values rounded by kind and headers as displayed, to
+        ``tables/<name>.csv`` (UTF-8 with BOM), ``tables.xlsx`` (every table of the notebook,
+        formatted) and ``tables.json`` (what each table is; the edition's workbook is built
+        from it)."""
+        from courtstudy.report.workbook import SheetTable, write_table_specs, write_workbook
+
+        ready = _tables.prepare_for_file(shown, kinds, row_kinds)
+        ready.columns = display.columns
+        notes = [n for n in display.notes if not n.startswith(("仅列出前", "The first "))]
+        headers = dict(zip(map(str, shown.columns), display.columns, strict=True))
+        entry = SheetTable(
+            name=name, title=display.title or name, frame=ready,
+            kinds=[kinds.get(str(c), "text") for c in shown.columns], sheet=sheet,
+            report=self.output_dir.name if self.output_dir is not None else "", notes=notes,
+            row_kinds={headers[c]: k for c, k in row_kinds.items() if c in headers},
+            csv=f"tables/{name}.csv")
+        self._sheets.append(entry)
         if self.output_dir is None:
             return
-        keep_index = any(n is not None for n in frame.index.names)
-        tables = self.output_dir / "tables"
-        tables.mkdir(parents=True, exist_ok=True)
-        frame.to_csv(tables / f"{name}.csv", index=keep_index, encoding="utf-8-sig")
-        workbook = self.output_dir / "tables.xlsx"
-        excel = _excel_ready(frame)
-        if workbook.exists():
-            with pd.ExcelWriter(workbook, engine="openpyxl", mode="a", if_sheet_exists="replace") as writer:
-                excel.to_excel(writer, sheet_name=name, index=keep_index)
-        else:
-            with pd.ExcelWriter(workbook, engine="openpyxl") as writer:
-                excel.to_excel(writer, sheet_name=name, index=keep_index)
+        from courtstudy.core.tabular_output import write_csv
+
+        folder = self.output_dir / "tables"
+        folder.mkdir(parents=True, exist_ok=True)
+        write_csv(ready, folder / f"{name}.csv")  # formula-safe (core.tabular_output)
+        write_workbook(self.output_dir / "tables.xlsx", self._sheets, self.lang)
+        write_table_specs(self.output_dir, self._sheets, self.lang)
 
     def _save_publication(self) -> None:
         if self.output_dir is None:
@@ -448,12 +532,18 @@ class NotebookContext:
     def figure(self, name: str, fig, *, close: bool = True) -> None:
         """Save ``fig`` as ``figures/<name>.png`` and show it (PNG only: nbval does not compare
         images, and the bytes carry no timestamp). The figure is closed afterwards so Jupyter
-        does not show it a second time."""
+        does not show it a second time. Its title (the image's alternative text), its text and
+        the problems :func:`courtstudy.report.figure_audit.describe_figure` finds (a missing
+        title, axis label, unit or legend entry) are kept in the output's metadata, where tests
+        check them."""
         from IPython.display import Image
 
         from courtstudy.report.style import FIGURE_DPI
 
         self._claim(name, "figure")
+        from courtstudy.report.figure_audit import describe_figure
+
+        described = describe_figure(fig)  # title, text and problems, kept with the output
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=FIGURE_DPI, bbox_inches="tight",
                     metadata={"Software": None})
@@ -466,26 +556,62 @@ class NotebookContext:
             import matplotlib.pyplot as plt
 
             plt.close(fig)
-        _display(Image(data=png, format="png"))
+        _display(Image(data=png, format="png", alt=described["title"] or name),
+                 metadata={"courtstudy": {"figure": name, **described}})
+
+    def plot_data(self, name: str) -> pd.DataFrame | None:
+        """The table ``name`` as figures must be drawn from it: canonical column names, and in
+        a public edition every suppressed cell as NaN (so a figure never shows what the table
+        hides); ``None`` when the table was withheld."""
+        if name not in self.plot_tables:
+            raise KeyError(f"no table {name!r} in this notebook: call ctx.table({name!r}, ...) first")
+        return self.plot_tables[name]
+
+    def protect(self, frame: pd.DataFrame, *, basis: str | list[str] | None = None,
+                keys: tuple[str, ...] | list[str] = ()) -> pd.DataFrame:
+        """``frame`` with the public-edition rules applied, suppressed cells as NaN: for a
+        figure drawn from numbers no table shows (internal editions: ``frame`` itself)."""
+        if not self.public:
+            return frame
+        protected = protect_table("figure", frame, audience=self.audience, threshold=self.min_cell,
+                                  basis=basis, keys=keys, salt=pseudonym_salt(), ledger=self.ledger)
+        if protected.numeric is None:
+            return frame.iloc[0:0]
+        return protected.numeric
 
     def record(self, key: str, value: Any) -> None:
         """Keep ``value`` under ``key`` in ``results.json`` (tests and later editions read it;
-        no scraping of printed text). Values are converted by :func:`json_safe`."""
-        self.results[key] = json_safe(value)
+        no scraping of printed text). Values are converted by :func:`json_safe`; in a public
+        edition counts below ``min_cell`` become "<10" (:func:`courtstudy.report.publish.protect_value`)
+        and text follows :meth:`say`."""
+        value = json_safe(value)
+        if self.public:
+            value = self._public_text(value) if isinstance(value, str) else protect_value(value, self.min_cell)
+        self.results[key] = value
         self._save_results()
 
     def _save_results(self) -> None:
         if self.output_dir is None:
             return
-        accounting = self.loaded.accounting()
+        accounting = json_safe(self.loaded.accounting())
+        parameters = json_safe(self.parameters)
+        source = {"file": Path(str(self.loaded.source)).name, "sha256": self.loaded.sha256}
+        in_scope: Any = int(len(self.cases))
+        if self.public:
+            # A public edition names files, never the server's folders, and its counts follow
+            # the small-cell rule.
+            parameters = {k: (Path(str(v)).name if k in ("data", "courts", "output_dir") and v else v)
+                          for k, v in parameters.items()}
+            accounting = protect_value(accounting, self.min_cell)
+            in_scope = protect_value(in_scope, self.min_cell)
         _write_json(self.output_dir / "results.json", {
-            "parameters": json_safe(self.parameters),
+            "parameters": parameters,
             "period": {"label": self.period.label, "start": self.period.start.date().isoformat(),
                        "end": self.period.end.date().isoformat()},
             "as_of": self.as_of.date().isoformat(),
-            "source": {"file": Path(str(self.loaded.source)).name, "sha256": self.loaded.sha256},
-            "loading": json_safe(accounting),
-            "cases_in_scope": int(len(self.cases)),
+            "source": source,
+            "loading": accounting,
+            "cases_in_scope": in_scope,
             "courts": sorted(self.cases["court"].dropna().unique().tolist()),
             "package_version": __version__,
             "results": self.results,
@@ -493,34 +619,10 @@ class NotebookContext:
         })
 
 
-def _format_float(value: float) -> str:
-    """Floats for readers: whole numbers without decimals, thousands separators, 2 decimals
-    from 1 up, 4 decimals below 1 (rates), no scientific notation."""
-    if not math.isfinite(value):
-        return ""
-    magnitude = abs(value)
-    if magnitude >= 1 and value == round(value):
-        return f"{value:,.0f}"
-    if magnitude >= 1000:
-        return f"{value:,.1f}"
-    if magnitude >= 1:
-        return f"{value:.2f}"
-    return f"{value:.4f}"
-
-
 def _display_markdown(text: str) -> None:
     from IPython.display import Markdown
 
     _display(Markdown(text))
-
-
-def _excel_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Excel cannot hold time-zone-aware datetimes or pandas' NA in some dtypes: convert."""
-    out = frame.copy()
-    for column in out.columns:
-        if isinstance(out[column].dtype, pd.DatetimeTZDtype):
-            out[column] = out[column].dt.tz_localize(None)
-    return out
 
 
 # ------------------------------------------------------------------------------------- setup
@@ -611,7 +713,7 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
     ctx = NotebookContext(loaded=loaded, cases=cases, courts=court_table, period=the_period,
                           as_of=as_of_ts, lang=lang, audience=audience, output_dir=out, seed=seed,
                           min_cell=min_cell, parameters=parameters, court_names=court_names,
-                          log=collector)
+                          log=collector, ledger=DisclosureLedger.from_environment())
     holder["ctx"] = ctx
     ctx._save_results()
     ctx._save_publication()

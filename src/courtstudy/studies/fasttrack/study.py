@@ -267,17 +267,27 @@ class FastTrackStudy(StudyResults):
         import matplotlib.pyplot as plt
 
         res = self.its[outcome]
+        zh = lang == "zh"
         data = self.panel.data[self.panel.data["court"] == self.its_court].sort_values("t")
         fig, ax = plt.subplots(figsize=(8, 3.5))
-        ax.plot(data["t"], data[outcome], "o", ms=3, color="tab:grey")
+        ax.plot(data["t"], data[outcome], "o", ms=3, color="tab:grey",
+                label="各期实际值" if zh else "observed, each period")
         fitted = res.diagnostics["fitted"]
-        ax.plot(fitted.index, fitted.to_numpy(), "-", color="tab:blue")
-        ax.axvline(res.diagnostics["adoption"] - 0.5, color="tab:red", ls="--", lw=1)
+        ax.plot(fitted.index, fitted.to_numpy(), "-", color="tab:blue",
+                label="分段回归拟合值" if zh else "segmented-regression fit")
+        ax.axvline(res.diagnostics["adoption"] - 0.5, color="tab:red", ls="--", lw=1,
+                   label="组建速裁团队" if zh else "fast-track team adopted")
         ticks = data[data["period"].str.endswith(("-01", "Q1"))]
         ax.set_xticks(ticks["t"].to_numpy(), ticks["period"].astype(str).str[:4].tolist())
-        ax.set_xlabel("年份" if lang == "zh" else "Year")
-        ax.set_ylabel(outcome_label(outcome, lang))
-        ax.set_title(str(self.its_court), fontsize=9)
+        ax.set_xlabel("年份" if zh else "Year")
+        units = {"rmst": ("天", "days"), "log_duration": ("对数天数", "log days"),
+                 "per_judge_closed": ("件", "cases")}
+        unit = units.get(outcome, ("比例", "share"))[0 if zh else 1]
+        label = outcome_label(outcome, lang)
+        ax.set_ylabel(f"{label}（{unit}）" if zh else f"{label} ({unit})")
+        ax.set_title(f"{self.its_court}：{label}的中断时间序列" if zh
+                     else f"{self.its_court}: {label}, interrupted time series", fontsize=10)
+        ax.legend(frameon=False, fontsize=8)
         fig.tight_layout()
         return fig
 
