@@ -7,10 +7,21 @@ import sys
 from pathlib import Path
 
 
-def _load(data: str, courts: str):
-    """Canonical cases and courts from DATA (``demo`` = the synthetic court's export)."""
-    from courtstudy.ingest.loading import load_cases
+def _is_dataset(data: str) -> bool:
+    """DATA names validated cases to read where they lie: a Parquet dataset folder (as written by
+    ``courtstudy validate FOLDER``), a URL (``hdfs://``, ``s3://``) or a Spark table
+    (``table:db.cases``)."""
+    return (data.startswith("table:") or "://" in data or Path(data).is_dir())
 
+
+def _load(data: str, courts: str):
+    """Canonical cases and courts from DATA (``demo`` = the synthetic court's export). A dataset
+    (:func:`_is_dataset`) is passed on as its path: the backend reads it."""
+    from courtstudy.ingest.loading import load_cases, load_courts
+
+    if _is_dataset(data):
+        source = data.removeprefix("table:")
+        return source, (load_courts(Path(courts)).courts if courts else None)
     if data == "demo":
         from courtstudy.simulate.demo import ensure_demo
 
@@ -66,7 +77,7 @@ def handle(args: argparse.Namespace) -> int:
     cases, courts = _load(args.data, args.courts)
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     court_filter = [c.strip() for c in args.court.split(",") if c.strip()] or None
-    if court_filter:
+    if court_filter and not isinstance(cases, str):
         known = sorted(cases["court"].dropna().unique().tolist())
         unknown = [c for c in court_filter if c not in known]
         if unknown:
@@ -74,7 +85,14 @@ def handle(args: argparse.Namespace) -> int:
                 f"--court {','.join(unknown)}: 数据中没有这些法院，数据中的法院为 {'、'.join(known)} / "
                 f"not in {args.data}; the courts in the data are {', '.join(known)}")
     try:
-        engine = IndicatorEngine(cases, courts=courts, as_of=args.as_of or None)
+        connection = None
+        if args.engine == "spark":
+            from courtstudy.indicators.engine import connect, spark_session
+
+            connection = connect(connection=spark_session(args.spark_master or None))
+        engine = IndicatorEngine(cases, courts=courts, as_of=args.as_of or None,
+                                 backend=None if args.engine == "spark" else args.engine,
+                                 connection=connection)
         long = engine.compute(by=by, period=period, start=args.start or None,
                               end=args.end or None, court_filter=court_filter,
                               horizon=args.horizon)
@@ -113,10 +131,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "for each group and period and write the wide table: the group columns, a 'period' "
             "column (2023-11, 2023Q4, 2023H2, 2023) and one column per indicator. Figures are "
             "as known at the as-of date, so an old period gives the same numbers from a newer "
-            "export. DATA is an export load_cases reads (CSV/XLSX/Parquet) or 'demo'."
+            "export. DATA is an export load_cases reads (CSV/XLSX/Parquet), 'demo', or validated "
+            "cases read where they lie: a (partitioned) Parquet dataset folder, an hdfs:// or "
+            "s3:// URL, or table:NAME (a table of the Spark catalogue)."
         ),
     )
     parser.add_argument("data", metavar="DATA", help="the export file, or 'demo' (导出文件)")
+    parser.add_argument("--engine", choices=("duckdb", "spark", "polars"), default="duckdb",
+                        help="where the indicators are computed: the embedded DuckDB (default), "
+                             "Spark (the active session under spark-submit, $SPARK_REMOTE for "
+                             "Spark Connect, else --spark-master), or Polars")
+    parser.add_argument("--spark-master", dest="spark_master", default="", metavar="URL",
+                        help="Spark master for a new session (default local[*]), e.g. yarn")
     parser.add_argument("--by", default="court",
                         help="group columns, comma-separated: court, team, team_type, track, "
                              "procedure, cause, judge, case_type, instance (default: court)")

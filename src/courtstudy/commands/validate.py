@@ -25,6 +25,8 @@ def handle(args: argparse.Namespace) -> int:
     from courtstudy.ingest.loading import load_cases
 
     path = Path(args.path)
+    if path.is_dir():
+        return _handle_folder(path, args)
     out_dir = Path(args.out) if args.out else path.with_name(f"{path.stem}_validated")
     # Checked before the (possibly long) load: a bad --out fails at once.
     check_folder(out_dir, "--out")
@@ -46,6 +48,21 @@ def handle(args: argparse.Namespace) -> int:
     return 0
 
 
+def _handle_folder(path: Path, args: argparse.Namespace) -> int:
+    """A folder of exports: each validated by the same loader in a pool of processes."""
+    from courtstudy.ingest.batch import validate_folder
+
+    result = validate_folder(path, out=args.out or None, mapping=_mapping(args.map),
+                             courts=args.courts or None, workers=args.workers,
+                             snapshot=args.snapshot or None)
+    print(result.summary(lang=args.lang))
+    heading = "已写入：" if args.lang == "zh" else "Written:"
+    print(heading)
+    for file in result.paths.values():
+        print(f"  {file}")
+    return 0
+
+
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "validate",
@@ -57,7 +74,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
             "quarantined rows), 2 when it cannot be read as a table of cases."
         ),
     )
-    parser.add_argument("path", metavar="PATH", help="the export file (导出文件)")
+    parser.add_argument("path", metavar="PATH",
+                        help="the export file (导出文件), or a folder of exports (one per court "
+                             "or month): each is validated with the same rules, and one "
+                             "court-partitioned accepted dataset (accepted/), one quarantine "
+                             "table and the summed accounting (accounting.json) are written")
+    parser.add_argument("--workers", type=int, default=2,
+                        help="for a folder: processes validating files side by side (default 2)")
     parser.add_argument("--courts", metavar="COURTS", default="", help="courts table (法院表): CSV/XLSX/Parquet")
     parser.add_argument("--out", metavar="DIR", default="",
                         help="output folder (default: next to PATH, named PATH's stem + '_validated')")

@@ -138,6 +138,12 @@ def month_index_of(date: str | pd.Timestamp) -> int:
     return ts.year * 12 + ts.month - 1
 
 
+def month_index_expr(date):
+    """``year * 12 + month - 1`` of an Ibis date expression, computed by the backend (the same
+    rule as :func:`month_index`, for data that never leaves a Spark or DuckDB table)."""
+    return date.year().cast("int64") * 12 + date.month().cast("int64") - 1
+
+
 def month_start(index) -> np.ndarray:
     """Day number of the first day of month ``index`` (``year * 12 + month - 1``)."""
     index = np.asarray(index, dtype="int64")

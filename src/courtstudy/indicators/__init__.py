@@ -30,13 +30,19 @@ from courtstudy.indicators.definitions import (
     catalogue,
     column_label,
 )
-from courtstudy.indicators.engine import IndicatorEngine, default_as_of, prepare_cases
+from courtstudy.indicators.engine import (
+    IndicatorEngine,
+    connect,
+    default_as_of,
+    prepare_cases,
+    spark_session,
+)
 from courtstudy.indicators.survival import km_table
 
 __all__ = [
     "GROUP_COLUMNS", "INDICATORS", "INDICATOR_NAMES", "Indicator", "IndicatorEngine", "catalogue",
     "column_label", "compare", "default_as_of", "headline", "indicators", "km_table",
-    "prepare_cases", "wide",
+    "prepare_cases", "wide", "connect", "spark_session",
 ]
 
 
@@ -45,14 +51,18 @@ def indicators(cases: pd.DataFrame, by: str | Sequence[str] = ("court",),
                start: pd.Timestamp | str | None = None, end: pd.Timestamp | str | None = None,
                as_of: pd.Timestamp | str | None = None, courts: pd.DataFrame | None = None,
                court_filter: Sequence[str] | None = None, horizon: int = 365,
-               backend=None, limits: pd.DataFrame | None = None) -> pd.DataFrame:
+               backend=None, limits: pd.DataFrame | None = None,
+               connection=None) -> pd.DataFrame:
     """The long indicator table of one query (registers the cases, computes, returns pandas).
 
     For several queries on the same cases build one :class:`IndicatorEngine` and call
     :meth:`IndicatorEngine.compute` repeatedly: the cases are registered once. Judge names
-    are pseudonymised for publication by :mod:`courtstudy.report.pseudonym`.
+    are pseudonymised for publication by :mod:`courtstudy.report.pseudonym`. ``cases`` may
+    also be a Parquet dataset path or a Spark DataFrame, ``connection`` a Spark session
+    (:class:`IndicatorEngine`).
     """
-    engine = IndicatorEngine(cases, courts=courts, backend=backend, as_of=as_of, limits=limits)
+    engine = IndicatorEngine(cases, courts=courts, backend=backend, as_of=as_of, limits=limits,
+                             connection=connection)
     return engine.compute(by=by, period=period, start=start, end=end, court_filter=court_filter,
                           horizon=horizon)
 

@@ -248,6 +248,241 @@ def _day_table(first: int, last: int, months: Iterable[int]) -> pa.Table:
     return pa.table(columns)
 
 
+# -- 1b. hand-over computed by the backend (a Spark table, a Parquet dataset) --------------------
+def _date_expr(column):
+    """An Ibis date expression of a canonical date column stored as a date, a timestamp (the
+    day it falls on) or ISO text."""
+    kind = column.type()
+    if kind.is_date():
+        return column
+    if kind.is_timestamp():
+        return column.date()
+    return column.cast("date")
+
+
+def _day_expr(column):
+    """Day numbers (days since 1970-01-01, int32) of a canonical date column, by the backend."""
+    return _date_expr(column).epoch_days().cast("int32")
+
+
+def _fetch_arrow(con, expr) -> pa.Table:
+    return con.to_pyarrow(expr)
+
+
+@dataclass(frozen=True)
+class _Profile:
+    """What one pass over a backend table tells the engine before it prepares the cases."""
+
+    rows: int
+    dictionaries: dict[str, tuple[str, ...]]
+    latest_day: int | None      # the latest date of any kind (the default as_of)
+    first_day: int | None       # first and last filing day on or before as_of
+    last_day: int | None
+    filed_after_as_of: int
+    missing_filed: int
+    closed_before_filed: int
+
+
+def _profile(t, con, as_of_day: int | None) -> _Profile:
+    """One grouped aggregation over the cases (by the small text inputs): the distinct values
+    of those inputs (their dictionaries), row counts, date range, and the rows ``_check``
+    refuses. Its result has one row per combination of values (hundreds, not millions)."""
+    text = [c for c in _TEXT_INPUTS if c in t.columns]
+    fd = _day_expr(t.filed_date)
+    aggs = {"n": t.count(), "missing_filed": t.filed_date.isnull().cast("int64").sum()}
+    if "closed_date" in t.columns:
+        aggs["closed_before"] = (_day_expr(t.closed_date) < fd).cast("int64").sum()
+    for name in _DATE_INPUTS:
+        if name in t.columns:
+            aggs[f"max_{name}"] = _day_expr(t[name]).max()
+    if as_of_day is not None:
+        known = fd <= as_of_day
+        aggs.update(after=(~known).cast("int64").sum(), first=fd.min(where=known),
+                    last=fd.max(where=known))
+    else:
+        aggs.update(first=fd.min(), last=fd.max())
+    query = t.group_by(text).aggregate(**aggs) if text else t.aggregate(**aggs)
+    frame = _fetch_arrow(con, query).to_pandas()
+
+    def total(column: str) -> int:
+        return int(pd.to_numeric(frame[column]).fillna(0).sum()) if column in frame else 0
+
+    def extreme(column: str, how: str) -> int | None:
+        values = pd.to_numeric(frame[column]).dropna() if column in frame else pd.Series([])
+        return None if values.empty else int(getattr(values, how)())
+
+    dictionaries = {c: tuple(sorted(str(v) for v in frame[c].dropna().unique())) for c in text}
+    latest = [extreme(f"max_{n}", "max") for n in _DATE_INPUTS]
+    latest = [d for d in latest if d is not None]
+    return _Profile(total("n"), dictionaries, max(latest) if latest else None,
+                    extreme("first", "min"), extreme("last", "max"), total("after"),
+                    total("missing_filed"), total("closed_before"))
+
+
+def _check_backend(t, con, profile: _Profile) -> None:
+    """:func:`_check` for a backend table: the same errors, naming the first case numbers."""
+    if profile.missing_filed:
+        rows = _fetch_arrow(con, t.filter(t.filed_date.isnull()).select("case_id").limit(5))
+        raise ValueError(f"column 'filed_date' is empty in {profile.missing_filed} row(s) "
+                         f"(case_id {rows['case_id'].to_pylist()}): every case needs a filing "
+                         "date")
+    if profile.closed_before_filed:
+        bad = _day_expr(t.closed_date) < _day_expr(t.filed_date)
+        rows = _fetch_arrow(con, t.filter(bad).select("case_id").limit(5))
+        raise ValueError(f"column 'closed_date' is before 'filed_date' in "
+                         f"{profile.closed_before_filed} row(s) (case_id "
+                         f"{rows['case_id'].to_pylist()}): fix or quarantine them")
+
+
+def _hand_over_expression(t, as_of_day: int, dictionaries: dict[str, tuple[str, ...]],
+                          group_columns: Sequence[str] = GROUP_COLUMNS):
+    """The hand-over table of :func:`_input_table` as an Ibis expression the backend runs, for
+    cases that never leave it: the same columns and codes (small text inputs coded by their
+    sorted distinct values, -1 = missing), group columns other than those kept as text. Cases
+    filed after ``as_of`` are left out."""
+    import ibis
+
+    fd = _day_expr(t.filed_date)
+    t = t.filter(fd <= as_of_day)
+    fd = _day_expr(t.filed_date)
+    columns = {"fd": fd}
+    for name in _DATE_INPUTS[1:]:
+        target = _DAY_COLUMNS[name]
+        if name in t.columns:
+            columns[target] = _day_expr(t[name])
+            if name == "closed_date":
+                columns["cm_raw"] = calendar.month_index_expr(_date_expr(t[name])).cast("int32")
+        else:
+            columns[target] = ibis.null("int32")
+            if name == "closed_date":
+                columns["cm_raw"] = ibis.null("int32")
+    for name in _FLAG_INPUTS:
+        columns[name] = t[name].cast("boolean") if name in t.columns else ibis.null("boolean")
+    for name in _NUMBER_INPUTS:
+        if name in t.columns and t[name].type().is_integer():
+            columns[name] = t[name].cast("int32")
+        elif name in t.columns:
+            columns[name] = t[name].cast("float64")
+        else:
+            columns[name] = ibis.null("float64")
+    for name in _TEXT_INPUTS:
+        values = dictionaries.get(name, ())
+        if name in t.columns and values:
+            columns[name] = ibis.cases(*((t[name] == v, i) for i, v in enumerate(values)),
+                                       else_=_NO_CODE).cast("int16")
+        else:
+            columns[name] = ibis.literal(_NO_CODE, "int16")
+    for name in group_columns:
+        if name in t.columns and name not in columns:
+            columns[name] = t[name].cast("string")
+    return t.select(**columns)
+
+
+# -- backends -----------------------------------------------------------------------------------
+#: ``--engine`` names and the Ibis backend each runs on.
+ENGINES: dict[str, str] = {"duckdb": "duckdb", "polars": "polars", "spark": "pyspark"}
+
+
+def _is_spark(obj, kind: str) -> bool:
+    """``obj`` is a PySpark ``kind`` (``SparkSession`` or ``DataFrame``), classic or Connect,
+    recognised without importing pyspark."""
+    cls = type(obj)
+    return cls.__name__ == kind and cls.__module__.startswith("pyspark.sql")
+
+
+def spark_session(master: str | None = None, remote: str | None = None,
+                  config: dict[str, str] | None = None):
+    """The Spark session courtstudy runs on: the active one (``spark-submit``, ``pyspark``),
+    else a Spark Connect session at ``remote`` (or ``$SPARK_REMOTE``), else a new one at
+    ``master`` (default ``local[*]``) with ``config`` (e.g. ``{"spark.driver.memory": "6g"}``).
+    Arrow transfer is switched on (results and in-memory tables cross to and from Python as
+    Arrow batches)."""
+    import os
+
+    from pyspark.sql import SparkSession
+
+    remote = remote or os.environ.get("SPARK_REMOTE")
+    if remote:
+        session = SparkSession.builder.remote(remote).getOrCreate()
+    else:
+        session = SparkSession.getActiveSession()
+        if session is None:
+            builder = SparkSession.builder.appName("courtstudy")
+            if master:
+                builder = builder.master(master)
+            for key, value in (config or {}).items():
+                builder = builder.config(key, value)
+            session = builder.getOrCreate()
+    session.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+    return session
+
+
+def connect(engine: str | None = None, connection=None):
+    """The Ibis backend to run on: ``connection`` (an Ibis backend, or a Spark session, which is
+    wrapped by Ibis's PySpark backend) when given, else a new connection of ``engine``
+    (``duckdb``, the embedded default; ``polars``; ``spark``: :func:`spark_session`; or any
+    Ibis backend name)."""
+    import ibis
+
+    if connection is not None:
+        if _is_spark(connection, "SparkSession"):
+            connection.conf.set("spark.sql.execution.arrow.pyspark.enabled", "true")
+            return ibis.pyspark.connect(connection)
+        if isinstance(connection, ibis.BaseBackend):
+            return connection
+        raise TypeError(f"connection= takes an Ibis backend or a Spark session, not "
+                        f"{type(connection).__name__}")
+    name = ENGINES.get(engine or "duckdb", engine)
+    if name == "pyspark":
+        return ibis.pyspark.connect(spark_session())
+    return getattr(ibis, name).connect()
+
+
+def _is_dataset_path(source: str) -> bool:
+    import os
+
+    return ("://" in source or source.lower().endswith(".parquet") or os.sep in source
+            or os.path.exists(source))
+
+
+def open_cases(source, con):
+    """An Ibis table of canonical cases on ``con``: ``source`` is a Parquet file or a
+    (hive-)partitioned Parquet dataset folder (local, ``hdfs://``, ``s3://`` ...; as written
+    by ``courtstudy validate FOLDER``), a table name the backend knows (``db.cases`` on Spark),
+    or a Spark DataFrame."""
+    import os
+
+    if _is_spark(source, "DataFrame"):
+        from ibis import util
+
+        name = util.gen_name("courtstudy_cases")
+        source.createOrReplaceTempView(name)
+        return con.table(name)
+    source = os.fspath(source)
+    if not _is_dataset_path(source):
+        database, _, name = source.rpartition(".")
+        return con.table(name, database=database or None)
+    if con.name == "duckdb":
+        folder = "://" not in source and os.path.isdir(source)
+        paths = os.path.join(source, "**", "*.parquet") if folder else source
+        # hive_partitioning only adds the partition keys; court and every canonical column
+        # are read from the files themselves (batch.py keeps them there).
+        # hive_types_autocast off: a folder name court=0101 stays the text "0101".
+        return con.read_parquet(paths, hive_partitioning=folder, hive_types_autocast=False,
+                                union_by_name=True)
+    if con.name == "pyspark":
+        # Partition values stay text (court=0101 is "0101", not the number 101): the setting
+        # is read when the dataset is opened, and put back afterwards.
+        key = "spark.sql.sources.partitionColumnTypeInference.enabled"
+        before = con.raw_sql(f"SET {key}").collect()[0][1]
+        con.raw_sql(f"SET {key}=false")
+        try:
+            return con.read_parquet(source, mergeSchema="true")
+        finally:
+            con.raw_sql(f"SET {key}={before}")
+    return con.read_parquet(source)
+
+
 # -- 2. preparation ------------------------------------------------------------------------------
 class CaseView:
     """The per-case columns a :class:`~courtstudy.indicators.definitions.Fact` reads, as Ibis
@@ -360,6 +595,9 @@ def prepared_expression(source, days, as_of: pd.Timestamp,
         if column in dictionaries:
             small = len(dictionaries[column]) < 2**15
             out[column] = j[column].cast("int16" if small else "int32")
+        elif column in source.columns:
+            # Text kept as text (a hand-over computed by the backend, :func:`_hand_over_expression`).
+            out[column] = j[column].cast("string").fill_null(_MISSING)
     return j.select(**out)
 
 
@@ -467,11 +705,15 @@ _SUM_COLUMNS: tuple[str, ...] = ("dur", "trial")
 class IndicatorEngine:
     """Cases prepared once on an Ibis backend; every indicator query runs against them.
 
-    ``cases`` is a canonical cases frame (or an Ibis table already holding the columns of
-    :func:`prepare_cases`, e.g. a prepared Parquet file opened on Spark; then ``as_of`` is
-    required). ``courts`` is the canonical courts table (court, year, judges) used by
-    ``per_judge_closed``. ``backend`` is ``None`` (an in-process DuckDB), a backend name
-    (``"duckdb"``, ``"polars"``, ``"pyspark"``...) or any Ibis backend connection. ``limits`` is a
+    ``cases`` is a canonical cases frame; or cases that stay in the backend: a Parquet file or
+    (hive-)partitioned dataset path (local, ``hdfs://``, ``s3://``; ``courtstudy validate
+    FOLDER`` writes one), a table name, a Spark DataFrame or an Ibis table of canonical cases
+    (profiled, prepared and cached by the backend itself: see docs/scale.md); or an Ibis table
+    already holding the columns of :func:`prepare_cases` (then ``as_of`` is required).
+    ``courts`` is the canonical courts table (court, year, judges) used by
+    ``per_judge_closed``. ``backend`` is ``None`` (an in-process DuckDB) or an engine name
+    (``"duckdb"``, ``"polars"``, ``"spark"``: :func:`connect`); ``connection`` is an Ibis
+    backend or a Spark session (``spark_session()``) to run on. ``limits`` is a
     statutory-limits table (``courtstudy.core.limits.statutory_limits(extra=...)`` to extend it).
 
     Example::
@@ -483,13 +725,13 @@ class IndicatorEngine:
 
     def __init__(self, cases, courts: pd.DataFrame | None = None,
                  backend=None, as_of: pd.Timestamp | str | None = None,
-                 limits: pd.DataFrame | None = None) -> None:
+                 limits: pd.DataFrame | None = None, *, connection=None) -> None:
         import ibis
 
         self.courts = courts
         self.filed_after_as_of = 0
         self._dictionaries: dict[str, tuple[str, ...]] = {}
-        if isinstance(cases, ibis.Table):
+        if isinstance(cases, ibis.Table) and "filed_date" not in cases.columns:
             if as_of is None:
                 raise ValueError("pass as_of with a prepared Ibis table")
             self.as_of = pd.Timestamp(as_of).normalize()
@@ -498,8 +740,13 @@ class IndicatorEngine:
             self.group_columns = tuple(c for c in GROUP_COLUMNS if c in cases.columns)
             self._first_filed = None
             return
+        if connection is None and backend is not None and not isinstance(backend, str):
+            backend, connection = None, backend
+        self.con = connect(backend, connection)
+        if not isinstance(cases, pd.DataFrame):
+            self._prepare_in_backend(cases, as_of, limits)
+            return
         self.as_of = default_as_of(cases) if as_of is None else pd.Timestamp(as_of).normalize()
-        self.con = self._connect(backend)
         hand = _input_table(cases, self.as_of)
         self.filed_after_as_of = hand.filed_after_as_of
         if hand.filed_after_as_of:
@@ -508,39 +755,96 @@ class IndicatorEngine:
         rules = _limits.limit_rules(limits)
         days = _day_table(hand.first_day, max(hand.first_day, hand.last_day),
                           [r.months for r in rules if r.months is not None])
-        expr = prepared_expression(ibis.memtable(hand.table), ibis.memtable(days), self.as_of,
-                                   hand.dictionaries, hand.columns, limits)
-        prepared = self._run_preparation(backend, expr)
         self._dictionaries = {c: hand.dictionaries[c] for c in GROUP_COLUMNS
                               if c in hand.dictionaries}
+        first = hand.first_day if hand.table.num_rows else None
+        self._first_filed = (pd.Timestamp(calendar.to_dates(np.array([first]), None)[0])
+                             if first is not None else self.as_of)
+        if self.con.name == "pyspark":
+            # The cases go to Spark once; the preparation runs and stays there (cached).
+            source = self._register(hand.table, "courtstudy_handover")
+            expr = prepared_expression(source, self._register(days, "courtstudy_days"),
+                                       self.as_of, hand.dictionaries, hand.columns, limits)
+            n = hand.table.num_rows
+            del hand
+            self.table = self._materialise(expr)
+            self.group_columns = tuple(c for c in GROUP_COLUMNS if c in self.table.columns)
+            logger.info("indicators: %d cases prepared as of %s on %s", n, self.as_of.date(),
+                        self.con.name)
+            return
+        expr = prepared_expression(ibis.memtable(hand.table), ibis.memtable(days), self.as_of,
+                                   hand.dictionaries, hand.columns, limits)
+        prepared = self._run_preparation(backend, connection, expr)
         del hand, expr
         # An in-memory table: the backend registers the Arrow batches once (DuckDB scans them
         # zero-copy on every core) and every query reuses them.
         self.table = ibis.memtable(_rechunk(prepared))
         self.group_columns = tuple(c for c in GROUP_COLUMNS if c in self.table.columns)
-        first = pc.min(prepared["fd"]).as_py()
-        self._first_filed = (pd.Timestamp(calendar.to_dates(np.array([first]), None)[0])
-                             if first is not None else self.as_of)
         logger.info("indicators: %d cases prepared as of %s on %s", prepared.num_rows,
                     self.as_of.date(), self.con.name)
 
-    @staticmethod
-    def _connect(backend):
+    def _register(self, table: pa.Table, prefix: str):
+        """A small Arrow table as a table of the engine's backend (a temporary view)."""
+        import ibis
+        from ibis import util
+
+        return self.con.create_view(util.gen_name(prefix), ibis.memtable(table), overwrite=True)
+
+    def _materialise(self, expr):
+        """Run the preparation once and keep its result in the backend for every query: a
+        cached DataFrame on Spark (released with the engine), a temporary table elsewhere."""
+        from ibis import util
+
+        if self.con.name == "pyspark":
+            return expr.cache()
+        return self.con.create_table(util.gen_name("courtstudy_prepared"), expr, temp=True)
+
+    def _prepare_in_backend(self, source, as_of, limits) -> None:
+        """Cases that stay in the backend (a Spark table or DataFrame, a Parquet dataset, an
+        Ibis table of canonical cases): one profiling pass (text dictionaries, date range, the
+        checks of ``_check``), then the hand-over and the preparation as one expression the
+        backend runs and caches (Spark: ``DataFrame.cache``; DuckDB: a temporary table)."""
         import ibis
 
-        if backend is None:
-            return ibis.duckdb.connect()
-        if isinstance(backend, str):
-            return getattr(ibis, backend).connect()
-        return backend
+        t = source if isinstance(source, ibis.Table) else open_cases(source, self.con)
+        missing = [c for c in ("case_id", "filed_date") if c not in t.columns]
+        if missing:
+            raise ValueError(f"the cases lack required column(s) {missing}: pass canonical "
+                             "cases (courtstudy.core.schema.CASE_COLUMNS)")
+        as_of_day = None if as_of is None else calendar.day_number(pd.Timestamp(as_of))
+        profile = _profile(t, self.con, as_of_day)
+        _check_backend(t, self.con, profile)
+        if as_of is None:
+            if profile.latest_day is None:
+                raise ValueError("cannot derive an as-of date: the cases have no dates")
+            as_of_day = profile.latest_day
+        self.as_of = pd.Timestamp(calendar.to_dates(np.array([as_of_day]), None)[0])
+        self.filed_after_as_of = profile.filed_after_as_of
+        if self.filed_after_as_of:
+            logger.warning("%d case(s) filed after the as-of date %s left out of the indicators",
+                           self.filed_after_as_of, self.as_of.date())
+        first = profile.first_day if profile.first_day is not None else as_of_day
+        last = profile.last_day if profile.last_day is not None else first
+        rules = _limits.limit_rules(limits)
+        days = self._register(_day_table(first, max(first, last),
+                                         [r.months for r in rules if r.months is not None]),
+                              "courtstudy_days")
+        hand = _hand_over_expression(t, as_of_day, profile.dictionaries)
+        expr = prepared_expression(hand, days, self.as_of, profile.dictionaries,
+                                   frozenset(t.columns), limits)
+        self._dictionaries = {c: profile.dictionaries[c] for c in GROUP_COLUMNS
+                              if c in profile.dictionaries}
+        self.table = self._materialise(expr)
+        self.group_columns = tuple(c for c in GROUP_COLUMNS if c in self.table.columns)
+        self._first_filed = pd.Timestamp(calendar.to_dates(np.array([first]), None)[0])
+        logger.info("indicators: %d cases prepared as of %s on %s",
+                    profile.rows - self.filed_after_as_of, self.as_of.date(), self.con.name)
 
-    def _run_preparation(self, backend, expr) -> pa.Table:
+    def _run_preparation(self, backend, connection, expr) -> pa.Table:
         """Run the preparation. When the engine made its own connection, a second, short-lived
         one of the same kind runs it, so that the hand-over table is released with it."""
-        import ibis
-
-        if backend is None or isinstance(backend, str):
-            scratch = getattr(ibis, self.con.name).connect()
+        if connection is None:
+            scratch = connect(backend)
             try:
                 return scratch.to_pyarrow(expr)
             finally:
@@ -598,12 +902,15 @@ class IndicatorEngine:
         if horizon <= 0:
             raise ValueError(f"the RMST horizon must be positive, got {horizon}")
         grid = _make_grid(self.periods(period, start, end))
-        raw = self._aggregate(by, grid, court_filter)
+        stats = [BY_NAME[n].value for n in names]
+        survival_needed = any(isinstance(getattr(v, a, None), Survival) for v in stats
+                              for a in ("quantity", "numerator", "denominator", "basis"))
+        raw = self._aggregate(by, grid, court_filter, survival_needed)
         long = self._assemble(by, grid, raw, names, court_filter, float(horizon))
         return long
 
-    def _aggregate(self, by: list[str], grid: _Grid,
-                   courts: Sequence[str] | None) -> dict[str, pd.DataFrame]:
+    def _aggregate(self, by: list[str], grid: _Grid, courts: Sequence[str] | None,
+                   survival_needed: bool = True) -> dict[str, pd.DataFrame]:
         t = self.table
         if courts is not None:
             wanted = list(courts)
@@ -638,6 +945,15 @@ class IndicatorEngine:
                 rows = starts[(starts[lo] < starts["cb"]) & (starts[lo] <= k)]
                 out[f"start{lo[2:]}"] = (rows.groupby([*by, lo], sort=False, dropna=False)["n"]
                                          .sum().reset_index())
+        if not survival_needed:
+            # The survival table is the one result that grows with the data (groups x cohorts x
+            # distinct durations): skipped when no survival figure is asked for.
+            out["km"] = pd.DataFrame({**{c: pd.Series(dtype="int64") for c in by},
+                                      "fb": pd.Series(dtype="int64"),
+                                      "km_time": pd.Series(dtype="int64"),
+                                      "n": pd.Series(dtype="int64"),
+                                      "events": pd.Series(dtype="int64")})
+            return {q: self._decode(frame, by) for q, frame in out.items()}
         cohort = t.filter((t.fb >= 1) & (t.fb <= k))
         km_time = (cohort.is_closed == 1).ifelse(cohort.cd, calendar.day_number(self.as_of)) \
             - cohort.fd
