@@ -33,13 +33,16 @@ REVERSAL_REMAND: frozenset[str] = frozenset({"modified", "remanded"})
 SIMPLIFIED_PROCEDURES: frozenset[str] = frozenset({"simplified", "small_claims"})
 #: 小额诉讼程序适用率.
 SMALL_CLAIMS: frozenset[str] = frozenset({"small_claims"})
+#: Dispositions a party can appeal (判决、驳回起诉裁定); small-claims judgments are final even so.
+APPEALABLE: frozenset[str] = frozenset({"judgment", "dismissal"})
 
 for _name, _codes, _vocabulary in (
         ("MEDIATION", MEDIATION, "disposition"),
         ("MEDIATION_WITHDRAWAL", MEDIATION_WITHDRAWAL, "disposition"),
         ("REVERSAL_REMAND", REVERSAL_REMAND, "appeal_result"),
         ("SIMPLIFIED_PROCEDURES", SIMPLIFIED_PROCEDURES, "procedure"),
-        ("SMALL_CLAIMS", SMALL_CLAIMS, "procedure")):
+        ("SMALL_CLAIMS", SMALL_CLAIMS, "procedure"),
+        ("APPEALABLE", APPEALABLE, "disposition")):
     _unknown = _codes - set(VOCABULARIES[_vocabulary])
     if _unknown:  # a typo here would silently count nothing
         raise ValueError(f"{_name} holds codes {sorted(_unknown)} that are not {_vocabulary} codes")

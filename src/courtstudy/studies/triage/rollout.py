@@ -43,6 +43,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import categories
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.studies.triage.sample import (
     CaseFilter,
@@ -200,7 +201,7 @@ def build_rollout_sample(cases: pd.DataFrame, courts: pd.DataFrame | None, *,
     out["small_claims"] = procedure.eq("small_claims").fillna(False).to_numpy(dtype=float)
     disposition = out["disposition"].astype("string") if "disposition" in out else pd.Series(
         pd.NA, index=out.index, dtype="string")
-    out["appealable"] = disposition.isin(["judgment", "dismissal"]).fillna(False).to_numpy(dtype=bool)
+    out["appealable"] = disposition.isin(categories.APPEALABLE).fillna(False).to_numpy(dtype=bool)
 
     outs = outcome_data(frame, as_of, [o for o in outcomes if o != "time_to_close"], horizon=horizon,
                         mature_days=mature_days, maturity_days=maturity_days, decided_days=decided_days)
