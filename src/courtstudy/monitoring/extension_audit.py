@@ -397,6 +397,10 @@ def _pick(lang: str, pair: tuple[str, str]) -> str:
     return pick(*pair, lang)
 
 
+#: Headers several of the tables below share.
+_HEADERS: dict[str, tuple[str, str]] = {"rule": ("规则", "Rule"), "measure": ("指标", "Measure")}
+
+
 def labelled_counts(counts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     """Flags per court and rule, headers in ``lang`` (``court`` keeps its canonical name)."""
     names = {r: _pick(lang, RULE_LABELS[r]) for r in RULES}
@@ -420,7 +424,7 @@ RULE_GROUNDS: dict[str, tuple[str, str]] = {
 
 def rules_table(lang: str = "zh") -> pd.DataFrame:
     """The rules and their grounds, in ``lang``."""
-    return pd.DataFrame({_pick(lang, ("规则", "Rule")): [_pick(lang, RULE_LABELS[r]) for r in RULES],
+    return pd.DataFrame({_pick(lang, _HEADERS["rule"]): [_pick(lang, RULE_LABELS[r]) for r in RULES],
                          _pick(lang, ("依据与判断标准", "Ground and test")): [_pick(lang, RULE_GROUNDS[r]) for r in RULES]})
 
 
@@ -449,7 +453,7 @@ def labelled_funnels(funnels: dict[str, dict[str, Funnel]], level: str, lang: st
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
         columns=["court", level, "measure", "cases", "observed", "expected", "ratio", "upper"])
     out = out.sort_values(["court", level, "measure"], kind="stable").reset_index(drop=True)
-    names = {"measure": ("指标", "Measure"), "cases": ("已结案件", "Closed cases"),
+    names = {"measure": _HEADERS["measure"], "cases": ("已结案件", "Closed cases"),
              "observed": ("实际件数", "Observed"), "expected": ("预期件数", "Expected"),
              "ratio": ("实际/预期", "Observed / expected"), "upper": ("99.8% 控制上限", "99.8% upper limit")}
     return out.rename(columns={k: _pick(lang, v) for k, v in names.items()})
@@ -468,7 +472,7 @@ def labelled_detection(frame: pd.DataFrame | None, lang: str = "zh") -> pd.DataF
         out["kind"] = out["kind"].map(lambda k: _pick(lang, KIND_LABELS.get(k, (k, k))))
     if "measure" in out:
         out["measure"] = out["measure"].map(lambda m: _pick(lang, MEASURES[m]))
-    names = {"rule": ("规则", "Rule"), "kind": ("植入类型", "Planted kind"), "measure": ("指标", "Measure"),
+    names = {"rule": _HEADERS["rule"], "kind": ("植入类型", "Planted kind"), "measure": _HEADERS["measure"],
              "flagged": ("提示数", "Flagged"), "planted": ("其中植入", "Of which planted"),
              "precision": ("准确率", "Precision"), "flagged_by_rule": ("对应规则找出", "Found by its rule"),
              "flagged_by_any": ("任一规则找出", "Found by any rule"), "recall": ("召回率", "Recall"),
@@ -499,7 +503,7 @@ def labelled_flags(flags: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     out["detail"] = out["detail_zh"] if lang == "zh" else out["detail_en"]
     keep = ["case_id", "court", "team", "judge", "procedure", "filed_date", "closed_date", "rule",
             "extension_days", "suspended_days", "detail"]
-    names = {"rule": ("规则", "Rule"), "detail": ("说明", "Detail")}
+    names = {"rule": _HEADERS["rule"], "detail": ("说明", "Detail")}
     return out[[c for c in keep if c in out]].rename(columns={k: _pick(lang, v) for k, v in names.items()})
 
 

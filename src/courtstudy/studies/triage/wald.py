@@ -74,7 +74,7 @@ from courtstudy.studies.staggered import (
 from courtstudy.studies.triage.headline import exclusion_bound
 from courtstudy.studies.triage.propensity import add_intercept, fit_propensity
 from courtstudy.studies.triage.rollout import ROLES, RolloutSample
-from courtstudy.studies.triage.sample import covariate_design, outcome_label
+from courtstudy.studies.triage.sample import COVARIATE_LABELS, covariate_design, outcome_label
 
 logger = logging.getLogger(__name__)
 
@@ -602,7 +602,8 @@ def _order(data: StaggeredData) -> np.ndarray:
     return np.asarray(data.case_index, dtype=np.int64)
 
 
-COMPOSITION_LABELS = {"log_claim": ("标的额（对数）", "claim amount (log)"), "n_parties": ("当事人数", "parties")}
+#: The covariates the composition test compares, labelled as the sample labels them.
+COMPOSITION_LABELS = {name: COVARIATE_LABELS[name] for name in ("log_claim", "n_parties")}
 
 
 def _assumption_tests(out: RolloutResult, data: StaggeredData, threshold: float) -> None:
