@@ -47,6 +47,9 @@ ESTIMAND_NAMES: dict[str, tuple[str, str]] = {
     "routed_cases": ("对被分流案件的效果", "effect on the routed cases"),
     "per_routed_case": ("每件被分流案件的效果", "effect per routed case"),
     "LATE": ("标准附近案件的局部效应", "local effect at the threshold"),
+    "raw": ("未调整的组间差异", "unadjusted difference"),
+    "HR": ("结案风险比", "hazard ratio of closing"),
+    "first_stage": ("第一阶段：分为简案比例的变化", "first stage: change in the share routed simple"),
 }
 #: How the standard error of a rollout estimate was computed.
 INFERENCE_NAMES: dict[str, tuple[str, str]] = {
@@ -64,9 +67,9 @@ AGGREGATION_NAMES: dict[str, tuple[str, str]] = {
 #: Terms of the tidy table beyond covariates (rollout terms, Cox treatment term).
 TERM_NAMES: dict[str, tuple[str, str]] = {
     "overall": ("总体", "overall"), "treated": ("处理组（与对照组相比）", "treated (against control)"),
-    "pre": ("开始前", "before the start"), "post": ("开始后", "after the start"),
-    "small_claims_finality": ("小额诉讼一审终审", "small-claims finality"),
-    "other": ("其他渠道", "other channels"), "total": ("合计", "total"),
+    "lead": ("开始前", "before the start"), "event": ("开始后", "after the start"),
+    "small_claims_channel": ("小额诉讼一审终审渠道", "through small claims' finality"),
+    "other_channels": ("其他渠道", "through other channels"),
 }
 #: Arms of the diagnostics tables.
 ARM_NAMES: dict[str, tuple[str, str]] = {"treated": ("处理组", "treated"), "control": ("对照组", "control")}
