@@ -535,10 +535,13 @@ class TriageStudy(StudyResults):
                 ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
                             fmt="o", capsize=2, label=names.get(m, m))
             ax.set_yticks(np.arange(len(outcomes)), [self.outcome_label(o, lang) for o in outcomes])
-            ax.axvline(0, color="grey", lw=0.8)
+            ax.set_ylabel(text.pick("结果变量", "Outcome", lang))
+            ax.axvline(0, color="grey", lw=0.8, gid="baseline")
             ax.set_xlabel(("效应（天）" if unit == "days" else "效应（百分点）") if lang == "zh"
                           else ("effect (days)" if unit == "days" else "effect (percentage points)"))
             ax.legend(frameon=False, fontsize=8)
+        fig.suptitle(text.pick(f"同类案件比较：各方法的估计值与{text.interval_label(self.alpha, 'zh')}",
+                               f"Like-for-like estimates by method, with {text.interval_label(self.alpha, 'en')}", lang))
         fig.tight_layout()
         return fig
 
@@ -556,7 +559,11 @@ class TriageStudy(StudyResults):
         i = 0 if lang == "zh" else 1
         curves = {names[a][i] + (("（加权）" if lang == "zh" else " (weighted)") if weighted else ""):
                   self.curves[a + suffix] for a in ("treated", "control")}
-        return plot_curves(curves, ax=ax, lang=lang, horizon=self.horizon)
+        title = (text.pick("未结案比例随立案后天数的变化（对照组按倾向得分加权）",
+                           "Share still pending by days since filing (control cases weighted by propensity)", lang)
+                 if weighted else text.pick("未结案比例随立案后天数的变化（未调整）",
+                                            "Share still pending by days since filing (unadjusted)", lang))
+        return plot_curves(curves, ax=ax, lang=lang, horizon=self.horizon, title=title)
 
     def plot_effects(self, ax=None, lang: str = "zh", outcome: str | None = None):
         return self.result.plot(ax=ax, lang=lang, outcome=outcome)
