@@ -59,11 +59,11 @@ def test_tables_are_display_tables_with_titles(edition):
         assert not foreign_words(" ".join(table["columns"]), "zh"), (table["name"], table["columns"])
 
 
-def test_figures_have_titles_and_speak_chinese(edition):
+def test_figures_have_titles_labels_legends_and_speak_chinese(edition):
     figures = _outputs(edition, "figure")
     assert len(figures) >= 8
     for meta in figures:
-        assert meta["title"], meta["figure"]
+        assert meta["title"] and meta["problems"] == [], (meta["figure"], meta["problems"])
         assert foreign_words("\n".join(meta["texts"]), "zh") == set(), (meta["figure"], meta["texts"])
 
 
