@@ -50,7 +50,7 @@ from scipy import stats
 
 from courtstudy.core import limits
 from courtstudy.core.periods import Period, parse_period
-from courtstudy.core.text import pick
+from courtstudy.core.text import COLUMN_LABELS, pick
 from courtstudy.monitoring.caseflow import CASE_CLASSES, case_classes
 from courtstudy.monitoring.deadlines import base_deadlines, max_extension_months
 from courtstudy.monitoring.funnel import Funnel, funnel
@@ -433,7 +433,7 @@ def labelled_bunching(bunching: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     names = {"decisive": ("延长/扣除起决定作用的结案", "Closings saved by an adjustment"),
              "last_days": (f"其中届满前{LAST_DAYS}日内", f"of which in the last {LAST_DAYS} days"),
              "expected": ("按其他案件预期", "Expected from other cases"),
-             "excess": ("超出预期", "Excess"), "z": ("z 值", "z"), "p_value": ("p 值", "p-value"),
+             "excess": ("超出预期", "Excess"), "z": COLUMN_LABELS["z"], "p_value": COLUMN_LABELS["p_value"],
              "unadjusted_share_last_days": (f"其他案件届满前{LAST_DAYS}日内结案比例", f"Other cases: share in the last {LAST_DAYS} days")}
     return bunching.rename(columns={k: _pick(lang, v) for k, v in names.items()})
 

@@ -75,8 +75,8 @@ TERM_NAMES: dict[str, tuple[str, str]] = {
 ARM_NAMES: dict[str, tuple[str, str]] = {"treated": ("处理组", "treated"), "control": ("对照组", "control")}
 #: Units of estimates, as printed after scaling (:func:`reader_table`).
 UNIT_NAMES: dict[str, tuple[str, str]] = {
-    "risk_difference": ("百分点", "percentage points"), "days": ("天", "days"),
-    "hazard_ratio": ("风险比", "hazard ratio"), "share": ("比例", "share"),
+    "risk_difference": ("百分点", "percentage points"), "days": text.UNITS["days"],
+    "hazard_ratio": ("风险比", "hazard ratio"), "share": text.UNITS["share"],
 }
 #: Interval methods (``ci_method``), matched by pattern on the estimator's description.
 _CI_METHODS: tuple[tuple[str, tuple[str, str]], ...] = (

@@ -552,9 +552,9 @@ class TriageStudy(StudyResults):
         return diag.plot_love(self.diagnostics["balance"], ax=ax, lang=lang)
 
     def plot_survival(self, ax=None, lang: str = "zh", weighted: bool = True):
+        from courtstudy.studies.triage.labels import ARM_NAMES as names
         from courtstudy.studies.triage.survival import plot_curves
 
-        names = {"treated": ("处理组", "treated"), "control": ("对照组", "control")}
         suffix = "_weighted" if weighted else ""
         i = 0 if lang == "zh" else 1
         curves = {names[a][i] + (("（加权）" if lang == "zh" else " (weighted)") if weighted else ""):
