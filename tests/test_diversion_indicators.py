@@ -126,3 +126,21 @@ def test_whole_data_and_cause_grouping():
     assert whole.loc["mediation_median_days", "value"] == pytest.approx(16.0)  # 10, 15, 16, 30, 30
     with pytest.raises(ValueError, match="cannot group by"):
         diversion_indicators(_mediation(), by="judge")
+
+
+def test_year_on_year_direction():
+    from courtstudy.indicators.diversion import compare_diversion
+
+    cases = _cases()
+    # a year earlier: one dispute in 甲, first instance + appeal + enforcement = 1:3
+    earlier = pd.concat([cases, schema.conform_cases(pd.DataFrame({
+        "case_id": ["（2022）甲民初9号", "（2022）甲01民终9号", "（2022）甲执9号"], "court": ["甲", "甲市中院", "甲"],
+        "filed_date": pd.to_datetime(["2022-02-01", "2022-05-01", "2022-09-01"]),
+        "type_code": ["民初", "民终", "执"]}))], ignore_index=True)
+    links = pd.concat([_links(), pd.DataFrame({
+        "case_id": ["（2022）甲01民终9号", "（2022）甲执9号"], "linked_case_id": ["（2022）甲民初9号", "（2022）甲01民终9号"],
+        "link": ["original", "enforcement_basis"]}).astype("string")], ignore_index=True)
+    long = diversion_indicators(_mediation(), earlier, links, by="court", period=["2022Q1", "2023Q1"], as_of=AS_OF)
+    row = compare_diversion(long).set_index(["court", "period", "indicator"]).loc[("甲", "2023Q1", "case_case_ratio")]
+    assert row["previous_value"] == pytest.approx(3.0) and row["value"] == pytest.approx(1.75)
+    assert row["direction"] == "down" and row["better"] == "down" and bool(row["good"])

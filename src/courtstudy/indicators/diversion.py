@@ -129,6 +129,16 @@ LONG_COLUMNS = ("period", "period_start", "period_end", "indicator", "value", "n
                 "immature", "incomplete")
 
 
+def compare_diversion(long: pd.DataFrame, kind: str = "yoy") -> pd.DataFrame:
+    """Year-on-year (``"yoy"``) or period-on-period (``"pop"``) comparison of a diversion table
+    with each indicator's good direction (:func:`courtstudy.indicators.compare.compare`: compute
+    the table over both periods first). 案-件比 going down is good; immature figures are never
+    compared."""
+    from courtstudy.indicators.compare import compare
+
+    return compare(long, kind, better={n: i.better for n, i in BY_NAME.items()})
+
+
 def ratio_label(value: float, digits: int = 2) -> str:
     """案-件比 as court staff write it: ``1:1.37`` (empty when missing)."""
     return "" if value is None or not np.isfinite(value) else f"1:{value:.{digits}f}"
