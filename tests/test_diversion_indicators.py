@@ -144,3 +144,19 @@ def test_year_on_year_direction():
     row = compare_diversion(long).set_index(["court", "period", "indicator"]).loc[("甲", "2023Q1", "case_case_ratio")]
     assert row["previous_value"] == pytest.approx(3.0) and row["value"] == pytest.approx(1.75)
     assert row["direction"] == "down" and row["better"] == "down" and bool(row["good"])
+
+
+def test_filed_cases_by_route():
+    from courtstudy.indicators.diversion import filed_case_indicators
+
+    cases = _cases()
+    cases.loc[cases["case_id"] == "（2023）甲民初1号", "closed_date"] = pd.Timestamp("2023-05-04")   # 60 days
+    cases.loc[cases["case_id"] == "（2023）甲民初2号", "closed_date"] = pd.Timestamp("2023-02-14")   # 30 days
+    cases.loc[cases["case_id"] == "（2023）甲民初3号", "closed_date"] = pd.Timestamp("2023-04-01")   # 40 days
+    cases["closed_date"] = cases["closed_date"].astype(schema.DATE_DTYPE)
+    long = filed_case_indicators(cases, _mediation(), _links(), period="2023", as_of=AS_OF)
+    mean = long.loc[long["indicator"] == "mean_days"].set_index("route")["value"]
+    assert mean["via_mediation"] == pytest.approx(60.0)
+    assert mean["direct"] == pytest.approx(35.0)                     # 30 and 40; 民初4 pending
+    closed = long.loc[long["indicator"] == "closed"].set_index("route")["value"]
+    assert closed["via_mediation"] == 1 and closed["direct"] == 2

@@ -129,6 +129,43 @@ LONG_COLUMNS = ("period", "period_start", "period_end", "indicator", "value", "n
                 "immature", "incomplete")
 
 
+#: Case indicators that show how the filed cases of failed mediations differ from direct filings.
+ROUTE_INDICATORS: tuple[str, ...] = ("closed", "mean_days", "median_days", "km_median_days", "appeal_rate",
+                                     "mediation_withdrawal_rate", "simplified_rate")
+ROUTES: dict[str, tuple[str, str]] = {"via_mediation": ("诉前调解不成后立案", "Filed after failed mediation"),
+                                      "direct": ("直接立案", "Filed directly")}
+
+
+def filed_case_indicators(cases: pd.DataFrame, mediation: pd.DataFrame, links: pd.DataFrame | None = None,
+                          by: str | Sequence[str] = ("court",),
+                          period: str | Period | Iterable[str | Period] = "year",
+                          indicators: Sequence[str] = ROUTE_INDICATORS, **engine_options) -> pd.DataFrame:
+    """How the filed cases of mediated-then-failed disputes differ from direct filings: the case
+    engine's long table (:func:`courtstudy.indicators.indicators`) over the civil first-instance
+    cases (民初) of each route, with a ``route`` column (``via_mediation``: named by a record's
+    转立案案号 or carrying a 诉前调解案号 link; ``direct``: the others). A descriptive
+    comparison: failed mediations are not a random draw of disputes (the study of the first
+    diversion is not done yet)."""
+    from courtstudy.indicators import indicators as case_indicators
+
+    civil_first = cases.loc[cases["type_code"].eq("民初").fillna(False)].reset_index(drop=True)
+    via = _via_mediation(civil_first, mediation, links).to_numpy(dtype=bool)
+    parts = []
+    for route, mask in (("via_mediation", via), ("direct", ~via)):
+        if not mask.any():
+            continue
+        long = case_indicators(civil_first.loc[mask].reset_index(drop=True), by=by, period=period,
+                               **engine_options)
+        long = long.loc[long["indicator"].isin(list(indicators))]
+        long.insert(0, "route", route)
+        parts.append(long)
+    if not parts:
+        return pd.DataFrame()
+    out = pd.concat(parts, ignore_index=True)
+    out["route"] = out["route"].astype("string")
+    return out
+
+
 def compare_diversion(long: pd.DataFrame, kind: str = "yoy") -> pd.DataFrame:
     """Year-on-year (``"yoy"``) or period-on-period (``"pop"``) comparison of a diversion table
     with each indicator's good direction (:func:`courtstudy.indicators.compare.compare`: compute
