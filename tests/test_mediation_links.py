@@ -197,3 +197,21 @@ def test_disputes_group_and_origin(linked):
     # refused cycle: 95 and 96 stay apart
     assert table.loc["（2023）甲民终95号", "dispute_id"] != table.loc["（2023）甲民终96号", "dispute_id"]
     assert len(table) == len(cases) + len(mediation)
+
+
+def test_diversion_command_on_files(tmp_path):
+    from courtstudy.cli import main
+
+    cases = tmp_path / "cases.csv"
+    pd.DataFrame(CASE_ROWS, columns=CASE_HEADER).to_csv(cases, index=False, encoding="utf-8-sig")
+    register = tmp_path / "mediation.csv"
+    MEDIATION_FRAME.to_csv(register, index=False, encoding="gb18030")
+    out = tmp_path / "diversion.csv"
+    assert main(["diversion", str(register), "--cases", str(cases), "--period", "2023", "--as-of", SNAPSHOT,
+                 "--out", str(out)]) == 0
+    table = pd.read_csv(out, encoding="utf-8-sig", dtype={"期间": str}).set_index("法院")
+    # 甲法院 2023: two records received, one resolved (confirmed), one failed and filed (民初88)
+    assert table.loc["甲法院", "诉前调解收案"] == 2 and table.loc["甲法院", "诉前调解成功率"] == 0.5
+    assert table.loc["甲法院", "司法确认率"] == 1.0
+    assert main(["diversion", str(register), "--out", str(out)]) == 2          # needs --cases
+    assert main(["diversion", str(register), "--mediation-only", "--by", "judge"]) == 2

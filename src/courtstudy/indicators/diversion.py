@@ -176,6 +176,31 @@ def compare_diversion(long: pd.DataFrame, kind: str = "yoy") -> pd.DataFrame:
     return compare(long, kind, better={n: i.better for n, i in BY_NAME.items()})
 
 
+def diversion_wide(long: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
+    """One row per group and period, one column per diversion indicator (catalogue order),
+    then ``immature`` and ``incomplete``; indicator columns named by ``lang`` (None: the
+    canonical names). Counts are whole numbers; 案-件比 is the x of 1:x."""
+    if lang not in (None, "zh", "en"):
+        raise ValueError(f"lang must be 'zh', 'en' or None, got {lang!r}")
+    by = [c for c in long.columns if c in GROUPS]
+    keys = [*by, "period_start", "period"]
+    order = [n for n in BY_NAME if n in set(long["indicator"])]
+    frame = long.assign(**{c: long[c].astype("string").fillna("\x1f") for c in by})
+    table = frame.set_index([*keys, "indicator"])["value"].unstack("indicator").reindex(columns=order)
+    for name in order:
+        if BY_NAME[name].kind == "count":
+            table[name] = table[name].round().astype("Int64")
+    flags = frame.groupby(keys, sort=True, dropna=False)[["immature", "incomplete"]].any()
+    table = table.join(flags).reset_index().drop(columns="period_start")
+    for c in by:
+        table[c] = table[c].replace("\x1f", pd.NA).astype("string")
+    table.columns.name = None
+    table["period"] = table["period"].astype("string")
+    if lang is not None:
+        table = table.rename(columns={n: BY_NAME[n].label(lang) for n in order})
+    return table
+
+
 def ratio_label(value: float, digits: int = 2) -> str:
     """案-件比 as court staff write it: ``1:1.37`` (empty when missing)."""
     return "" if value is None or not np.isfinite(value) else f"1:{value:.{digits}f}"
