@@ -54,15 +54,15 @@ def test_records_and_links_load_cleanly(court, world, tmp_path):
     assert loaded.accounting()["balanced"] and len(loaded.quarantine) == 0
     assert len(loaded.field_issues) == 0
     pd.testing.assert_series_equal(loaded.records["mediation_id"], world.records["mediation_id"])
-    every = world.all_cases(court.cases)
-    links = load_links(world.links_export(court.cases), cases=every, mediation=loaded.records)
+    every = world.all_cases()
+    links = load_links(world.links_export(), cases=every, mediation=loaded.records)
     assert len(links.refused) == 0 and links.links["in_data"].all()
     assert set(links.field_issues["reason"]) <= {"link_order"} and len(links.field_issues) == 0
     assert len(links.links) == len(world.links)
 
 
 def test_disputes_follow_the_generator(court, world):
-    every = world.all_cases(court.cases)
+    every = world.all_cases()
     table = disputes(every, world.links, world.records).set_index("record_id")
     appeals = world.links.loc[world.links["link"] == "original"]
     assert (table.loc[appeals["case_id"], "dispute_id"].to_numpy()
@@ -72,31 +72,38 @@ def test_disputes_follow_the_generator(court, world):
     assert (table.loc[failed["filed_case_id"], "dispute_id"].to_numpy() == failed["mediation_id"].to_numpy()).all()
 
 
-def test_true_effect_on_filings(world):
-    truth = world.filings_truth.merge(world.schedule, on="court")
-    started = truth.loc[truth["mediation_start"].notna()
-                        & (truth["month"].dt.start_time >= truth["mediation_start"] + pd.DateOffset(months=1))]
-    sums = started.groupby("court")[["filed_factual", "filed_counterfactual"]].sum()
-    expected = world.truth.set_index("court")["effect_log_filings"]
-    realised = np.log(sums["filed_factual"] / sums["filed_counterfactual"])
-    # ~1,500-4,000 filings per court after its start: Poisson noise of the log ratio ~0.02
-    assert np.abs(realised - expected[realised.index]).max() < 0.06
+def test_factual_world_and_true_effect_on_filings(court, world):
+    s = world.settings
+    # factual cases = the court's cases minus the disputes resolved before filing
+    removed = set(court.cases["case_id"]) - set(world.cases["case_id"])
+    assert set(world.cases["case_id"]) <= set(court.cases["case_id"])
+    resolved = world.records.loc[world.records["filed_case_id"].isna()]
+    assert len(removed) == len(resolved)
+    truth = world.filings_truth
+    assert (truth["filed_counterfactual"] >= truth["filed_factual"]).all()
     never = world.schedule.loc[world.schedule["mediation_start"].isna(), "court"]
     assert (truth.loc[truth["court"].isin(never), "resolved_before_filing"] == 0).all()
+    # the realised effect is near its expectation ln(1 - d (1 - failure)) (failure ~ failed_share)
+    effect = world.truth.set_index("court")
+    started = effect["mediation_start"].notna()
+    expected = np.log(1 - effect["diversion_share"] * (1 - s.failed_share))
+    assert np.abs(effect.loc[started, "effect_log_filings"] - expected[started]).max() < 0.08
+    assert (effect.loc[~started, "effect_log_filings"] == 0).all()
 
 
 def test_indicators_recover_the_diversion(court, world):
-    s = world.settings
-    every = world.all_cases(court.cases)
+    every = world.all_cases()
     long = diversion_indicators(world.records, every, world.links, by="court", period="2022", as_of=court.as_of)
     rate = long.loc[long["indicator"] == "pre_suit_resolution_rate"].set_index("court")["value"]
     share = world.schedule.set_index("court")["diversion_share"]
-    resolved_share = 1 - s.resolved_mix[2] / sum(s.resolved_mix)   # withdrawn disputes are not resolved
-    expected = share * (1 - s.failed_share) * resolved_share
+    records = world.records.loc[world.records["received_date"].dt.year == 2022]
+    success = records["result"].isin(categories.MEDIATION_RESOLVED).groupby(records["court"]).mean()
+    # 诉前化解率 = resolved / (received + direct filings) = d x P(resolved | mediated) per dispute
+    expected = share * success
     started = world.schedule.loc[world.schedule["mediation_start"] < pd.Timestamp("2022-01-01"), "court"]
     assert np.abs(rate[started] - expected[started]).max() < 0.04
-    success = long.loc[long["indicator"] == "mediation_success_rate"].set_index("court")["value"][started]
-    assert np.abs(success - (1 - s.failed_share) * resolved_share).max() < 0.05
+    rate = long.loc[long["indicator"] == "mediation_success_rate"].set_index("court")["value"][started]
+    assert np.abs(rate - success[started]).max() < 0.05
     ratio = long.loc[long["indicator"] == "case_case_ratio"].set_index("court")["value"]
     assert (ratio > 1).all() and (ratio < 2).all()
     assert set(categories.MEDIATION_RESULTS) >= set(world.records["result"].dropna())

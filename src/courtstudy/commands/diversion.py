@@ -19,7 +19,7 @@ def _demo(lang: str):
     note = ("示例数据：演示法院（合成数据）的诉前调解记录、派生案件与关联" if lang == "zh"
             else "Demo data: the synthetic demo court's mediation records, derived cases and links")
     print(note, file=sys.stderr)
-    return world.records, world.all_cases(court.cases), world.links, court.as_of
+    return world.records, world.all_cases(), world.links, court.as_of
 
 
 def _load(args):

@@ -1,42 +1,37 @@
 """The first diversion in the synthetic court: pre-suit mediation records, links and derived cases.
 
-``simulate_mediation(court)`` adds to a :class:`~courtstudy.simulate.generator.SyntheticCourt`,
-without changing one of its cases (the demo data and every notebook number stay as they are;
-mediation is an extra output the caller asks for):
+``simulate_mediation(court)`` takes a :class:`~courtstudy.simulate.generator.SyntheticCourt` as
+the world without pre-suit mediation (the counterfactual) and returns the factual world with it,
+as a separate object: the court itself is not changed (the demo data and every notebook number
+stay as they are; mediation is an extra output the caller asks for):
 
+* **factual cases**: the court's cases without the disputes that mediation resolved;
 * **mediation records** (诉前调解, numbers （2021）示0102民诉前调12号) for each court from its own
   start of pre-suit mediation, staggered across courts (``start_offsets_months`` after the
-  simulation's start, cycled; the last ``n_never`` courts never start);
+  simulation's start: one court per quarter by default; the last ``n_never`` courts never
+  start);
 * **links**: the filed case of a failed mediation names its mediation record (诉前调解案号), an
   appeal names its first instance (原审案号), a retrial petition the case it attacks, a
-  judicial confirmation (民特) the mediation record, an enforcement case (the court's existing
-  执 cases) the judgment or mediation it enforces (执行依据);
+  judicial confirmation (民特) the mediation record, an enforcement case (the court's 执 cases)
+  the judgment or mediation it enforces (执行依据);
 * **derived cases**: appeals (民终, at the city's intermediate court) for the first-instance
   cases recorded as appealed, with the recorded appeal dates; retrial petitions (民申, at the
   provincial high court) for the cases recorded with one; judicial confirmations (民特).
 
-The model, per court ``c`` with start ``m_c``, diversion share ``d_c`` (drawn uniformly in
-``diversion_range``) and failure share ``f``: from ``m_c`` a dispute that would have been filed
-as a civil first-instance case is sent to mediation with probability ``d_c``; mediation fails
-with probability ``f`` and the dispute is then filed (转立案); otherwise it ends settled (调解成功),
-settled and judicially confirmed, or withdrawn, and is never filed. The court's simulated filed
-cases are the factual world, so
-
-* a filed case after ``m_c`` came through failed mediation with probability
-  ``q_c = d_c f / ((1 - d_c) + d_c f)``;
-* each filed case after ``m_c`` stands beside ``Poisson(λ_c)`` disputes resolved before filing,
-  ``λ_c = d_c (1 - f) / ((1 - d_c) + d_c f)``;
-* without pre-suit mediation (the counterfactual) every one of those disputes would have been
-  filed: the true effect of the start on the court's civil first-instance filings is
-  ``ln((1 - d_c) + d_c f)`` in logs, and realised counterfactual filings are the factual filings
-  plus the resolved and withdrawn records (``truth`` per court, ``filings_truth`` per court and
-  month).
-
-Disputes that settle are smaller: a resolved record borrows the cause and claim amount of one
-of the court's filed cases drawn with weights ``(amount / 50,000) ** -small_claim_tilt``, so the
-start also changes the mix of what reaches the triage desk (larger claims), a known effect too.
+The model, per court ``c`` with start ``m_c`` and diversion share ``d_c`` (uniform in
+``diversion_range``): every civil first-instance case of the court filed on or after ``m_c``
+is a dispute that is sent to mediation first with probability ``d_c``. Mediation fails with
+probability ``expit(logit(failed_share) + small_claim_tilt * clip(ln(claim / 50,000), -3, 3))``
+(small claims settle more often) and the case is then filed as before, a few days after the
+mediation ended; otherwise the dispute ends settled (调解成功), settled and judicially confirmed
+(a 民特 case follows) or withdrawn, and the case is never filed. So the start of mediation
+lowers a court's civil first-instance filings by ``ln(1 - d_c (1 - mean failure))`` in logs
+(``truth``: the realised value per court; ``filings_truth``: filings per court and month in
+both worlds) and shifts the mix of filed cases towards larger claims; parallel trends hold by
+construction (the counterfactual is the court as simulated).
 Not modelled this round: any effect of mediation on the durations or appeals of filed cases,
-remands and retrials granted (民再).
+disputes that mediation draws in that would never have been filed, remands and retrials
+granted (民再).
 """
 
 from __future__ import annotations
@@ -45,13 +40,15 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit, logit
 
 from courtstudy.core import categories, schema
 from courtstudy.core.calendar import day_number, day_numbers
 from courtstudy.simulate.calendar import NA_DAY, add_months, to_datetime
 
 _STREAM = 101
-DEFAULT_START_OFFSETS_MONTHS = (-6, 6, 12, 18, 24, 30)
+#: Months after the simulation's start of each adopting court's start: one court per quarter.
+DEFAULT_START_OFFSETS_MONTHS = tuple(range(6, 6 + 3 * 15, 3))
 #: Appeal result -> disposition of the appeal case itself.
 _APPEAL_DISPOSITION = {"affirmed": "judgment", "modified": "judgment", "remanded": "other",
                        "withdrawn": "withdrawal", "mediated": "mediation", "other": "other"}
@@ -68,6 +65,7 @@ class MediationSettings:
     failed_share: float = 0.55
     #: Among the disputes mediation ends without filing: settled, confirmed, withdrawn.
     resolved_mix: tuple[float, float, float] = (0.60, 0.30, 0.10)
+    #: Log-odds of failure per unit of ln(claim / 50,000) (clipped to +-3).
     small_claim_tilt: float = 0.4
     mean_days_success: float = 16.0
     mean_days_failed: float = 27.0
@@ -77,11 +75,14 @@ class MediationSettings:
 
 @dataclass(frozen=True, eq=False)
 class MediationWorld:
-    """What :func:`simulate_mediation` adds: ``records`` (canonical mediation frame),
+    """What :func:`simulate_mediation` makes: ``cases`` (the court's cases in the factual world:
+    without the disputes resolved before filing; the court's own cases are the counterfactual),
+    ``records`` (canonical mediation frame),
     ``derived_cases`` (canonical cases: appeals, retrial petitions, confirmations), ``links``
     (``case_id``, ``linked_case_id``, ``link``), ``schedule`` (court, mediation_start,
     diversion_share), ``truth`` (per court) and ``filings_truth`` (per court and month)."""
 
+    cases: pd.DataFrame
     records: pd.DataFrame
     derived_cases: pd.DataFrame
     links: pd.DataFrame
@@ -90,9 +91,9 @@ class MediationWorld:
     filings_truth: pd.DataFrame
     settings: MediationSettings
 
-    def all_cases(self, cases: pd.DataFrame) -> pd.DataFrame:
-        """The court's cases followed by the derived ones (one canonical frame)."""
-        return pd.concat([cases, self.derived_cases], ignore_index=True)
+    def all_cases(self) -> pd.DataFrame:
+        """The factual cases followed by the derived ones (one canonical frame)."""
+        return pd.concat([self.cases, self.derived_cases], ignore_index=True)
 
     def mediation_export(self) -> pd.DataFrame:
         """The records as a court's mediation register: Chinese headers, Chinese results,
@@ -107,10 +108,10 @@ class MediationWorld:
             out[f.label_zh] = column.astype("string").fillna("")
         return pd.DataFrame(out)
 
-    def links_export(self, cases: pd.DataFrame) -> pd.DataFrame:
+    def links_export(self) -> pd.DataFrame:
         """The court's and the derived cases as an export holding only 案号, 立案日期 and the link
         columns (原审案号, 执行依据, 诉前调解案号), for :func:`courtstudy.ingest.links.load_links`."""
-        every = self.all_cases(cases)
+        every = self.all_cases()
         out = pd.DataFrame({"案号": every["case_id"].astype("string"),
                             "立案日期": every["filed_date"].dt.strftime("%Y-%m-%d")})
         columns = {"original": "原审案号", "enforcement_basis": "执行依据", "mediation": "诉前调解案号"}
@@ -162,7 +163,6 @@ def simulate_mediation(court, settings: MediationSettings | None = None) -> Medi
     start = {name: (int(add_months(np.array([start_day]), np.array([offsets[i]]))[0]) if i < adopting else None)
              for i, name in enumerate(names)}
     share = dict(zip(names, rng.uniform(*s.diversion_range, size=n), strict=True))
-    f = s.failed_share
 
     civil = cases["type_code"].eq("民初").fillna(False).to_numpy(dtype=bool)
     filed = _days(cases["filed_date"])
@@ -170,51 +170,34 @@ def simulate_mediation(court, settings: MediationSettings | None = None) -> Medi
     start_of = np.array([start[c] if start[c] is not None else np.iinfo(np.int64).max for c in court_of],
                         dtype=np.int64)
     d = np.array([share[c] for c in court_of])
-    q = d * f / ((1 - d) + d * f)
-    lam = d * (1 - f) / ((1 - d) + d * f)
-    after = civil & (filed >= start_of)
-
-    # 1. Filed cases that came through failed mediation.
-    u = rng.uniform(size=len(cases))
-    days_failed = np.minimum(rng.poisson(s.mean_days_failed, size=len(cases)) + 1, 60)
-    received_failed = filed - days_failed - rng.integers(0, 4, size=len(cases))
-    via = after & (u < q) & (received_failed >= start_of)
-    idx_failed = np.flatnonzero(via)
-
-    # 2. Disputes resolved before filing: beside each filed case after the start.
-    k = rng.poisson(np.where(after, lam, 0.0))
-    owner = np.repeat(np.arange(len(cases)), k)
     amount = cases["claim_amount"].to_numpy(dtype="float64")
-    weight = np.where(np.isfinite(amount) & (amount > 0), (np.maximum(amount, 1.0) / 50_000) ** -s.small_claim_tilt, 1.0)
-    donors = np.empty(len(owner), dtype=np.int64)
-    for name in names:
-        pool = np.flatnonzero(after & (court_of == name))
-        mine = np.flatnonzero(court_of[owner] == name)
-        if len(mine) == 0:
-            continue
-        p = weight[pool] / weight[pool].sum()
-        donors[mine] = rng.choice(pool, size=len(mine), p=p)
-    result_idx = rng.choice(3, size=len(owner), p=np.array(s.resolved_mix) / sum(s.resolved_mix))
-    resolved_codes = [r for r in categories.MEDIATION_RESULTS if r not in categories.MEDIATION_FAILED]
-    results = np.array(resolved_codes, dtype=object)[result_idx]
-    days_ok = rng.poisson(s.mean_days_success, size=len(owner)) + 1
-    received_ok = np.maximum(filed[owner] - rng.integers(0, 20, size=len(owner)) - days_ok, start_of[owner])
-    closed_ok = received_ok + days_ok
-    keep = received_ok <= as_of
-    owner, donors, results, received_ok, closed_ok = (a[keep] for a in (owner, donors, results, received_ok, closed_ok))
+    # Smaller claims settle more often: failure odds rise with the claim (centred at 50,000 yuan).
+    size = np.clip(np.log(np.where(np.isfinite(amount) & (amount > 0), amount, 50_000.0) / 50_000), -3, 3)
+    fail_p = expit(logit(s.failed_share) + s.small_claim_tilt * size)
 
-    rec_court = np.concatenate([court_of[idx_failed], court_of[owner]])
-    rec_received = np.concatenate([received_failed[idx_failed], received_ok])
-    rec_closed = np.concatenate([filed[idx_failed] - rng.integers(0, 4, size=len(idx_failed)), closed_ok])
-    rec_closed = np.maximum(rec_closed, rec_received)
-    rec_result = np.concatenate([np.full(len(idx_failed), "failed", dtype=object), results])
-    source = np.concatenate([idx_failed, donors])
+    # Each dispute the court's cases stand for arrives on its filing day; from the start it goes
+    # to mediation first with probability d_c.
+    lag = rng.integers(0, 4, size=len(cases))
+    days_failed = np.minimum(rng.poisson(s.mean_days_failed, size=len(cases)) + 1, 60)
+    days_ok = rng.poisson(s.mean_days_success, size=len(cases)) + 1
+    diverted = civil & (filed >= start_of) & (rng.uniform(size=len(cases)) < d)
+    failed = diverted & (rng.uniform(size=len(cases)) < fail_p)
+    resolved = diverted & ~failed
+    # A failed mediation ends, then the case is filed (a few days later): received before filing.
+    received = np.where(failed, filed - lag - days_failed, filed - lag)
+    received = np.maximum(received, np.where(diverted, start_of, received))
+    closed = np.where(failed, np.maximum(filed - lag, received), received + days_ok)
+    result_idx = rng.choice(3, size=len(cases), p=np.array(s.resolved_mix) / sum(s.resolved_mix))
+    resolved_codes = [r for r in categories.MEDIATION_RESULTS if r not in categories.MEDIATION_FAILED]
+    outcome = np.where(failed, categories.MEDIATION_RESULTS[categories.MEDIATION_RESULTS.index("failed")],
+                       np.array(resolved_codes, dtype=object)[result_idx])
+    source = np.flatnonzero(diverted)
+    source = source[np.lexsort((source, received[source]))]
+    rec_court = court_of[source]
+    rec_received, rec_closed, rec_result = received[source], closed[source], outcome[source]
     rec_code = np.array([codes[c] for c in rec_court], dtype=object)
     rec_year = _years(rec_received)
-    order = np.lexsort((np.arange(len(rec_received)), rec_received))
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    mediation_id = _numbered(rec_year, rec_code, "民诉前调", rank)
+    mediation_id = _numbered(rec_year, rec_code, "民诉前调", np.arange(len(source)))
     open_now = rec_closed > as_of
     closed_dates = _dates(rec_closed, ~open_now)
     mediators = np.array([f"特邀调解员{c[-2:]}-{i:02d}" for c, i in
@@ -224,12 +207,14 @@ def simulate_mediation(court, settings: MediationSettings | None = None) -> Medi
         "claim_amount": amount[source], "received_date": _dates(rec_received), "closed_date": closed_dates,
         "result": np.where(open_now, None, rec_result),
         "confirmation_case_id": None,
-        "filed_case_id": np.concatenate([cases["case_id"].to_numpy(dtype=object)[idx_failed],
-                                         np.full(len(owner), None, dtype=object)]),
+        "filed_case_id": np.where(failed[source], cases["case_id"].to_numpy(dtype=object)[source], None),
         "mediator": mediators, "case_year": rec_year, "court_code": rec_code, "type_code": "民诉前调",
         "case_seq": [int(m.split("民诉前调")[1][:-1]) for m in mediation_id],
     })
     records.loc[open_now, "filed_case_id"] = None
+    # The factual world: disputes resolved before filing are no longer filed cases.
+    fact = cases.loc[~resolved].reset_index(drop=True)
+    idx_failed = np.flatnonzero(failed[source])
 
     # 3. Judicial confirmations (民特) of confirmed agreements.
     conf = np.flatnonzero((records["result"] == "confirmed").to_numpy(dtype=bool))
@@ -247,11 +232,15 @@ def simulate_mediation(court, settings: MediationSettings | None = None) -> Medi
                               records.set_index("mediation_id").loc[mediation_id[conf], "cause"].to_numpy(dtype=object),
                               conf_filed, np.where(conf_closed <= as_of, conf_closed, -1), "民特", None,
                               np.where(conf_closed <= as_of, "other", None))]
-    links = [pd.DataFrame({"case_id": cases["case_id"].to_numpy(dtype=object)[idx_failed],
-                           "linked_case_id": mediation_id[: len(idx_failed)], "link": "mediation"}),
+    links = [pd.DataFrame({"case_id": records.set_index("mediation_id").loc[mediation_id[idx_failed], "filed_case_id"]
+                           .to_numpy(dtype=object), "linked_case_id": mediation_id[idx_failed], "link": "mediation"}),
              pd.DataFrame({"case_id": conf_ids, "linked_case_id": mediation_id[conf], "link": "confirmation"})]
 
     # 4. Appeals (民终) at the intermediate court, with the recorded appeal dates.
+    cases = fact
+    civil = cases["type_code"].eq("民初").fillna(False).to_numpy(dtype=bool)
+    filed = _days(cases["filed_date"])
+    court_of = cases["court"].to_numpy(dtype=object)
     appealed = np.flatnonzero(civil & cases["appeal_filed_date"].notna().to_numpy())
     upper = [_upper_court(c, codes[c]) for c in court_of[appealed]]
     a_filed = _days(cases["appeal_filed_date"])[appealed]
@@ -296,8 +285,8 @@ def simulate_mediation(court, settings: MediationSettings | None = None) -> Medi
                                                                  for c in names], dtype=np.int64)),
                              "diversion_share": [share[c] for c in names]})
     schedule["mediation_start"] = schedule["mediation_start"].astype(schema.DATE_DTYPE)
-    truth, filings_truth = _truth(cases, records, schedule, f, civil)
-    return MediationWorld(records, derived_cases, link_frame, schedule, truth, filings_truth, s)
+    truth, filings_truth = _truth(court.cases, fact, schedule)
+    return MediationWorld(fact, records, derived_cases, link_frame, schedule, truth, filings_truth, s)
 
 
 def _derived_frame(ids, court, code, year, cause, filed, closed, type_code, instance, disposition) -> pd.DataFrame:
@@ -339,17 +328,24 @@ def _enforcement_links(cases: pd.DataFrame, rng: np.random.Generator, share: flo
     return pd.DataFrame(rows, columns=["case_id", "linked_case_id", "link"])
 
 
-def _truth(cases, records, schedule, f, civil) -> tuple[pd.DataFrame, pd.DataFrame]:
-    truth = schedule.copy()
-    d = truth["diversion_share"]
-    truth["failed_share"] = f
-    truth["effect_log_filings"] = np.where(truth["mediation_start"].notna(), np.log((1 - d) + d * f), 0.0)
-    month = cases.loc[civil, "filed_date"].dt.to_period("M")
-    factual = cases.loc[civil].groupby([cases.loc[civil, "court"], month]).size().rename("filed_factual")
-    diverted = records.loc[~records["result"].isin(categories.MEDIATION_FAILED) & records["result"].notna()]
-    # A resolved record stands for a dispute that would have been filed in the month it was received.
-    extra = diverted.groupby([diverted["court"], diverted["received_date"].dt.to_period("M")]).size()
-    out = pd.concat([factual, extra.rename("resolved_before_filing")], axis=1).fillna(0).astype("int64")
+def _truth(counterfactual: pd.DataFrame, fact: pd.DataFrame, schedule: pd.DataFrame
+           ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per court: the schedule and the realised effect on civil first-instance filings after the
+    start (ln factual / counterfactual); per court and month: filings in both worlds."""
+    def monthly(cases: pd.DataFrame, name: str) -> pd.Series:
+        civil = cases.loc[cases["type_code"].eq("民初").fillna(False)]
+        return civil.groupby([civil["court"], civil["filed_date"].dt.to_period("M")]).size().rename(name)
+
+    out = pd.concat([monthly(fact, "filed_factual"), monthly(counterfactual, "filed_counterfactual")], axis=1)
+    out = out.fillna(0).astype("int64")
     out.index.names = ["court", "month"]
-    out["filed_counterfactual"] = out["filed_factual"] + out["resolved_before_filing"]
-    return truth, out.reset_index()
+    out = out.reset_index()
+    out["resolved_before_filing"] = out["filed_counterfactual"] - out["filed_factual"]
+    started = out.merge(schedule, on="court")
+    started = started.loc[started["mediation_start"].notna()
+                          & (started["month"].dt.start_time >= started["mediation_start"])]
+    sums = started.groupby("court")[["filed_factual", "filed_counterfactual"]].sum()
+    truth = schedule.copy()
+    truth["effect_log_filings"] = truth["court"].map(np.log(sums["filed_factual"] / sums["filed_counterfactual"]))
+    truth["effect_log_filings"] = truth["effect_log_filings"].fillna(0.0)
+    return truth, out
