@@ -215,3 +215,23 @@ def test_diversion_command_on_files(tmp_path):
     assert table.loc["甲法院", "司法确认率"] == 1.0
     assert main(["diversion", str(register), "--out", str(out)]) == 2          # needs --cases
     assert main(["diversion", str(register), "--mediation-only", "--by", "judge"]) == 2
+
+
+def test_mediation_register_as_xlsx_with_title_and_no_header(tmp_path):
+    from openpyxl import Workbook
+
+    path = tmp_path / "诉前调解.xlsx"
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["2023年诉前调解登记表"])
+    sheet.append(["调解案号", "登记日期", "调解结果"])
+    sheet.append(["（2023）甲民诉前调1号", "2023-01-05", "调解成功"])
+    sheet.append(["（2023）甲民诉前调2号", 44936, "调解不成"])          # an Excel serial day
+    book.save(path)
+    loaded = load_mediation(path, snapshot=SNAPSHOT)
+    assert list(loaded.source_rows) == [3, 4]
+    assert loaded.records["received_date"].iloc[1] == pd.Timestamp("2023-01-10")
+    empty = tmp_path / "other.csv"
+    empty.write_text("甲,乙\n1,2\n", encoding="utf-8")
+    with pytest.raises(StructuralError, match="诉前调解案号、登记日期"):
+        load_mediation(empty)
