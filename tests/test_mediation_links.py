@@ -91,7 +91,8 @@ def test_mediation_quarantine_reasons_name_rows(mediation_csv):
 def test_mediation_field_issues(mediation_csv):
     issues = load_mediation(mediation_csv, snapshot=SNAPSHOT).field_issues
     last = issues.loc[issues["row"] == 12]
-    assert set(last["reason"]) == {"not_mediation_number", "unknown_category"}
+    # the result 和解了 is not a recognised result: the record counts as closed without a result
+    assert set(last["reason"]) == {"not_mediation_number", "unknown_category", "closed_without_result"}
     conflict = issues.loc[issues["reason"] == "result_conflicts_link"]
     assert conflict.empty  # row 12's result is unreadable: no conflict can be stated
     assert "调解成功" in last.loc[last["reason"] == "unknown_category", "message_zh"].iloc[0]
@@ -108,6 +109,13 @@ def test_mediation_link_checks(tmp_path):
         (2, "result_conflicts_link"), (3, "bad_linked_number"), (3, "unexpected_linked_kind")]
     assert pd.isna(loaded.records.loc[1, "confirmation_case_id"])
     assert loaded.records.loc[1, "filed_case_id"] == "（2023）甲民终5号"  # kept, reported
+
+
+def test_result_and_closing_must_go_together():
+    frame = pd.DataFrame({"调解案号": ["（2023）甲民诉前调1号"], "登记日期": ["2023-01-05"], "结束日期": [""],
+                          "调解结果": ["调解成功"]})
+    issues = load_mediation(frame, snapshot=SNAPSHOT).field_issues
+    assert list(issues["reason"]) == ["result_without_closing"] and issues["value"].iloc[0] == "调解成功"
 
 
 def test_mediation_without_date_column_is_structural():

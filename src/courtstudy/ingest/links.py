@@ -18,7 +18,7 @@ Validation (every link is kept, reported, or both):
 * field issues, link kept: ``unknown_linked_case`` (the case named is not in the cases or
   mediation records given: it may sit in another court's export; the link still joins the
   dispute, and only records in the data are counted), ``link_order`` (a derived case filed
-  before the case it derives from);
+  before the case it derives from; a mediation record's date is its date received);
 * field issues, link dropped: ``bad_linked_number`` (a non-empty cell with no case number in
   it), ``self_link`` (a case naming itself), ``link_without_case`` (a row whose own case number
   is missing or unreadable);
@@ -143,9 +143,13 @@ def load_links(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
             continue
         raw = table.data[positions[name]]
         filled = np.flatnonzero(raw.str.strip().ne("").fillna(False).to_numpy(dtype=bool))
+        # Most cells hold one number: parsed in one vectorised pass; the rest are searched.
+        whole = parse_case_numbers(raw.iloc[filled])
+        single = dict(zip(filled[whole["parsed"].to_numpy(dtype=bool)],
+                          whole.loc[whole["parsed"], "case_id"], strict=True))
         bad, selfish, orphan = [], [], []
         for p in filled:
-            found = numbers_in_text(raw.iloc[p])
+            found = [single[p]] if p in single else numbers_in_text(raw.iloc[p])
             if not found:
                 bad.append(p)
                 continue
@@ -181,6 +185,9 @@ def load_links(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
 
     if cases is not None and len(links):
         filed = pd.Series(cases["filed_date"].to_numpy(), index=cases["case_id"].astype(object))
+        if mediation is not None and len(mediation):
+            filed = pd.concat([filed, pd.Series(mediation["received_date"].to_numpy(),
+                                                index=mediation["mediation_id"].astype(object))])
         filed = filed[~filed.index.duplicated()]
         mine = links["case_id"].map(filed)
         theirs = links["linked_case_id"].map(filed)

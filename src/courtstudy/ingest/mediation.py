@@ -35,7 +35,9 @@ Field issues (the row is kept): those of cases (``bad_date``, ``future_date``, `
   司法确认案号 that is not a special-procedure number (特); the value is kept;
 * ``result_conflicts_link``: a 转立案案号 on a record whose result is a settlement (调解成功,
   司法确认), or a 司法确认案号 on one whose result is not 司法确认; values kept, the result is
-  what the indicators count.
+  what the indicators count;
+* ``closed_without_result`` (counted as closed, neither resolved nor failed) and
+  ``result_without_closing`` (counted as open: the indicators date a closing by its date).
 
 Why these are field issues, not quarantine: the record still says a dispute was sent to
 mediation, on that date, at that court, which is what 诉前调解收案 counts.
@@ -75,6 +77,11 @@ MEDIATION_MESSAGES: dict[str, tuple[str, str]] = {
                           "treated as missing"),
     "unexpected_linked_kind": ("“{column}”的值“{value}”应为{detail}案号，值保留",
                                "'{column}' value '{value}' should be a {detail} case number; value kept"),
+    "closed_without_result": ("有调解结束日期“{value}”但没有调解结果：计入结束，不计入成功或不成功",
+                              "a closing date ('{value}') but no result: counted as closed, neither resolved "
+                              "nor failed"),
+    "result_without_closing": ("有调解结果“{value}”但没有结束日期：按尚未结束处理",
+                               "a result ('{value}') but no closing date: treated as still open"),
     "result_conflicts_link": ("调解结果为“{detail}”，却填写了“{column}”“{value}”，以调解结果为准",
                               "the result is '{detail}' but '{column}' holds '{value}'; the result is counted"),
 }
@@ -251,6 +258,15 @@ def load_mediation(path: str | Path | pd.DataFrame, mapping: dict[str, str] | No
                       detail=np.array([schema.label("mediation_result", c) for c in result.iloc[where]], dtype=object),
                       detail_en=np.array([schema.label("mediation_result", c, "en") for c in result.iloc[where]],
                                          dtype=object))
+    if "result" in values and "closed_date" in values:
+        closed_known = frame["closed_date"].notna().to_numpy()
+        result_known = frame["result"].notna().to_numpy()
+        where = np.flatnonzero(closed_known & ~result_known & usable)
+        f_log.add(where, "closed_without_result", "result",
+                  values=ld._fmt_date(frame["closed_date"].iloc[where]))
+        where = np.flatnonzero(~closed_known & result_known & usable)
+        f_log.add(where, "result_without_closing", "closed_date",
+                  values=frame["result"].iloc[where].map(lambda c: schema.label("mediation_result", c)).to_numpy(dtype=object))
     if courts is not None and "court" in values:
         known = set(ld._as_courts(courts).courts["court"].dropna())
         court = frame["court"]
