@@ -97,9 +97,9 @@ def main() -> None:
             "quarter log civil first-instance filings; truth = mean over treated court-quarters of "
             "ln(factual) - ln(without mediation).\n\n" + text + "\n\n"
             "Reading: the estimate in the world without mediation is the synthetic courts' own "
-            "differential growth (courts grow at their own rates, and the start order follows the "
-            "court list); it is the estimator's bias in this design, and the pre-trend test rarely "
-            "sees it.\n")
+            "differential growth (each court grows at its own rate): its mean is the estimator's bias "
+            "in this design, its SD the part of the error the court-clustered standard errors must "
+            "carry; compare the coverage.\n")
         Path(args.out).write_text(doc, encoding="utf-8")
 
 

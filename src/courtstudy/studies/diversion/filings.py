@@ -19,10 +19,12 @@ court, too narrow with a dozen courts (docs/assumptions.md, fast-track study).
 Checked on the synthetic court (tests/test_diversion_study.py): the estimate on the factual
 world minus the same estimate on the world without mediation equals the true effect on the
 treated court-periods exactly (the estimator is linear in the outcome). The second estimate is
-not zero: the synthetic courts grow at their own rates, so filings do not follow parallel
-trends. Seed 7, 12 courts, scale 0.15, quarters: log filings -0.359 (SE 0.040) against a truth
-of -0.253, the world without mediation giving -0.106, while the pre-trend test did not flag it
-(p = 0.27). Read an effect on filings with that in mind; a Monte Carlo of coverage is not done.
+not zero in a given court set: the synthetic courts grow at their own rates. Seed 7, 12 courts,
+scale 0.15, quarters: -0.359 (SE 0.040) against a truth of -0.253, the world without mediation
+giving -0.106 (pre-trend test p = 0.27). Over 30 replications (docs/diversion_montecarlo.md)
+the bias is 0.006, the RMSE 0.061, the mean SE 0.049 against an SD of 0.060, and the 95%
+intervals cover 90% of the time: differential court growth is noise the court-clustered SE
+partly misses with 12 courts.
 """
 
 from __future__ import annotations
