@@ -23,8 +23,7 @@ not zero in a given court set: the synthetic courts grow at their own rates. See
 scale 0.15, quarters: -0.359 (SE 0.040) against a truth of -0.253, the world without mediation
 giving -0.106 (pre-trend test p = 0.27). Over 30 replications (docs/diversion_montecarlo.md)
 the bias is 0.006, the RMSE 0.061, the mean SE 0.049 against an SD of 0.060, and the 95%
-intervals cover 90% of the time: differential court growth is noise the court-clustered SE
-partly misses with 12 courts.
+intervals cover 90% of the time: with 12 courts the court-clustered SE understates the error.
 """
 
 from __future__ import annotations
