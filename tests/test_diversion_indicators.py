@@ -160,3 +160,8 @@ def test_filed_cases_by_route():
     assert mean["direct"] == pytest.approx(35.0)                     # 30 and 40; 民初4 pending
     closed = long.loc[long["indicator"] == "closed"].set_index("route")["value"]
     assert closed["via_mediation"] == 1 and closed["direct"] == 2
+
+
+def test_a_period_without_disputes():
+    long = diversion_indicators(_mediation(), _cases(), _links(), by="court", period="2022Q4", as_of=AS_OF)
+    assert set(long["indicator"]) >= {"mediation_received"} and "case_case_ratio" not in set(long["indicator"])

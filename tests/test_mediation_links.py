@@ -221,6 +221,12 @@ def test_diversion_command_on_files(tmp_path):
     # 甲法院 2023: two records received, one resolved (confirmed), one failed and filed (民初88)
     assert table.loc["甲法院", "诉前调解收案"] == 2 and table.loc["甲法院", "诉前调解成功率"] == 0.5
     assert table.loc["甲法院", "司法确认率"] == 1.0
+    issues = tmp_path / "issues"
+    assert main(["diversion", str(register), "--cases", str(cases), "--as-of", SNAPSHOT, "--issues", str(issues),
+                 "--out", str(out)]) == 0
+    refused = pd.read_csv(issues / "link_refused.csv", encoding="utf-8-sig")
+    assert sorted(refused["row"]) == [10, 11]
+    assert (issues / "mediation_quarantine.csv").exists() and (issues / "link_field_issues.csv").exists()
     assert main(["diversion", str(register), "--out", str(out)]) == 2          # needs --cases
     assert main(["diversion", str(register), "--mediation-only", "--by", "judge"]) == 2
 

@@ -33,17 +33,36 @@ def _load(args):
     snapshot = args.as_of or None
     mediation = load_mediation(Path(args.mediation), snapshot=snapshot)
     print(mediation.summary(args.lang), file=sys.stderr)
+    if args.issues:
+        mediation.write(Path(args.issues))
     cases = links = None
     if args.cases:
         loaded = load_cases(Path(args.cases), snapshot=snapshot)
         cases = loaded.cases
-        links = load_links(Path(args.cases), cases=cases, mediation=mediation.records).links
+        loaded_links = load_links(Path(args.cases), cases=cases, mediation=mediation.records)
+        links = loaded_links.links
+        print(_links_summary(loaded_links.accounting(), args.lang), file=sys.stderr)
+        if args.issues:
+            from courtstudy.core.tabular_output import write_csv
+
+            folder = Path(args.issues)
+            folder.mkdir(parents=True, exist_ok=True)
+            write_csv(loaded_links.field_issues, folder / "link_field_issues.csv")
+            write_csv(loaded_links.refused, folder / "link_refused.csv")
     if cases is None and not args.quiet_cases:
         raise CourtstudyError("--cases: 诉前化解率和案-件比需要案件导出（含原审案号、执行依据等关联列）；"
                               "只计算诉前调解指标时请加 --mediation-only / the 诉前化解率 and 案-件比 need the "
                               "case export (with its link columns); pass --mediation-only for the mediation "
                               "figures alone")
     return mediation.records, cases, links, pd_timestamp(args.as_of)
+
+
+def _links_summary(acc: dict, lang: str) -> str:
+    if lang == "zh":
+        return (f"关联：{acc['links']:,} 条接受，{acc['refused']:,} 条因循环不用，"
+                f"{acc['links_to_cases_not_in_data']:,} 条指向数据外的案件")
+    return (f"Links: {acc['links']:,} accepted, {acc['refused']:,} refused (cycles), "
+            f"{acc['links_to_cases_not_in_data']:,} to cases not in the data")
 
 
 def pd_timestamp(text: str):
@@ -110,5 +129,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--horizon", type=int, default=365,
                         help="days a dispute's cases are counted after its first filing (default 365)")
     parser.add_argument("--out", default="", metavar="FILE", help=".csv (UTF-8 with BOM) or .xlsx; default: standard output")
+    parser.add_argument("--issues", default="", metavar="DIR",
+                        help="write the register's accepted records, quarantine and field issues and the links' "
+                             "field issues and refused links into this folder")
     parser.add_argument("--lang", choices=("zh", "en"), default="zh", help="language of the headers")
     parser.set_defaults(handler=handle)

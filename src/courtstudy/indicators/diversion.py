@@ -271,6 +271,8 @@ def _dispute_quantities(records: pd.DataFrame, by: list[str], p: Period, as_of: 
     first = first.set_index("dispute_id")
     in_p = first.loc[_in(first["date"], p, as_of)]
     immature = bool(len(in_p)) and bool((in_p["date"] + pd.Timedelta(days=horizon) > as_of).any())
+    if len(in_p) == 0:
+        return pd.DataFrame(columns=["disputes", *(f"cases_{k}" for k in COURT_KINDS), "cases"]), False
     members = court_cases.loc[court_cases["dispute_id"].isin(in_p.index)].copy()
     origin_date = members["dispute_id"].map(in_p["date"])
     members = members.loc[(members["date"] <= origin_date + pd.Timedelta(days=horizon))
