@@ -275,8 +275,9 @@ def _scan_header(records: list[list[str]], lookup: dict[str, str]) -> tuple[int,
 
 def _no_header_error(path: Path, first: list[str], encoding: str | None, kind: str) -> StructuralError:
     shown = [c for c in first if str(c).strip()][:12]
-    required = "案号、立案日期" if kind == "cases" else "法院"
-    required_en = "案号 (case number) and 立案日期 (filing date)" if kind == "cases" else "法院 (court)"
+    required = {"cases": "案号、立案日期", "mediation": "诉前调解案号、登记日期"}.get(kind, "法院")
+    required_en = {"cases": "案号 (case number) and 立案日期 (filing date)",
+                   "mediation": "诉前调解案号 (mediation number) and 登记日期 (date received)"}.get(kind, "法院 (court)")
     enc = f"（按 {encoding} 解码）" if encoding else ""
     return StructuralError(
         f"{path}: 前 {HEADER_SCAN_ROWS} 行中找不到可识别的表头{enc}；首行为 {shown}。需要至少含有{required}等列。"
