@@ -127,14 +127,19 @@ def its_rows(study: FastTrackStudy, lang: str = "zh") -> pd.DataFrame:
 
 
 def effect_rows(study: FastTrackStudy, lang: str = "zh") -> pd.DataFrame:
-    """Every estimate of the study (:meth:`FastTrackStudy.tidy`) with its codes in ``lang``,
-    on the outcome's own scale (shares as shares): the workbook's full table."""
+    """Every estimate of the study (:meth:`FastTrackStudy.tidy`) with its codes in ``lang``
+    and its effect in the unit of the report's words (``effect_unit``): the workbook's full
+    table."""
     t = study.tidy()
     frame = t[["outcome", "method", "inference", "control_group", "aggregation", "term",
                "event_time", "estimate", "std_error", "ci_low", "ci_high", "p_value",
                "n_treated", "n_control", "preferred"]].copy()
     frame["event_time"] = frame["event_time"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
-    return label_codes(frame, lang)
+    frame = _scaled(frame, ("estimate", "std_error", "ci_low", "ci_high"), lang)
+    columns = list(frame.columns)
+    columns.remove("effect_unit")
+    columns.insert(columns.index("estimate"), "effect_unit")
+    return label_codes(frame[columns], lang)
 
 
 def code_words(column: str, code: str, lang: str = "zh") -> str:
