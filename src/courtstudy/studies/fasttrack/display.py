@@ -131,15 +131,20 @@ def effect_rows(study: FastTrackStudy, lang: str = "zh") -> pd.DataFrame:
     and its effect in the unit of the report's words (``effect_unit``): the workbook's full
     table."""
     t = study.tidy()
-    frame = t[["outcome", "method", "inference", "control_group", "aggregation", "term",
+    frame = t[["outcome", "method", "inference", "control_group", "term", "group", "time",
                "event_time", "estimate", "std_error", "ci_low", "ci_high", "p_value",
                "n_treated", "n_control", "preferred"]].copy()
     frame["event_time"] = frame["event_time"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
     frame = _scaled(frame, ("estimate", "std_error", "ci_low", "ci_high"), lang)
-    columns = list(frame.columns)
-    columns.remove("effect_unit")
+    frame = label_codes(frame, lang)
+    # the term says what an estimate is (its aggregation adds nothing); a cohort's or a
+    # calendar period's estimate names its cohort or period there, so the table stays narrow
+    which = frame["group"].where(frame["group"].notna(), frame["time"])
+    frame["term"] = [f"{term} {label}" if isinstance(label, str) and label else term
+                     for term, label in zip(frame["term"], which, strict=True)]
+    columns = [c for c in frame.columns if c not in ("group", "time", "effect_unit")]
     columns.insert(columns.index("estimate"), "effect_unit")
-    return label_codes(frame[columns], lang)
+    return frame[columns]
 
 
 def code_words(column: str, code: str, lang: str = "zh") -> str:
