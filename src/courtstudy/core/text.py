@@ -17,6 +17,14 @@ _language = {"current": "zh"}
 
 #: Columns that tables across the package share, beyond the canonical case and court fields.
 COLUMN_LABELS: dict[str, tuple[str, str]] = {
+    # the fast-track study's tables (notebook 04)
+    "cohort_period": ("组建期间", "Adoption period"),
+    "randomization_p": ("随机化推断 p 值", "Randomisation p-value"),
+    "pretrend_p": ("事前趋势检验 p 值", "Pre-trend test p-value"),
+    "mde": ("最小可检测效果", "Minimum detectable effect"),
+    "effect_unit": ("效果单位", "Unit of the effect"),
+    "control_group": ("对照组", "Comparison group"),
+    "fast_track_start": ("速裁团队组建日期", "Fast-track team start"),
     "period": ("期间", "Period"),
     "period_start": ("期间起", "Period start"),
     "period_end": ("期间止", "Period end"),
@@ -71,7 +79,7 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "benchmark_covariate": ("参照协变量", "Benchmark covariate"),
     "k_explain_away": ("解释掉估计所需的倍数", "Multiple that explains it away"),
     "arm": ("组别", "Arm"),
-    "n": ("案件", "Number"),
+    "n": ("案件数", "Cases"),
     "trimmed": ("修剪", "Trimmed"),
     "min": ("最小值", "Minimum"),
     "p01": ("1% 分位数", "1st percentile"),

@@ -30,6 +30,18 @@ LATIN_IN_ZH: dict[str, str] = {
     "KM": "KM 中位数: the usual abbreviation of the Kaplan-Meier median",
     "RMST": "限制平均生存时间 (RMST): the method's standard abbreviation",
     "Cox": "Cox 比例风险模型: a method named after its author, as Chinese writing names it",
+    # the fast-track study's methods (notebook 04), named after their authors or by the
+    # abbreviation Chinese econometric writing uses for them
+    "Callaway": "Callaway-Sant'Anna 方法: named after its authors",
+    "Sant": "Callaway-Sant'Anna 方法: named after its authors",
+    "Anna": "Callaway-Sant'Anna 方法: named after its authors",
+    "Borusyak": "Borusyak-Jaravel-Spiess 插补法: named after its authors",
+    "Jaravel": "Borusyak-Jaravel-Spiess 插补法: named after its authors",
+    "Spiess": "Borusyak-Jaravel-Spiess 插补法: named after its authors",
+    "Wald": "Wald 检验: a test named after its author",
+    "Honest": "Honest DiD (Rambachan-Roth): the method's name in Chinese writing too",
+    "DiD": "双重差分 (DiD): the usual abbreviation, as in Honest DiD",
+    "TWFE": "双向固定效应 (TWFE): the usual abbreviation, given with the Chinese name",
     # file names and formats the reader opens
     "tables": "the workbook's file name, tables.xlsx",
     "xlsx": "file extension", "csv": "file extension", "CSV": "file format",
@@ -83,7 +95,9 @@ def foreign_words(text: str, lang: str, allowed: Iterable[str] = ()) -> set[str]
 
 def html_text(page: str) -> str:
     """The text a reader sees on an HTML page (no style, script, comments or tags)."""
-    return _TAG.sub(" ", _HIDDEN_HTML.sub(" ", page))
+    import html
+
+    return html.unescape(_TAG.sub(" ", _HIDDEN_HTML.sub(" ", page)))  # "&lt;0.001" is "<0.001"
 
 
 def workbook_text(path: Path | str, reports: Iterable[str] | None = None) -> str:

@@ -54,6 +54,7 @@ KINDS: dict[str, str] = {
     "number": "integers with separators, else two decimals",
     "signed": "a change with its sign, in the row's unit: +12, -3.4",
     "date": "ISO date: 2023-12-31",
+    "p": "a p-value: three decimals, <0.001 below that",
 }
 #: The dash that replaces a missing value.
 DASH = "—"
@@ -259,6 +260,8 @@ def format_value(value: Any, kind: str, lang: str = "zh") -> str:
         return f"{100 * x:+.2f} 个百分点" if lang == "zh" else f"{100 * x:+.2f} pp"
     if kind == "days":
         return f"{x:,.1f}"
+    if kind == "p":
+        return "<0.001" if x < 0.001 else f"{x:.3f}"
     if kind in ("ratio", "index"):
         return f"{x:,.2f}"
     if kind == "signed":

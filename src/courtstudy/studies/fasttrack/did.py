@@ -41,6 +41,13 @@ from courtstudy.studies.results import EffectResult, estimate_row
 
 logger = logging.getLogger(__name__)
 
+
+def _label(outcome: str, lang: str) -> str:
+    """The outcome's reader label in notes and warnings (its name when it is not a panel outcome)."""
+    from courtstudy.studies.fasttrack.panel import outcome_label
+
+    return outcome_label(outcome, lang)
+
 AGGREGATIONS: tuple[str, ...] = ("simple", "dynamic", "group", "calendar")
 CONTROL_GROUPS: tuple[str, ...] = ("nevertreated", "notyettreated")
 #: R ``did`` and moderndid refuse a never-treated comparison group smaller than this.
@@ -80,14 +87,14 @@ def prepare_did_data(
     empty_times = filled.index[~filled.to_numpy()].tolist()
     if empty_times:
         frame = frame[~frame[time].isin(empty_times)]
-        notes["zh"].append(f"{outcome}：{len(empty_times)}个期间尚无成熟数据，未纳入。")
-        notes["en"].append(f"{outcome}: {len(empty_times)} periods not yet mature, left out.")
+        notes["zh"].append(f"{_label(outcome, 'zh')}：{len(empty_times)}个期间尚无成熟数据，未纳入。")
+        notes["en"].append(f"{_label(outcome, 'en')}: {len(empty_times)} periods not yet mature, left out.")
     bad_units = frame.loc[frame[outcome].isna(), unit].unique().tolist()
     if bad_units:
         frame = frame[~frame[unit].isin(bad_units)]
         names = ", ".join(map(str, bad_units))
-        notes["zh"].append(f"{outcome}：以下法院有空白期间（当期无立案或无结案），未纳入：{names}。")
-        notes["en"].append(f"{outcome}: courts with an empty period (no filings or closings) "
+        notes["zh"].append(f"{_label(outcome, 'zh')}：以下法院有空白期间（当期无立案或无结案），未纳入：{names}。")
+        notes["en"].append(f"{_label(outcome, 'en')}: courts with an empty period (no filings or closings) "
                            f"left out: {names}.")
         log.warn(logger, notes["en"][-1], notes["zh"][-1])
     if frame.empty:

@@ -34,6 +34,11 @@ HEADLINE_INFERENCE = "court_month"
 SHARE_OUTCOMES = frozenset({"closed_90", "closed_180", "appeal_rate", "reversal_remand_rate",
                             "mediation_withdrawal_rate"})
 
+#: Below this many courts, a test's "significant" rests on the model of the court-month shocks
+#: more than on the number of courts (cluster-robust inference needs some 30-50 clusters;
+#: Cameron & Miller 2015), and a headline that calls a result significant says so.
+FEW_COURTS = 30
+
 INFERENCE_WORDS: dict[str, tuple[str, str]] = {
     "case": ("仅计案件层面抽样误差的Wald检验", "a Wald test with case-level variance only"),
     "court_month": ("计入案件与法院-月份两层波动的Wald检验",
@@ -68,11 +73,35 @@ def _p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"={p:.3f}"
 
 
+def few_courts_caveat(n_courts: int, eff: OutcomeEffects, alpha: float, lang: str = "zh") -> str:
+    """The caveat a significant headline carries when it rests on fewer than
+    :data:`FEW_COURTS` courts: the significance leans on the model of the court-month shocks,
+    and whether randomisation inference over the adoption dates agrees."""
+    ri = eff.randomization
+    ri_sig = None if ri is None or not np.isfinite(ri.p_value) else bool(ri.p_value < alpha)
+    if lang == "zh":
+        text = (f"但本研究只有{n_courts}个法院，这一“显著”依赖于对法院-月份共同波动的建模，"
+                "不能像法院很多时那样直接当作定论")
+        if ri_sig is False:
+            text += "；随机化推断不显著，应谨慎解读"
+        elif ri_sig:
+            text += "；不依赖该模型的随机化推断同样显著"
+        return text + "。"
+    text = (f" This study has only {n_courts} courts, so the significance leans on the model of the "
+            "shocks that court-months share and is not settled as it would be with many courts")
+    if ri_sig is False:
+        text += "; randomisation inference is not significant: read it with care"
+    elif ri_sig:
+        text += "; randomisation inference, which needs no such model, is significant too"
+    return text + "."
+
+
 def headline_sentence(outcome: str, eff: OutcomeEffects, alpha: float, lang: str = "zh",
-                      inference: str = HEADLINE_INFERENCE) -> str:
+                      inference: str = HEADLINE_INFERENCE, n_courts: int | None = None) -> str:
     """One outcome's headline in words: the estimate, its interval, the test with the inference
-    it rests on, the randomisation-inference p-value beside it; and, when not significant, the
-    smallest effect the design could have detected."""
+    it rests on, the randomisation-inference p-value beside it; when significant on fewer than
+    :data:`FEW_COURTS` courts (``n_courts``), the few-courts caveat (:func:`few_courts_caveat`);
+    when not significant, the smallest effect the design could have detected."""
     low, high, p = eff.interval(inference, alpha)
     name = outcome_label(outcome, lang)
     level = interval_label(alpha, lang)
@@ -89,18 +118,22 @@ def headline_sentence(outcome: str, eff: OutcomeEffects, alpha: float, lang: str
         if ri is not None and np.isfinite(ri.p_value):
             text += f"；{INFERENCE_WORDS['randomization'][0]}给出p{_p(ri.p_value)}"
         text += "。"
+        if sig and n_courts is not None and n_courts < FEW_COURTS:
+            text += few_courts_caveat(n_courts, eff, alpha, "zh")
         if not sig:
             text += (f"本设计在{a_pct}水平上以80%把握能发现的最小效果约为"
                      f"±{_fmt_effect(outcome, eff.minimum_detectable_effect(inference, alpha), 'zh', signed=False)}，"
                      "不显著不等于没有效果。")
         return text
-    text = (f"{name}: after fast-track teams began, an average change of "
+    text = (f"{name[:1].upper()}{name[1:]}: after fast-track teams began, an average change of "
             f"{_fmt_effect(outcome, eff.estimate, 'en')} ({level} {_fmt_bound(outcome, low)} to "
             f"{_fmt_bound(outcome, high)}{unit_en}). By {we}, p{_p(p)}: "
             + (f"significant at the {a_pct} level" if sig else f"not significant at the {a_pct} level"))
     if ri is not None and np.isfinite(ri.p_value):
         text += f"; {INFERENCE_WORDS['randomization'][1]} gives p{_p(ri.p_value)}"
     text += "."
+    if sig and n_courts is not None and n_courts < FEW_COURTS:
+        text += few_courts_caveat(n_courts, eff, alpha, "en")
     if not sig:
         text += (f" The smallest effect this design detects with 80% power at the {a_pct} level is "
                  f"about ±{_fmt_effect(outcome, eff.minimum_detectable_effect(inference, alpha), 'en', signed=False)}: "
@@ -130,7 +163,7 @@ def _montecarlo_words(lang: str) -> str:
     reps = int(table["reps"].min())
     if lang == "zh":
         return (f"在蒙特卡洛模拟中（{'、'.join(map(str, courts))}个法院、每个组建日期一个法院，有无法院-月份冲击，"
-                f"每种情形至少{reps}次；docs/fasttrack_montecarlo.md），这种区间覆盖真实效果的比例为{lo:.1f}%至{hi:.1f}%，"
+                f"每种情形至少{reps}次；见软件包的模拟说明文档），这种区间覆盖真实效果的比例为{lo:.1f}%至{hi:.1f}%，"
                 f"没有效果时检验的拒绝率不超过{rej:.1f}%。")
     return (f"In the Monte Carlo ({' and '.join(map(str, courts))} courts, one per adoption date, with "
             f"and without court-month shocks, at least {reps} replications each; "
@@ -227,31 +260,53 @@ def headline_table(headline: dict[str, OutcomeEffects], cases_cs: dict[str, Outc
     return pd.DataFrame(rows)
 
 
+def effect_unit(outcome: str) -> tuple[float, str, str]:
+    """(factor, zh unit, en unit) that puts an effect on ``outcome`` in the unit the report's
+    words use: shares in percentage points (x100), RMST in days, closings per judge in cases,
+    mean log days as they are."""
+    if outcome in SHARE_OUTCOMES:
+        return 100.0, "百分点", "percentage points"
+    if outcome == "rmst":
+        return 1.0, "天", "days"
+    if outcome == "per_judge_closed":
+        return 1.0, "件", "cases"
+    return 1.0, "对数天数", "log days"
+
+
 def event_study_figure(outcome: str, eff: OutcomeEffects, alpha: float, lang: str = "zh",
-                       inference: str = HEADLINE_INFERENCE) -> Any:
-    """The headline estimator's event study: effects by months since adoption (imputation) and
-    the pre-adoption coefficients of the pre-trend test, with intervals."""
+                       inference: str = HEADLINE_INFERENCE, unit: str = "month") -> Any:
+    """The headline estimator's event study: effects by periods since adoption (imputation)
+    and the pre-adoption coefficients of the pre-trend test, with intervals, in the unit of the
+    report's words (percentage points for shares)."""
     import matplotlib.pyplot as plt
     from scipy import stats as sps
 
+    zh = lang == "zh"
     es = eff.event_study(inference)
     z = sps.norm.ppf(1 - alpha / 2)
+    factor, unit_zh, unit_en = effect_unit(outcome)
+    level = interval_label(alpha, lang)
     fig, ax = plt.subplots(figsize=(8, 4))
-    for kind, color, label in (("lead", "tab:grey", "组建前（事前趋势检验）" if lang == "zh" else "before adoption (pre-trend test)"),
-                               ("event", "tab:blue", "组建后（插补法）" if lang == "zh" else "after adoption (imputation)")):
+    for kind, color, label in (("lead", "tab:grey", f"组建前（事前趋势检验）及{level}" if zh
+                                else f"before adoption (pre-trend test), {level}"),
+                               ("event", "tab:blue", f"组建后（插补法）及{level}" if zh
+                                else f"after adoption (imputation), {level}")):
         part = es[es["kind"] == kind]
         if part.empty:
             continue
-        ax.errorbar(part["event_time"], part["estimate"], yerr=z * part["std_error"], fmt="o",
-                    ms=3, capsize=2, color=color, label=label)
-    ax.axhline(0, color="grey", lw=0.8)
-    ax.axvline(-0.5, color="grey", ls="--", lw=0.8)
-    ax.set_xlabel("组建速裁团队后的月数" if lang == "zh" else "Months since adoption")
-    ax.set_ylabel(outcome_label(outcome, lang))
+        ax.errorbar(part["event_time"], factor * part["estimate"], yerr=z * factor * part["std_error"],
+                    fmt="o", ms=3, capsize=2, color=color, label=label)
+    ax.axhline(0, color="grey", lw=0.8, gid="baseline")
+    ax.axvline(-0.5, color="grey", ls="--", lw=0.8, label="组建速裁团队" if zh else "fast-track team adopted")
+    periods = ("月" if unit == "month" else "季度") if zh else ("Months" if unit == "month" else "Quarters")
+    ax.set_xlabel(f"组建速裁团队后的{periods}数" if zh else f"{periods} since adoption")
+    name = outcome_label(outcome, lang)
+    ax.set_ylabel(f"{name}的变化（{unit_zh}）" if zh else f"Change in {name} ({unit_en})")
     p = eff.pretrend.get("p_value", np.nan)
+    title = f"{name}：组建前后的变化" if zh else f"{name[:1].upper()}{name[1:]}: change around adoption"
     if np.isfinite(p):
-        ax.set_title(("事前系数联合检验 p=" if lang == "zh" else "joint pre-trend test p=") + f"{p:.3f}",
-                     fontsize=9)
+        title += (f"（事前系数联合检验 p={p:.3f}）" if zh else f" (joint pre-trend test p={p:.3f})")
+    ax.set_title(title, fontsize=10)
     ax.legend(frameon=False, fontsize=8)
     fig.tight_layout()
     return fig

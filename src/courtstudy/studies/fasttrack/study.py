@@ -134,9 +134,60 @@ class FastTrackStudy(StudyResults):
                               self.headline_inference)
 
     def headline_sentences(self, lang: str | None = None) -> list[str]:
+        """Each outcome's headline in words (:func:`.headline.headline_sentence`), with the
+        few-courts caveat when it is significant on fewer than :data:`.headline.FEW_COURTS`
+        courts."""
         lang = lang or self.lang or language()
-        return [hl.headline_sentence(o, e, self.alpha, lang, self.headline_inference)
+        n_courts = self.sample.data.n_units if self.sample is not None else None
+        return [hl.headline_sentence(o, e, self.alpha, lang, self.headline_inference, n_courts=n_courts)
                 for o, e in self.headline.items()]
+
+    def pretrend_sentence(self, lang: str | None = None) -> str:
+        """Whether the pre-adoption coefficients of the headline estimator look flat, per
+        outcome, from the joint pre-trend test (p < alpha: courts already differed before)."""
+        lang = lang or self.lang or language()
+        flat, differ, untested = [], [], []
+        for outcome, eff in self.headline.items():
+            p = eff.pretrend.get("p_value", np.nan)
+            name = outcome_label(outcome, lang)
+            if not np.isfinite(p):
+                untested.append(name)
+            elif p < self.alpha:
+                differ.append(f"{name}（p={p:.3f}）" if lang == "zh" else f"{name} (p={p:.3f})")
+            else:
+                flat.append(f"{name}（p={p:.3f}）" if lang == "zh" else f"{name} (p={p:.3f})")
+        level = f"{100 * self.alpha:g}%"
+        parts = []
+        if lang == "zh":
+            if flat:
+                parts.append(f"事前系数联合检验在{level}水平上未发现组建前已有差异：" + "、".join(flat)
+                             + "（未发现不等于证明不存在，见下文敏感性分析）。")
+            if differ:
+                parts.append(f"以下指标组建前已有差异（事前系数联合检验在{level}水平上显著），"
+                             "其效果估计可能混入了原有趋势，需谨慎解读：" + "、".join(differ) + "。")
+            if untested:
+                parts.append("以下指标没有足够的组建前期间做事前趋势检验：" + "、".join(untested) + "。")
+            return "".join(parts)
+        if flat:
+            parts.append(f"The joint pre-trend test finds no difference before adoption at the {level} "
+                         "level for " + ", ".join(flat) + " (not finding one does not prove there is "
+                         "none: see the sensitivity analysis below).")
+        if differ:
+            parts.append(f"Courts already differed before adoption (joint pre-trend test significant at "
+                         f"the {level} level) for " + ", ".join(differ) + ": their estimates may carry "
+                         "the earlier trend; read them with care.")
+        if untested:
+            parts.append("Too few pre-adoption periods for a pre-trend test: " + ", ".join(untested) + ".")
+        return " ".join(parts)
+
+    def its_intro(self, lang: str | None = None) -> str:
+        """Which court the interrupted time series is about (or that there is none)."""
+        lang = lang or self.lang or language()
+        if not self.its:
+            return ("本次未做单院中断时间序列（未指定法院，或所指定的法院在面板期内未组建速裁团队）。" if lang == "zh"
+                    else "No interrupted time series this time (no court named, or the court named did "
+                         "not adopt within the panel).")
+        return f"法院：{self.its_court}。" if lang == "zh" else f"Court: {self.its_court}."
 
     def figures(self, lang: str | None = None) -> dict[str, Any]:
         """The study's figures by name (``fasttrack_event_study_<outcome>``,
@@ -156,12 +207,21 @@ class FastTrackStudy(StudyResults):
         if self.honest is None:
             raise ValueError("no Honest DiD analysis in this study (honest=False, or too few periods)")
         lang = lang or self.lang or language()
-        return self.honest.figure(lang, label=outcome_label(self.honest.outcome, lang))
+        # on the outcome's own scale, as the statement beside it (shares as differences of shares)
+        share = self.honest.outcome in hl.SHARE_OUTCOMES
+        _, unit_zh, unit_en = hl.effect_unit(self.honest.outcome)
+        unit_zh, unit_en = ("比例之差", "difference of shares") if share else (unit_zh, unit_en)
+        name = outcome_label(self.honest.outcome, lang)
+        label = f"{name}的组建后平均变化（{unit_zh}）" if lang == "zh" else f"Average change in {name} ({unit_en})"
+        return self.honest.figure(lang, label=label)
 
     def honest_statement(self, lang: str | None = None) -> str:
-        if self.honest is None:
-            return ""
+        """What the Honest DiD sensitivity analysis found, or that it was not done."""
         lang = lang or self.lang or language()
+        if self.honest is None:
+            return ("未做Honest DiD敏感性分析（组建前后的期间不足，或未要求；见文末说明）。" if lang == "zh"
+                    else "No Honest DiD sensitivity analysis (too few periods around adoption, or not "
+                         "requested; see the notes at the end).")
         head = (f"{outcome_label(self.honest.outcome, lang)}（Callaway-Sant'Anna事件研究，案件层面）："
                 if lang == "zh" else
                 f"{outcome_label(self.honest.outcome, lang)} (Callaway-Sant'Anna event study, case level): ")
@@ -306,7 +366,7 @@ class FastTrackStudy(StudyResults):
         else the court-month panel's Callaway-Sant'Anna."""
         if outcome in self.headline:
             return hl.event_study_figure(outcome, self.headline[outcome], self.alpha, lang,
-                                         self.headline_inference)
+                                         self.headline_inference, unit=self.panel.unit)
         return self.panel_event_study_figure(outcome, lang)
 
     def panel_event_study_figure(self, outcome: str, lang: str = "zh") -> Any:
@@ -343,32 +403,39 @@ class FastTrackStudy(StudyResults):
 
     def comparison_figure(self, lang: str = "zh") -> Any:
         """Per outcome, the headline (case-level imputation) beside case-level
-        Callaway-Sant'Anna, the court-month panel's Callaway-Sant'Anna and TWFE, with intervals."""
+        Callaway-Sant'Anna, the court-month panel's Callaway-Sant'Anna and TWFE, with intervals
+        in the unit of the report's words; one key for the methods under the panels."""
         import matplotlib.pyplot as plt
 
+        zh = lang == "zh"
         outcomes = list(self.headline) or list(self.cs)
         n_cols = min(4, max(len(outcomes), 1))
         n_rows = -(-len(outcomes) // n_cols)
-        fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.9 * n_cols, 3.0 * n_rows), squeeze=False)
+        fig, axes = plt.subplots(n_rows, n_cols, figsize=(2.4 * n_cols + 0.6, 2.9 * n_rows + 0.9), squeeze=False)
         for ax in axes.flat[len(outcomes):]:
             ax.set_visible(False)
-        short = {"zh": ["插补法*", "CS案件", "CS面板", "TWFE"], "en": ["imputation*", "CS cases", "CS panel", "TWFE"]}
+        markers = ["o", "s", "^", "D"]
+        colors = ["tab:blue", "tab:grey", "tab:olive", "tab:red"]
+        handles: dict[str, Any] = {}
         for ax, outcome in zip(axes.flat, outcomes, strict=False):
-            if outcome in self.headline:
-                table = self.comparison(outcome, lang)
-                labels = short["zh" if lang == "zh" else "en"][:len(table)]
-            else:
-                table = pd.DataFrame([])
-                labels = []
+            table = self.comparison(outcome, lang) if outcome in self.headline else pd.DataFrame([])
+            factor, unit_zh, unit_en = hl.effect_unit(outcome)
             for i, (_, r) in enumerate(table.iterrows()):
-                ax.errorbar([i], [r["estimate"]], yerr=[[r["estimate"] - r["ci_low"]], [r["ci_high"] - r["estimate"]]],
-                            fmt="o" if i == 0 else "s", capsize=3,
-                            color="tab:blue" if i == 0 else "tab:grey")
-            ax.axhline(0, color="grey", lw=0.8)
-            ax.set_xticks(range(len(labels)), labels, fontsize=7)
-            ax.set_xlim(-0.6, max(len(labels), 1) - 0.4)
+                est, lo, hi = factor * r["estimate"], factor * r["ci_low"], factor * r["ci_high"]
+                handles[r["method"]] = ax.errorbar([i], [est], yerr=[[est - lo], [hi - est]], fmt=markers[i % 4],
+                                                   capsize=3, color=colors[i % 4], label=r["method"])
+            ax.axhline(0, color="grey", lw=0.8, gid="baseline")
+            ax.set_xticks([])
+            ax.set_xlim(-0.6, max(len(table), 1) - 0.4)
+            ax.set_xlabel("方法（见图例）" if zh else "method (see key)", fontsize=8)
+            ax.set_ylabel(f"变化（{unit_zh}）" if zh else f"change ({unit_en})", fontsize=8)
             ax.set_title(outcome_label(outcome, lang), fontsize=9)
-        fig.tight_layout()
+        level = interval_label(self.alpha, lang)
+        fig.suptitle(f"主结果与其他方法的比较（点估计及{level}）" if zh
+                     else f"The headline beside the other methods (estimates with {level})", fontsize=10)
+        if handles:
+            fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=2, frameon=False, fontsize=8)
+        fig.tight_layout(rect=(0, 0.1 if handles else 0, 1, 1))
         return fig
 
     def its_figure(self, outcome: str, lang: str = "zh") -> Any:

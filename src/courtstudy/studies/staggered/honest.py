@@ -112,30 +112,43 @@ class HonestResult:
                    "A multiple below one means the finding is sensitive to the parallel-trends "
                    "assumption."))
 
-    def figure(self, lang: str = "zh", label: str | None = None) -> Any:
-        """Robust intervals against Mbar (left) and M (right), the original interval first."""
+    def figure(self, lang: str = "zh", label: str | None = None, factor: float = 1.0) -> Any:
+        """Robust intervals against Mbar (left) and M (right), the original interval first.
+        ``label``: the value axis' label with its unit; ``factor`` scales the intervals into
+        that unit (100: shares in percentage points)."""
         import matplotlib.pyplot as plt
 
-        fig, axes = plt.subplots(1, 2, figsize=(9, 3.6), sharey=True)
-        for ax, table, key, title in (
+        zh = lang == "zh"
+        fig, axes = plt.subplots(1, 2, figsize=(9, 3.8), sharey=True)
+        names = ("原始置信区间（假定平行趋势）" if zh else "original interval (parallel trends assumed)",
+                 "稳健置信区间（允许违背平行趋势）" if zh else "robust interval (violation allowed)")
+        handles = {}
+        for ax, table, key, title, xlabel in (
             (axes[0], self.relative_magnitude, "Mbar",
-             "相对幅度约束 M̄" if lang == "zh" else "relative magnitudes, Mbar"),
-            (axes[1], self.smoothness, "M", "平滑约束 M" if lang == "zh" else "smoothness, M"),
+             "相对幅度约束 M̄" if zh else "relative magnitudes, Mbar",
+             "M̄（组建后违背幅度 / 组建前最大偏离，倍）" if zh else "Mbar (post-adoption violation / largest pre-adoption one, times)"),
+            (axes[1], self.smoothness, "M", "平滑约束 M" if zh else "smoothness, M",
+             "M（每期趋势斜率可变的幅度，结果单位）" if zh else "M (change of the trend's slope per period, outcome units)"),
         ):
             xs = np.arange(len(table) + 1)
-            lows = [self.original[0], *table["lb"].tolist()]
-            highs = [self.original[1], *table["ub"].tolist()]
+            lows = [factor * v for v in [self.original[0], *table["lb"].tolist()]]
+            highs = [factor * v for v in [self.original[1], *table["ub"].tolist()]]
             mids = [(a + b) / 2 for a, b in zip(lows, highs, strict=True)]
-            colors = ["tab:grey"] + ["tab:blue"] * len(table)
-            for x, lo, hi, mid, col in zip(xs, lows, highs, mids, colors, strict=True):
-                ax.errorbar([x], [mid], yerr=[[mid - lo], [hi - mid]], fmt="none", capsize=3, color=col)
-            ax.axhline(0, color="grey", lw=0.8)
-            ax.set_xticks(xs, ["原始" if lang == "zh" else "original"]
+            for i, (x, lo, hi, mid) in enumerate(zip(xs, lows, highs, mids, strict=True)):
+                name = names[0] if i == 0 else names[1]
+                handles[name] = ax.errorbar([x], [mid], yerr=[[mid - lo], [hi - mid]], fmt="none", capsize=3,
+                                            color="tab:grey" if i == 0 else "tab:blue", label=name)
+            ax.axhline(0, color="grey", lw=0.8, gid="baseline")
+            ax.set_xticks(xs, ["原始" if zh else "original"]
                           + [f"{v:.2g}" for v in table[key]], fontsize=8, rotation=0)
+            ax.set_xlabel(xlabel, fontsize=8)
             ax.set_title(title, fontsize=9)
-        axes[0].set_ylabel(label or ("组建后平均效果（95%稳健置信区间）" if lang == "zh"
-                                     else "average post-adoption effect (95% robust CI)"), fontsize=9)
-        fig.tight_layout()
+        axes[0].set_ylabel(label or ("组建后平均效果" if zh else "average post-adoption effect"), fontsize=9)
+        axes[1].set_ylabel(label or ("组建后平均效果" if zh else "average post-adoption effect"), fontsize=9)
+        fig.suptitle("平行趋势敏感性分析（Honest DiD）" if zh else "Sensitivity to parallel trends (Honest DiD)",
+                     fontsize=10)
+        fig.legend(list(handles.values()), list(handles), loc="lower center", ncol=2, frameon=False, fontsize=8)
+        fig.tight_layout(rect=(0, 0.08, 1, 1))
         return fig
 
 

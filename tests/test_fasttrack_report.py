@@ -1,0 +1,85 @@
+"""A small zh edition of notebook 04 (fast-track teams) reads as one language: no code such as
+``callaway_santanna``, ``ci_low`` or ``court_month`` in its page, table files, workbook or Word
+report; every table has a title; every figure has its title, units and legend entries in
+Chinese; a headline that calls a result significant on a few courts says so (issue 12)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import nbformat
+import pytest
+
+from courtstudy.report.edition import run_edition
+from courtstudy.report.language import foreign_words, scan_edition
+from courtstudy.simulate import simulate_court
+from courtstudy.simulate.demo import courts_export
+from courtstudy.simulate.export import write_export
+from courtstudy.studies.fasttrack.headline import FEW_COURTS
+
+# cheap settings of notebook 04's own parameters: two outcomes (a share and days), quarters,
+# fewer randomisation draws; every section (Honest DiD, ITS, panel comparisons) still runs
+PARAMS = """
+["04"]
+outcomes = "closed_90,rmst"
+period_unit = "quarter"
+ri_draws = 99
+"""
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("fasttrack_report")
+    sim = simulate_court(scale=0.03)
+    write_export(sim.cases, folder / "cases.csv", bad_row_share=0.005, seed=5)
+    courts_export(sim.courts).to_csv(folder / "courts.csv", index=False, encoding="utf-8-sig")
+    (folder / "params.toml").write_text(PARAMS, encoding="utf-8")
+    result = run_edition("zh-ft", data=str(folder / "cases.csv"), courts=str(folder / "courts.csv"),
+                         period="2023Q4", lang="zh", notebooks="04", params_file=folder / "params.toml",
+                         reports_folder=folder / "reports", progress_bar=False, log=lambda line: None)
+    assert result.status == "complete", result.manifest["notebooks"]
+    return result.path
+
+
+def _outputs(edition):
+    nb = nbformat.read(edition / "04_fast_track_teams.ipynb", as_version=4)
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            yield output.get("metadata", {}).get("courtstudy", {})
+
+
+def test_zh_edition_of_notebook_04_has_no_latin_identifiers(edition):
+    assert scan_edition(edition, "zh", {"cases.csv"}) == {}
+    assert len(list(edition.glob("04_fast_track_teams/tables/*.csv"))) >= 5
+
+
+def test_tables_have_titles_and_fit_the_page(edition):
+    tables = [meta["table"] for meta in _outputs(edition) if "table" in meta]
+    assert {t["name"] for t in tables} >= {"adoption_cohorts", "fast_track_headline", "fast_track_inference",
+                                           "cs_vs_twfe", "fast_track_effects"}
+    for table in tables:
+        assert table["title"], table["name"]
+        assert len(table["columns"]) <= 15, (table["name"], table["columns"])
+        assert not any(c in ("nan", "NaN", "<NA>", "None", "NaT") for row in table["cells"] for c in row)
+    wide = next(t for t in tables if t["name"] == "cs_vs_twfe")
+    assert len(wide["columns"]) <= 8  # one row per method, not one column per number
+
+
+def test_figures_have_titles_units_and_keys_in_chinese(edition):
+    figures = [meta for meta in _outputs(edition) if "figure" in meta]
+    assert len(figures) >= 5  # event studies, Honest DiD, comparison, interrupted time series
+    for meta in figures:
+        assert meta["title"] and meta["problems"] == [], (meta["figure"], meta["problems"])
+        courts = {t.split("：")[0] for t in meta["texts"] if "法院" in t}
+        assert foreign_words("\n".join(meta["texts"]), "zh", courts) == set(), meta["figure"]
+
+
+def test_significant_headlines_carry_the_few_courts_caveat(edition):
+    results = json.loads((edition / "04_fast_track_teams" / "results.json").read_text(encoding="utf-8"))["results"]
+    headlines = results["headlines"]
+    assert len(headlines) == 2
+    assert results["design"]["courts"] < FEW_COURTS
+    for text in headlines:
+        significant = bool(re.search(r"(?<!不)显著", text.split("。")[1]))
+        assert significant == ("只有" in text), text
