@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from courtstudy.core import text
 from courtstudy.core.text import check_lang, pick
 from courtstudy.studies.fasttrack.panel import OUTCOMES, outcome_label
 
@@ -64,8 +65,8 @@ CONTROL_GROUPS: dict[str, tuple[str, str]] = {
 }
 #: ``unit`` values of the tidy table (the scale of an outcome).
 UNITS: dict[str, tuple[str, str]] = {
-    "share": ("比例", "share"),
-    "days": ("天", "days"),
+    "share": text.UNITS["share"],
+    "days": text.UNITS["days"],
     "log_days": ("对数天数", "log days"),
 }
 
