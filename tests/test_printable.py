@@ -111,3 +111,45 @@ def test_figures_have_titles_labels_legends_and_no_latin(edition):
     for meta in figures:
         assert meta["title"] and meta["problems"] == [], (meta["figure"], meta["problems"])
         assert _leaks("\n".join(meta["texts"])) == set(), (meta["figure"], meta["texts"])
+
+
+@pytest.fixture(scope="module")
+def monitoring_edition(tmp_path_factory):
+    """A small zh edition of the monitoring notebooks 05-07 at 2023Q3: the year is not over
+    on the projection day, so 05 draws its projection figures and targets table as well."""
+    folder = tmp_path_factory.mktemp("monitoring")
+    sim = simulate_court(scale=0.03)
+    write_export(sim.cases, folder / "cases.csv", bad_row_share=0.005, seed=5)
+    courts_export(sim.courts).to_csv(folder / "courts.csv", index=False, encoding="utf-8-sig")
+    params = folder / "params.toml"
+    params.write_text('["07"]\ndetection_scale = 0.1\n', encoding="utf-8")  # a small planted court
+    result = run_edition("zh-monitoring", data=str(folder / "cases.csv"), courts=str(folder / "courts.csv"),
+                         period="2023Q3", lang="zh", notebooks="05,06,07", params_file=params,
+                         reports_folder=folder / "reports", progress_bar=False, log=lambda line: None)
+    assert result.status == "complete", result.manifest["notebooks"]
+    return result.path
+
+
+def test_monitoring_reports_speak_one_language(monitoring_edition):
+    manifest = json.loads((monitoring_edition / "manifest.json").read_text(encoding="utf-8"))
+    assert [r["title"] for r in manifest["reports"]] == ["年底能否完成：年底审判质效预测", "审判运行通报",
+                                                         "延长、扣除审限异常核查"]
+    # pages, every table file (case lists included), the workbook and the Word report
+    assert scan_edition(monitoring_edition, "zh", {"cases.csv"}) == {}
+    scanned = {p.parent.parent.name for p in monitoring_edition.glob("*/tables/*.csv")}
+    assert scanned == {"05_year_end", "06_bulletin", "07_extension_audit"}
+
+
+def test_monitoring_figures_have_titles_labels_legends_and_no_latin(monitoring_edition):
+    figures = {}
+    for executed in sorted(monitoring_edition.glob("0*.ipynb")):
+        for cell in nbformat.read(executed, as_version=4).cells:
+            for output in cell.get("outputs", []):
+                meta = output.get("metadata", {}).get("courtstudy", {})
+                if "figure" in meta:
+                    figures[meta["figure"]] = meta
+    # 05: two projection figures and the backtest; 07: the bunching profile and four funnel plots
+    assert {"projection_clearance_rate", "backtest_coverage", "bunching", "funnel_extension_judge"} <= set(figures)
+    for name, meta in figures.items():
+        assert meta["title"] and meta["problems"] == [], (name, meta["problems"])
+        assert _leaks("\n".join(meta["texts"])) == set(), (name, meta["texts"])

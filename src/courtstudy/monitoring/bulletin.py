@@ -84,7 +84,7 @@ class Bulletin:
         t = self.totals
         change = int(t["pending_change"])
         if lang == "zh":
-            trend = f"增加 {change:,}" if change > 0 else (f"减少 {-change:,}" if change < 0 else "持平")
+            trend = f"增加 {change:,} 件" if change > 0 else (f"减少 {-change:,} 件" if change < 0 else "持平")
             return (f"{self.period.label}（{self.period.start.date()} 至 {self.period.end.date()}）新收 "
                     f"{int(t['filed']):,} 件、结案 {int(t['closed']):,} 件，期末未结 {int(t['pending']):,} 件"
                     f"（较上期末{trend}）；已超审限 {int(t['overdue']):,} 件，7 日内到期 "
