@@ -153,3 +153,15 @@ def test_monitoring_figures_have_titles_labels_legends_and_no_latin(monitoring_e
     for name, meta in figures.items():
         assert meta["title"] and meta["problems"] == [], (name, meta["problems"])
         assert _leaks("\n".join(meta["texts"])) == set(), (name, meta["texts"])
+
+
+def test_an_empty_table_says_so():
+    """A table of headers alone (no team above the funnel's limit) reads as a fault: a note says why."""
+    import pandas as pd
+
+    from courtstudy.report.tables import display_table
+
+    empty = display_table(pd.DataFrame(columns=["court", "team"]), name="funnel_team", lang="zh")
+    assert empty.cells == [] and empty.notes[0] == "本表无符合条件的记录。"
+    full = display_table(pd.DataFrame({"court": ["甲"], "team": ["乙"]}), name="funnel_team", lang="en")
+    assert full.notes == []
