@@ -52,7 +52,8 @@ def projection_intervals(table: pd.DataFrame, indicator: str, group: str, title:
     ax.set_ylabel(_group_label(group, lang))
     ax.set_xlabel(_t(lang, "年底值（%）", "year-end value (%)") if percent else _t(lang, "年底值", "year-end value"))
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=8)
+    # beside the plot: inside it the key covers a court's interval
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
 
 
@@ -110,20 +111,26 @@ def funnel_plot(funnel, title: str, lang: str = "zh", label_flagged: bool = True
     t = funnel.table.dropna(subset=["ratio"])
     t = t[t["expected"] > 0]
     fig, ax = plt.subplots(figsize=(8, 5))
+    judged = (t["expected"] >= funnel.min_expected).to_numpy(bool)
+    flagged = t["above99.8"].to_numpy(bool)
     if len(t):
-        xs = np.geomspace(max(t["expected"].min() * 0.8, 0.5), t["expected"].max() * 1.2, 200)
-        curve = funnel.limits_curve(xs)
-        # upper and lower limit as one line each (a gap between them), so each has one legend entry
-        both = np.concatenate([xs, [np.nan], xs])
-        ax.plot(both, np.concatenate([curve["upper95"], [np.nan], curve["lower95"]]), color=_GREY,
-                linestyle="--", linewidth=1, label=_t(lang, "95% 控制限", "95% limits"))
-        ax.plot(both, np.concatenate([curve["upper99.8"], [np.nan], curve["lower99.8"]]), color=_DARK,
-                linewidth=1, label=_t(lang, "99.8% 控制限", "99.8% limits"))
-        flagged = t["above99.8"].to_numpy(bool)
-        ax.scatter(t.loc[~flagged, "expected"], t.loc[~flagged, "ratio"], s=14, color=_BLUE, alpha=0.7,
-                   label=_t(lang, "控制限以内或以下", "within or below the limits"))
-        ax.scatter(t.loc[flagged, "expected"], t.loc[flagged, "ratio"], s=24, color=_ORANGE,
-                   label=_t(lang, "高于 99.8% 控制上限", "above the 99.8% limit"))
+        if judged.any():  # the limits only where a group is judged by them
+            xs = np.geomspace(funnel.min_expected, t["expected"].max() * 1.2, 200)
+            curve = funnel.limits_curve(xs)
+            # upper and lower limit as one line each (a gap between them), so each has one legend entry
+            both = np.concatenate([xs, [np.nan], xs])
+            ax.plot(both, np.concatenate([curve["upper95"], [np.nan], curve["lower95"]]), color=_GREY,
+                    linestyle="--", linewidth=1, label=_t(lang, "95% 控制限", "95% limits"))
+            ax.plot(both, np.concatenate([curve["upper99.8"], [np.nan], curve["lower99.8"]]), color=_DARK,
+                    linewidth=1, label=_t(lang, "99.8% 控制限", "99.8% limits"))
+            ax.scatter(t.loc[judged & ~flagged, "expected"], t.loc[judged & ~flagged, "ratio"], s=14,
+                       color=_BLUE, alpha=0.7, label=_t(lang, "控制限以内或以下", "within or below the limits"))
+            ax.scatter(t.loc[flagged, "expected"], t.loc[flagged, "ratio"], s=24, color=_ORANGE,
+                       label=_t(lang, "高于 99.8% 控制上限", "above the 99.8% limit"))
+        if (~judged).any():
+            few = f"{funnel.min_expected:g}"
+            ax.scatter(t.loc[~judged, "expected"], t.loc[~judged, "ratio"], s=12, color=_GREY, alpha=0.5,
+                       marker="^", label=_t(lang, f"预期不足 {few} 件，不作判断", f"fewer than {few} expected: not judged"))
         if label_flagged:
             name = funnel.by[-1]
             for _, row in t[flagged].iterrows():
