@@ -397,11 +397,14 @@ def _pick(lang: str, pair: tuple[str, str]) -> str:
     return pick(*pair, lang)
 
 
-def labelled_counts(counts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Flags per court and rule, headers in ``lang`` (``court`` keeps its canonical name)."""
+def labelled_counts(counts: pd.DataFrame, lang: str = "zh", checked: dict[str, str] | None = None) -> pd.DataFrame:
+    """Flags per court and rule, headers in ``lang`` (``court`` keeps its canonical name).
+    ``checked`` (:attr:`ExtensionAudit.checked`): the rules not checked are left out (a column
+    of zeros would read as "checked, nothing found")."""
     names = {r: _pick(lang, RULE_LABELS[r]) for r in RULES}
     names["closed"] = _pick(lang, ("已结案件", "Closed cases"))
-    return counts.rename(columns=names)
+    skipped = [r for r in RULES if (checked or {}).get(r, "").startswith("not checked")]
+    return counts.drop(columns=[r for r in skipped if r in counts]).rename(columns=names)
 
 
 RULE_GROUNDS: dict[str, tuple[str, str]] = {

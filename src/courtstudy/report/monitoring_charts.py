@@ -110,7 +110,7 @@ def funnel_plot(funnel, title: str, lang: str = "zh", label_flagged: bool = True
     orange, named when ``label_flagged`` (internal editions)."""
     t = funnel.table.dropna(subset=["ratio"])
     t = t[t["expected"] > 0]
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(7, 4.6))
     judged = (t["expected"] >= funnel.min_expected).to_numpy(bool)
     flagged = t["above99.8"].to_numpy(bool)
     if len(t):
@@ -126,12 +126,21 @@ def funnel_plot(funnel, title: str, lang: str = "zh", label_flagged: bool = True
             ax.scatter(t.loc[judged & ~flagged, "expected"], t.loc[judged & ~flagged, "ratio"], s=14,
                        color=_BLUE, alpha=0.7, label=_t(lang, "控制限以内或以下", "within or below the limits"))
             ax.scatter(t.loc[flagged, "expected"], t.loc[flagged, "ratio"], s=24, color=_ORANGE,
-                       label=_t(lang, "高于 99.8% 控制上限", "above the 99.8% limit"))
+                       label=_t(lang, "高于 99.8% 控制上限（名单见下表）", "above the 99.8% limit (named in the table below)"))
+        top = None
+        if judged.any():  # the axis shows the judged groups; tiny groups' huge ratios would flatten them
+            top = 1.15 * max(float(t.loc[judged, "ratio"].max()), float(curve["upper99.8"].max()), 2.0)
+            ax.set_ylim(bottom=-0.05 * top, top=top)
         if (~judged).any():
             few = f"{funnel.min_expected:g}"
-            ax.scatter(t.loc[~judged, "expected"], t.loc[~judged, "ratio"], s=12, color=_GREY, alpha=0.5,
-                       marker="^", label=_t(lang, f"预期不足 {few} 件，不作判断", f"fewer than {few} expected: not judged"))
-        if label_flagged:
+            small = t.loc[~judged]
+            off = int((small["ratio"] > top).sum()) if top is not None else 0
+            label = _t(lang, f"预期不足 {few} 件，不作判断", f"fewer than {few} expected: not judged")
+            if off:
+                label += _t(lang, f"（{off} 个高于图幅）", f" ({off} above the chart)")
+            ax.scatter(small["expected"], small["ratio"] if top is None else small["ratio"].clip(upper=top),
+                       s=12, color=_GREY, alpha=0.5, marker="^", label=label)
+        if label_flagged and 0 < flagged.sum() <= 3:  # more names would overlap: the table lists them
             name = funnel.by[-1]
             for _, row in t[flagged].iterrows():
                 ax.annotate(str(row[name]), (row["expected"], row["ratio"]), fontsize=7,
@@ -144,7 +153,7 @@ def funnel_plot(funnel, title: str, lang: str = "zh", label_flagged: bool = True
     ax.set_xlabel(_t(lang, "按本院其余法官或团队的比例推算的预期件数（对数刻度）", "expected count from the rest of the court (log scale)"))
     ax.set_ylabel(_t(lang, "实际 / 预期（倍，1 = 与本院其余人员相同）", "observed / expected (1 = as the rest of the court)"))
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
 
 
