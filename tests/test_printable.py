@@ -165,3 +165,15 @@ def test_an_empty_table_says_so():
     assert empty.cells == [] and empty.notes[0] == "本表无符合条件的记录。"
     full = display_table(pd.DataFrame({"court": ["甲"], "team": ["乙"]}), name="funnel_team", lang="en")
     assert full.notes == []
+
+
+def test_every_reason_the_loader_gives_has_a_label_in_both_languages():
+    """Page 01 printed the code suspended_exceeds_duration in both editions (the small test
+    edition has no such row, so its scan could not see it)."""
+    from courtstudy.ingest.loading import MESSAGES
+    from courtstudy.ingest.quality import reason_label
+
+    for reason in MESSAGES:
+        for lang in ("zh", "en"):
+            label = reason_label(reason, lang)
+            assert label != reason and foreign_words(label, lang) == set(), (reason, lang, label)
