@@ -75,7 +75,7 @@ def backtest_coverage(coverage: pd.DataFrame, lang: str = "zh"):
     ax.set_xlim(40, 101)
     ax.set_xlabel(_t(lang, "实际年底值落入预测区间的比例（%）", "share of actual year ends inside the interval (%)"))
     ax.set_title(_t(lang, "回测：预测区间的覆盖率", "Backtest: coverage of the prediction intervals"))
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)  # not over a point
     return fig
 
 
