@@ -120,6 +120,60 @@ def test_the_month_scan_can_fail(tmp_path):
     assert [n for n, _ in _month_arithmetic(path)] == [1, 2]
 
 
+def _label_entries(tree: ast.AST):
+    """Dictionary entries ``"code": ("中文", "English")`` written as literals."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Dict):
+            for key, value in zip(node.keys, node.values, strict=True):
+                if (isinstance(key, ast.Constant) and isinstance(key.value, str)
+                        and isinstance(value, ast.Tuple) and len(value.elts) == 2
+                        and all(isinstance(e, ast.Constant) and isinstance(e.value, str)
+                                for e in value.elts)):
+                    yield key.lineno, (key.value, value.elts[0].value, value.elts[1].value)
+
+
+def test_no_label_written_twice():
+    """A code given the same zh/en label in two places is one label kept twice: the next
+    change of wording would miss one of them (take it from where it is defined)."""
+    places: dict[tuple[str, str, str], list[str]] = {}
+    for _, path, tree in _modules():
+        for line, entry in _label_entries(tree):
+            places.setdefault(entry, []).append(f"{path.relative_to(SRC)}:{line}")
+    twice = [f"{code} {zh}/{en}: {', '.join(where)}" for (code, zh, en), where in places.items()
+             if len(where) > 1]
+    assert not twice, "labels written more than once:\n" + "\n".join(twice)
+
+
+def test_the_label_scan_can_fail():
+    tree = ast.parse('A = {"days": ("天", "days"), "n": ("件", "cases")}\n'
+                     'def f():\n    return {"days": ("天", "days"), "x": UNITS["days"]}\n')
+    entries = [entry for _, entry in _label_entries(tree)]
+    assert entries.count(("days", "天", "days")) == 2 and len(entries) == 3
+
+
+#: Pieces of logic that have one home: a definition of any of these names elsewhere is the
+#: logic written again (use the one named here).
+ONE_HOME: dict[str, str] = {
+    "add_months": "core/calendar.py",
+    "add_calendar_months": "core/calendar.py",
+    "adoption_dates": "studies/fasttrack/panel.py",
+    "case_outcomes": "studies/fasttrack/panel.py",
+    "in_study_scope": "studies/fasttrack/panel.py",
+    "pre_adoption_window": "studies/fasttrack/placebo.py",
+    "check_run_parameters": "report/notebook.py",
+}
+
+
+def test_shared_logic_is_defined_once():
+    defined: dict[str, list[str]] = {}
+    for _, path, tree in _modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name in ONE_HOME:
+                defined.setdefault(node.name, []).append(str(path.relative_to(SRC)))
+    assert {name: places for name, places in defined.items()} == \
+        {name: [home] for name, home in ONE_HOME.items()}
+
+
 def test_readme_and_architecture_doc_match_the_tree():
     root = SRC.parents[1]
     readme = (root / "README.md").read_text(encoding="utf-8")

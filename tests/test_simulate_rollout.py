@@ -124,3 +124,18 @@ def test_simulate_rollout_gives_simulate_courts_civil_first_instance_cases():
     pd.testing.assert_series_equal(worlds.courts.set_index("court")["fast_track_start"],
                                    _starts(sim).rename("fast_track_start"), check_dtype=False,
                                    check_index_type=False)
+
+
+def test_simulate_rollout_follows_simulate_court_when_routing_moves_procedures():
+    """One pipeline (generator._civil_run) serves both: with effects that move the procedure of
+    routed cases, the rollout's factual cases are still simulate_court's."""
+    from courtstudy.simulate.rollout import simulate_rollout
+    from courtstudy.simulate.scenarios import ROUTING_EFFECTS
+
+    kw = dict(seed=3, scale=SCALE, n_courts=6)
+    worlds = simulate_rollout(**kw, component="triage", effects=ROUTING_EFFECTS)
+    sim = simulate_court(**kw, effects=ROUTING_EFFECTS)
+    cases = sim.cases[(sim.cases["case_type"] == "civil") & (sim.cases["instance"] == "first")]
+    cols = ["court", "cause", "procedure", "filed_date", "closed_date", "disposition"]
+    pd.testing.assert_frame_equal(worlds.factual[cols].sort_values(cols).reset_index(drop=True),
+                                  cases[cols].sort_values(cols).reset_index(drop=True), check_dtype=False)

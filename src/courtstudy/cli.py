@@ -15,7 +15,7 @@ from courtstudy.core.errors import CourtstudyError
 
 #: Subcommands in the order ``--help`` lists them.
 COMMANDS: tuple[str, ...] = ("simulate", "validate", "indicators", "edition", "project", "deadlines",
-                             "audit")
+                             "audit", "diversion")
 
 
 def one_line(message: str) -> str:

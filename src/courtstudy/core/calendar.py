@@ -138,6 +138,12 @@ def month_index_of(date: str | pd.Timestamp) -> int:
     return ts.year * 12 + ts.month - 1
 
 
+def month_indexes(dates: pd.Series) -> pd.Series:
+    """``year * 12 + month - 1`` of each date of a Series (missing where the date is)."""
+    dates = pd.to_datetime(dates)
+    return dates.dt.year * 12 + dates.dt.month - 1
+
+
 def month_index_expr(date):
     """``year * 12 + month - 1`` of an Ibis date expression, computed by the backend (the same
     rule as :func:`month_index`, for data that never leaves a Spark or DuckDB table)."""

@@ -82,11 +82,43 @@ COURT_FIELDS: tuple[Field, ...] = (
     Field("province", "string", False, ("省份", "省", "province"), "省份", "Province"),
 )
 
+#: Pre-suit mediation records (诉前调解): one row per dispute the court registered or delegated to
+#: mediation before filing (data dictionary, "Pre-suit mediation records"). The mediation number
+#: is parsed like a case number (its type code is 民诉前调, 诉前调 or 民诉前), so the columns of
+#: :data:`CASE_NUMBER_FIELDS` follow these.
+MEDIATION_FIELDS: tuple[Field, ...] = (
+    Field("mediation_id", "string", True, ("诉前调解案号", "调解案号", "诉调案号", "案号", "mediation_id"), "诉前调解案号", "Pre-suit mediation number"),
+    Field("court", "string", False, ("法院", "经办法院", "登记法院", "法院名称", "court"), "法院", "Court"),
+    Field("cause", "string", False, ("案由", "cause"), "案由", "Cause of action"),
+    Field("claim_amount", "float64", False, ("标的额", "诉讼标的额", "标的额（元）", "标的额(元)", "标的金额", "claim_amount"), "标的额（元）", "Claim amount (yuan)"),
+    Field("received_date", DATE_DTYPE, True, ("登记日期", "委派日期", "收案日期", "received_date"), "登记日期", "Date received"),
+    Field("closed_date", DATE_DTYPE, False, ("结束日期", "调解结束日期", "结案日期", "closed_date"), "调解结束日期", "Date closed"),
+    Field("result", "string", False, ("调解结果", "结案方式", "result"), "调解结果", "Result", "mediation_result"),
+    Field("confirmation_case_id", "string", False, ("司法确认案号", "confirmation_case_id"), "司法确认案号", "Judicial confirmation case number"),
+    Field("filed_case_id", "string", False, ("转立案案号", "立案案号", "filed_case_id"), "转立案案号", "Filed case number"),
+    Field("mediator", "string", False, ("调解员", "特邀调解员", "调解组织", "mediator"), "调解员", "Mediator"),
+)
+
+#: Links between the cases of one dispute (data dictionary, "Links between cases of one
+#: dispute"): extra columns of a case export, read beside ``case_id`` by
+#: :func:`courtstudy.ingest.links.load_links` (kept out of :data:`CASE_COLUMNS`, so every
+#: canonical cases frame stays as it was).
+LINK_FIELDS: tuple[Field, ...] = (
+    Field("original_case_id", "string", False, ("原审案号", "一审案号", "original_case_id"), "原审案号", "Original case number"),
+    Field("related_case_ids", "string", False, ("关联案号", "related_case_ids"), "关联案号", "Related case numbers"),
+    Field("enforcement_basis", "string", False, ("执行依据", "执行依据案号", "执行依据文书", "enforcement_basis"), "执行依据案号", "Enforcement basis"),
+    Field("mediation_case_id", "string", False, ("诉前调解案号", "诉调案号", "mediation_case_id"), "诉前调解案号", "Pre-suit mediation number"),
+)
+
 CASE_COLUMNS: tuple[str, ...] = tuple(f.name for f in CASE_FIELDS + CASE_NUMBER_FIELDS)
 CASE_DTYPES: dict[str, str] = {f.name: f.dtype for f in CASE_FIELDS + CASE_NUMBER_FIELDS}
 COURT_COLUMNS: tuple[str, ...] = tuple(f.name for f in COURT_FIELDS)
 COURT_DTYPES: dict[str, str] = {f.name: f.dtype for f in COURT_FIELDS}
 FIELDS_BY_NAME: dict[str, Field] = {f.name: f for f in CASE_FIELDS + CASE_NUMBER_FIELDS}
+MEDIATION_COLUMNS: tuple[str, ...] = tuple(f.name for f in MEDIATION_FIELDS + CASE_NUMBER_FIELDS)
+MEDIATION_DTYPES: dict[str, str] = {f.name: f.dtype for f in MEDIATION_FIELDS + CASE_NUMBER_FIELDS}
+#: A canonical links frame: one row per link, from the case that names it to the case named.
+LINK_COLUMNS: tuple[str, ...] = ("case_id", "linked_case_id", "link")
 
 #: Canonical vocabularies: English code -> (zh label, en label, extra raw spellings recognised).
 VOCABULARIES: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
@@ -132,6 +164,13 @@ VOCABULARIES: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
         "mediated": ("调解", "Mediated", ("调解结案",)),
         "other": ("其他", "Other", ("其它",)),
     },
+    "mediation_result": {
+        "success": ("调解成功", "Settled", ("成功", "达成调解协议", "调解结案", "已调解")),
+        "confirmed": ("司法确认", "Judicially confirmed", ("申请司法确认", "已司法确认", "调解成功并司法确认")),
+        "withdrawn": ("撤回", "Withdrawn", ("撤回申请", "撤回调解", "当事人撤回", "撤回调解申请")),
+        "failed": ("调解不成功", "Failed", ("调解不成", "调解失败", "不成功", "转立案", "调解不成转立案",
+                                      "调解不成功转立案", "终结调解")),
+    },
 }
 
 YES_SPELLINGS: frozenset[str] = frozenset({"是", "有", "y", "yes", "true", "t", "1", "1.0", "√", "已上诉", "上诉"})
@@ -148,10 +187,15 @@ def label(vocabulary: str, code: str, lang: str = "zh") -> str:
 
 def column_label(name: str, lang: str = "zh") -> str:
     """Display label of a canonical column."""
-    field = FIELDS_BY_NAME.get(name) or {f.name: f for f in COURT_FIELDS}.get(name)
+    field = FIELDS_BY_NAME.get(name) or {f.name: f for f in COURT_FIELDS + MEDIATION_FIELDS + LINK_FIELDS}.get(name)
     if field is None:
         return name
     return field.label_zh if lang == "zh" else field.label_en
+
+
+def empty_mediation() -> pd.DataFrame:
+    """A canonical mediation-records frame with no rows."""
+    return pd.DataFrame({c: pd.Series(dtype=MEDIATION_DTYPES[c]) for c in MEDIATION_COLUMNS})
 
 
 def empty_cases() -> pd.DataFrame:

@@ -28,8 +28,11 @@ from courtstudy.indicators.definitions import BY_NAME, GROUP_COLUMNS
 _FLAT = 1e-12
 
 
-def compare(long: pd.DataFrame, kind: str = "yoy") -> pd.DataFrame:
-    """The long table with comparison columns (see the module docstring)."""
+def compare(long: pd.DataFrame, kind: str = "yoy",
+            better: dict[str, str | None] | None = None) -> pd.DataFrame:
+    """The long table with comparison columns (see the module docstring). ``better``: each
+    indicator's good direction, by default the case catalogue's (another catalogue, e.g.
+    :data:`courtstudy.indicators.diversion.DIVERSION_INDICATORS`, passes its own)."""
     if kind not in ("yoy", "pop"):
         raise ValueError(f"kind must be 'yoy' (year on year) or 'pop' (period on period), got {kind!r}")
     by = [c for c in long.columns if c in GROUP_COLUMNS]
@@ -57,8 +60,9 @@ def compare(long: pd.DataFrame, kind: str = "yoy") -> pd.DataFrame:
     direction[change < -_FLAT] = "down"
     direction[change.abs() <= _FLAT] = "flat"
     merged["direction"] = direction
-    merged["better"] = merged["indicator"].map(
-        {n: i.better for n, i in BY_NAME.items()}).astype("string")
+    if better is None:
+        better = {n: i.better for n, i in BY_NAME.items()}
+    merged["better"] = merged["indicator"].map(better).astype("string")
     comparable = (merged["value"].notna() & merged["previous_value"].notna()
                   & ~merged["immature"].astype(bool)
                   & ~merged["_prev_immature"].fillna(False).astype(bool))

@@ -152,20 +152,19 @@ class BatchResult:
     def summary(self, lang: str = "zh") -> str:
         acc = self.accounting()
         ok = "✓" if acc["balanced"] else "✗"
-        if lang == "zh":
-            lines = [f"文件夹：{self.folder}（{acc['files']} 个导出文件，{acc['failed']} 个无法读取）",
-                     f"合计读取 {acc['rows_read']:,} 行：接受 {acc['accepted']:,} 行，隔离 "
-                     f"{acc['quarantined']:,} 行（接受 + 隔离 = 读取 {ok}）；字段问题 "
-                     f"{acc['field_issues']:,} 个"]
-            lines += [f"  隔离原因 {r}：{n:,}" for r, n in acc["by_reason"].items()]
-            lines += [f"无法读取：{Path(r.path).name}：{r.error}" for r in self.files if r.error]
-        else:
-            lines = [f"Folder: {self.folder} ({acc['files']} exports, {acc['failed']} unreadable)",
-                     f"Rows read {acc['rows_read']:,} in total: accepted {acc['accepted']:,}, "
-                     f"quarantined {acc['quarantined']:,} (accepted + quarantined = read {ok}); "
-                     f"field issues {acc['field_issues']:,}"]
-            lines += [f"  quarantined, {r}: {n:,}" for r, n in acc["by_reason"].items()]
-            lines += [f"Unreadable: {Path(r.path).name}: {r.error}" for r in self.files if r.error]
+        zh = lang == "zh"
+        lines = [f"文件夹：{self.folder}（{acc['files']} 个导出文件，{acc['failed']} 个无法读取）" if zh else
+                 f"Folder: {self.folder} ({acc['files']} exports, {acc['failed']} unreadable)",
+                 f"合计读取 {acc['rows_read']:,} 行：接受 {acc['accepted']:,} 行，隔离 "
+                 f"{acc['quarantined']:,} 行（接受 + 隔离 = 读取 {ok}）；字段问题 "
+                 f"{acc['field_issues']:,} 个" if zh else
+                 f"Rows read {acc['rows_read']:,} in total: accepted {acc['accepted']:,}, "
+                 f"quarantined {acc['quarantined']:,} (accepted + quarantined = read {ok}); "
+                 f"field issues {acc['field_issues']:,}"]
+        lines += [f"  隔离原因 {r}：{n:,}" if zh else f"  quarantined, {r}: {n:,}"
+                  for r, n in acc["by_reason"].items()]
+        lines += [f"无法读取：{Path(r.path).name}：{r.error}" if zh else
+                  f"Unreadable: {Path(r.path).name}: {r.error}" for r in self.files if r.error]
         return "\n".join(lines)
 
 

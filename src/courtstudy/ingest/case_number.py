@@ -16,6 +16,12 @@ Case type from the first character of the type code: 民 civil, 刑 criminal, �
 执 enforcement (others, e.g. 财保, 司救, 赔, give none). Instance from the type code: 初 first,
 终 second, 再/申/监/抗 retrial; enforcement codes (执, 执恢, 执保 ...) and special procedures
 (民特, 民督 ...) have no instance.
+
+Kind of record in a dispute (:func:`case_kind`, the kinds of
+:data:`courtstudy.core.categories.CASE_KINDS`): a type code holding 诉前 (民诉前调, 诉前调,
+民诉前) is a pre-suit mediation record, e.g. （2023）鄂0102民诉前调123号; 执... enforcement;
+民特 ... (特) a special procedure, in a dispute the judicial confirmation of a mediation
+agreement; 初 first instance; 终 appeal; 申 retrial petition (民申); 再/监/抗 retrial; else other.
 """
 
 from __future__ import annotations
@@ -99,6 +105,32 @@ def instance_from_code(type_code: str | None) -> str | None:
     if any(ch in type_code for ch in "再申监抗"):
         return "retrial"
     return None
+
+
+def is_mediation_code(type_code: str | None) -> bool:
+    """True for the type codes of pre-suit mediation records (民诉前调, 诉前调, 民诉前 ...)."""
+    return bool(type_code) and "诉前" in type_code
+
+
+def case_kind(type_code: str | None) -> str | None:
+    """The kind of record a type code names in a dispute (module docstring); None when empty."""
+    if not type_code:
+        return None
+    if is_mediation_code(type_code):
+        return "mediation"
+    if type_code.startswith("执"):
+        return "enforcement"
+    if "特" in type_code:
+        return "confirmation"
+    if "初" in type_code:
+        return "first"
+    if "终" in type_code:
+        return "appeal"
+    if "申" in type_code:
+        return "retrial_petition"
+    if any(ch in type_code for ch in "再监抗"):
+        return "retrial"
+    return "other"
 
 
 def _normalised_text(text):

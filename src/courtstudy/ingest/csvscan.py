@@ -203,10 +203,7 @@ def scan_records(buf: bytearray, body: int, sep: str, first_line: int, path: Pat
             after = np.where(at + 1 < n, a[np.minimum(at + 1, n - 1)], _NEWLINE)
             if not (np.isin(before, edge) | np.isin(after, edge)).all():
                 return None
-            inside = ((parity + np.searchsorted(quotes, newlines)) & 1).astype(bool)
-            parity = (parity + len(quotes)) & 1
-        else:
-            inside = np.full(len(newlines), bool(parity))
+        inside, parity = _inside_quotes(newlines, quotes, parity)
         boundary_parts.append(newlines[~inside] + lo)
         boundary_line_parts.append(np.flatnonzero(~inside) + lines_before)
         lines_before += len(newlines)
@@ -225,6 +222,16 @@ def scan_records(buf: bytearray, body: int, sep: str, first_line: int, path: Pat
                  first_line=record_first, spans=spans)
 
 
+def _inside_quotes(positions: np.ndarray, quotes: np.ndarray, parity: int) -> tuple[np.ndarray, int]:
+    """Which ``positions`` of a block lie inside a quoted cell (an odd number of quotes before
+    them, counting ``parity``, the quotes still open at the block's start), and the parity at
+    the block's end. ``positions`` and ``quotes`` are sorted offsets in the block."""
+    if not len(quotes):
+        return np.full(len(positions), bool(parity)), parity
+    inside = ((parity + np.searchsorted(quotes, positions)) & 1).astype(bool)
+    return inside, (parity + len(quotes)) & 1
+
+
 def count_fields(buf: bytearray, scan: _Scan, sep: str) -> np.ndarray:
     """Cells of each record of ``scan``: its delimiters outside quoted cells plus one."""
     a = np.frombuffer(buf, dtype=np.uint8)
@@ -239,12 +246,8 @@ def count_fields(buf: bytearray, scan: _Scan, sep: str) -> np.ndarray:
         block = a[lo:hi]
         delimiters = np.flatnonzero(block == sep_byte)
         quotes = np.flatnonzero(block == _QUOTE)
-        if len(quotes):
-            outside = ((parity + np.searchsorted(quotes, delimiters)) & 1) == 0
-            parity = (parity + len(quotes)) & 1
-            delimiters = delimiters[outside]
-        elif parity:
-            delimiters = delimiters[:0]
+        inside, parity = _inside_quotes(delimiters, quotes, parity)
+        delimiters = delimiters[~inside]
         which = np.searchsorted(scan.ends, delimiters + lo, side="left")
         counts += np.bincount(which, minlength=len(counts))[: len(counts)]
     return counts + 1

@@ -275,8 +275,9 @@ def _scan_header(records: list[list[str]], lookup: dict[str, str]) -> tuple[int,
 
 def _no_header_error(path: Path, first: list[str], encoding: str | None, kind: str) -> StructuralError:
     shown = [c for c in first if str(c).strip()][:12]
-    required = "案号、立案日期" if kind == "cases" else "法院"
-    required_en = "案号 (case number) and 立案日期 (filing date)" if kind == "cases" else "法院 (court)"
+    required = {"cases": "案号、立案日期", "mediation": "诉前调解案号、登记日期"}.get(kind, "法院")
+    required_en = {"cases": "案号 (case number) and 立案日期 (filing date)",
+                   "mediation": "诉前调解案号 (mediation number) and 登记日期 (date received)"}.get(kind, "法院 (court)")
     enc = f"（按 {encoding} 解码）" if encoding else ""
     return StructuralError(
         f"{path}: 前 {HEADER_SCAN_ROWS} 行中找不到可识别的表头{enc}；首行为 {shown}。需要至少含有{required}等列。"
@@ -800,6 +801,20 @@ def _duplicates(canon: pd.DataFrame, usable: np.ndarray, key: list[str], lines: 
     return usable
 
 
+def _date_not_before(values: dict[str, pd.Series], later: str, earlier: str, reason: str,
+                     usable: np.ndarray, f_log: IssueLog) -> None:
+    """A ``later`` date before the ``earlier`` one it follows (an appeal before the closing it
+    appeals) is a field issue ``reason`` on the rows kept: the ``later`` value is set missing
+    and the ``earlier`` date is the issue's detail."""
+    if later not in values or earlier not in values:
+        return
+    dates = values[later]
+    early = ((dates < values[earlier]).fillna(False).to_numpy(dtype=bool)) & usable
+    where = np.flatnonzero(early)
+    f_log.add(where, reason, later, detail=_fmt_date(values[earlier].iloc[where]))
+    values[later] = dates.mask(early)
+
+
 def _fmt_date(values: pd.Series) -> np.ndarray:
     return values.dt.strftime("%Y-%m-%d").fillna("").to_numpy(dtype=object)
 
@@ -811,46 +826,39 @@ def _summary(kind_zh: str, kind_en: str, source: Any, encoding: str | None, sha2
     name = Path(str(source)).name
     about_zh = "，".join(x for x in (f"编码 {encoding}" if encoding else "", f"SHA-256 {sha256[:12]}" if sha256 else "") if x)
     about_en = ", ".join(x for x in (f"encoding {encoding}" if encoding else "", f"SHA-256 {sha256[:12]}" if sha256 else "") if x)
-    if lang == "zh":
-        lines = [f"{kind_zh}文件：{name}" + (f"（{about_zh}）" if about_zh else ""),
-                 f"读取 {acc['rows_read']:,} 行：接受 {acc['accepted']:,} 行，隔离 {acc['quarantined']:,} 行"
-                 f"（接受 + 隔离 = 读取 {ok}）"]
-        if acc["blank_rows"]:
-            lines.append(f"另有 {acc['blank_rows']:,} 个空行未计入")
-        if acc.get("trailing_delimiters"):
-            lines.append(f"{acc['trailing_delimiters']:,} 行末尾有多余的分隔符（空单元格），各值仍在原列")
-        if acc.get("multiline_records"):
-            first = acc.get("multiline_first_lines", [])
-            lines.append(f"{acc['multiline_records']:,} 行含有换行的单元格（跨多个物理行，行号为开始的行，如第 "
-                         f"{'、'.join(map(str, first))} 行）")
-        if acc["by_reason"]:
-            lines.append("隔离原因：")
-            lines += [f"  {REASON_LABELS_ZH.get(r, r)}（{r}）：{n:,}" for r, n in acc["by_reason"].items()]
-        if acc["field_issues_by_column"]:
-            lines.append(f"字段问题（行保留，该值按缺失处理）：共 {acc['field_issues']:,} 个")
-            lines += [f"  {c}：{n:,}" for c, n in acc["field_issues_by_column"].items()]
-        lines += extra_zh
-    else:
-        lines = [f"{kind_en} file: {name}" + (f" ({about_en})" if about_en else ""),
-                 f"Rows read {acc['rows_read']:,}: accepted {acc['accepted']:,}, quarantined {acc['quarantined']:,} "
-                 f"(accepted + quarantined = read {ok})"]
-        if acc["blank_rows"]:
-            lines.append(f"{acc['blank_rows']:,} empty rows were not counted")
-        if acc.get("trailing_delimiters"):
-            lines.append(f"{acc['trailing_delimiters']:,} rows end with extra delimiters (empty cells); "
-                         "their values stay in their columns")
-        if acc.get("multiline_records"):
-            first = acc.get("multiline_first_lines", [])
-            lines.append(f"{acc['multiline_records']:,} rows hold a cell with line breaks (they span several "
-                         f"physical lines and are numbered by the line they start on, e.g. line "
-                         f"{', '.join(map(str, first))})")
-        if acc["by_reason"]:
-            lines.append("Quarantined by reason:")
-            lines += [f"  {r}: {n:,}" for r, n in acc["by_reason"].items()]
-        if acc["field_issues_by_column"]:
-            lines.append(f"Field issues (row kept, value treated as missing): {acc['field_issues']:,}")
-            lines += [f"  {c}: {n:,}" for c, n in acc["field_issues_by_column"].items()]
-        lines += extra_en
+    zh = lang == "zh"
+
+    def t(text_zh: str, text_en: str) -> str:
+        return text_zh if zh else text_en
+
+    lines = [t(f"{kind_zh}文件：{name}" + (f"（{about_zh}）" if about_zh else ""),
+               f"{kind_en} file: {name}" + (f" ({about_en})" if about_en else "")),
+             t(f"读取 {acc['rows_read']:,} 行：接受 {acc['accepted']:,} 行，隔离 {acc['quarantined']:,} 行"
+               f"（接受 + 隔离 = 读取 {ok}）",
+               f"Rows read {acc['rows_read']:,}: accepted {acc['accepted']:,}, quarantined {acc['quarantined']:,} "
+               f"(accepted + quarantined = read {ok})")]
+    if acc["blank_rows"]:
+        lines.append(t(f"另有 {acc['blank_rows']:,} 个空行未计入", f"{acc['blank_rows']:,} empty rows were not counted"))
+    if acc.get("trailing_delimiters"):
+        lines.append(t(f"{acc['trailing_delimiters']:,} 行末尾有多余的分隔符（空单元格），各值仍在原列",
+                       f"{acc['trailing_delimiters']:,} rows end with extra delimiters (empty cells); "
+                       "their values stay in their columns"))
+    if acc.get("multiline_records"):
+        first = acc.get("multiline_first_lines", [])
+        lines.append(t(f"{acc['multiline_records']:,} 行含有换行的单元格（跨多个物理行，行号为开始的行，如第 "
+                       f"{'、'.join(map(str, first))} 行）",
+                       f"{acc['multiline_records']:,} rows hold a cell with line breaks (they span several "
+                       f"physical lines and are numbered by the line they start on, e.g. line "
+                       f"{', '.join(map(str, first))})"))
+    if acc["by_reason"]:
+        lines.append(t("隔离原因：", "Quarantined by reason:"))
+        lines += [t(f"  {REASON_LABELS_ZH.get(r, r)}（{r}）：{n:,}", f"  {r}: {n:,}")
+                  for r, n in acc["by_reason"].items()]
+    if acc["field_issues_by_column"]:
+        lines.append(t(f"字段问题（行保留，该值按缺失处理）：共 {acc['field_issues']:,} 个",
+                       f"Field issues (row kept, value treated as missing): {acc['field_issues']:,}"))
+        lines += [t(f"  {c}：{n:,}", f"  {c}: {n:,}") for c, n in acc["field_issues_by_column"].items()]
+    lines += extra_zh if zh else extra_en
     return "\n".join(lines)
 
 
@@ -1190,20 +1198,9 @@ def load_cases(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
     del canon
 
     # Cross-field checks on the rows kept.
-    if "appeal_filed_date" in values and "closed_date" in values:
-        appeal = values["appeal_filed_date"]
-        early = ((appeal < values["closed_date"]).fillna(False).to_numpy(dtype=bool)) & usable
-        where = np.flatnonzero(early)
-        f_log.add(where, "appeal_before_closing", "appeal_filed_date",
-                  detail=_fmt_date(values["closed_date"].iloc[where]))
-        values["appeal_filed_date"] = appeal.mask(early)
-    if "appeal_closed_date" in values and "appeal_filed_date" in values:
-        appeal_closed = values["appeal_closed_date"]
-        early = ((appeal_closed < values["appeal_filed_date"]).fillna(False).to_numpy(dtype=bool)) & usable
-        where = np.flatnonzero(early)
-        f_log.add(where, "appeal_closed_before_appeal", "appeal_closed_date",
-                  detail=_fmt_date(values["appeal_filed_date"].iloc[where]))
-        values["appeal_closed_date"] = appeal_closed.mask(early)
+    _date_not_before(values, "appeal_filed_date", "closed_date", "appeal_before_closing", usable, f_log)
+    _date_not_before(values, "appeal_closed_date", "appeal_filed_date", "appeal_closed_before_appeal",
+                     usable, f_log)
     if "suspended_days" in values:
         # Deducted days cannot exceed the case's own length (to its closing, or to the snapshot
         # while pending): trial days = duration - suspended days would be negative.

@@ -27,16 +27,16 @@ import pandas as pd
 
 from courtstudy.core.calendar import add_calendar_months
 from courtstudy.core.periods import Period, parse_period
-from courtstudy.monitoring.deadlines import HORIZONS, DeadlineWatch, deadline_watch
+from courtstudy.monitoring.deadlines import HORIZONS, SUMMARY_LABELS, DeadlineWatch, deadline_watch
 from courtstudy.monitoring.snapshot import as_known_at
 
 #: Display labels of the bulletin's columns (zh, en).
 LABELS: dict[str, tuple[str, str]] = {
-    "filed": ("新收", "Filed"), "closed": ("结案", "Closed"), "pending": ("未结", "Pending"),
+    "filed": ("新收", "Filed"), "closed": ("结案", "Closed"), "pending": SUMMARY_LABELS["pending"],
     "pending_previous": ("上期末未结", "Pending at the previous end"),
     "pending_change": ("未结增减", "Change in pending"),
-    "overdue": ("已超审限", "Overdue"), "within_7": ("7日内到期", "Due within 7 days"),
-    "within_15": ("15日内到期", "Due within 15 days"), "within_30": ("30日内到期", "Due within 30 days"),
+    # the deadline watch's own columns, in its words
+    **{name: SUMMARY_LABELS[name] for name in ("overdue", "within_7", "within_15", "within_30")},
     "over_12m": ("超12个月未结", "Pending over 12 months"),
     "over_12m_previous": ("上期末超12个月", "Over 12 months at the previous end"),
     "over_12m_entered": ("新增超12个月", "Newly over 12 months"),

@@ -43,9 +43,9 @@ STATUS_LABELS: dict[str, tuple[str, str]] = {
 }
 SUMMARY_LABELS: dict[str, tuple[str, str]] = {
     "pending": ("未结", "Pending"), "with_limit": ("有审限", "With a limit"),
-    "overdue": ("已超审限", "Overdue"), "within_7": ("7日内到期", "Due within 7 days"),
+    "overdue": STATUS_LABELS["overdue"], "within_7": ("7日内到期", "Due within 7 days"),
     "within_15": ("15日内到期", "Due within 15 days"), "within_30": ("30日内到期", "Due within 30 days"),
-    "no_limit": ("无适用审限", "No statutory limit"),
+    "no_limit": STATUS_LABELS["no_limit"],
 }
 
 

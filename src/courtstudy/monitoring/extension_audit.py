@@ -50,7 +50,7 @@ from scipy import stats
 
 from courtstudy.core import limits
 from courtstudy.core.periods import Period, parse_period
-from courtstudy.core.text import pick
+from courtstudy.core.text import COLUMN_LABELS, pick
 from courtstudy.monitoring.caseflow import CASE_CLASSES, case_classes
 from courtstudy.monitoring.deadlines import base_deadlines, max_extension_months
 from courtstudy.monitoring.funnel import Funnel, funnel
@@ -397,6 +397,10 @@ def _pick(lang: str, pair: tuple[str, str]) -> str:
     return pick(*pair, lang)
 
 
+#: Headers several of the tables below share.
+_HEADERS: dict[str, tuple[str, str]] = {"rule": ("规则", "Rule"), "measure": ("指标", "Measure")}
+
+
 def labelled_counts(counts: pd.DataFrame, lang: str = "zh", checked: dict[str, str] | None = None) -> pd.DataFrame:
     """Flags per court and rule, headers in ``lang`` (``court`` keeps its canonical name).
     ``checked`` (:attr:`ExtensionAudit.checked`): the rules not checked are left out (a column
@@ -423,7 +427,7 @@ RULE_GROUNDS: dict[str, tuple[str, str]] = {
 
 def rules_table(lang: str = "zh") -> pd.DataFrame:
     """The rules and their grounds, in ``lang``."""
-    return pd.DataFrame({_pick(lang, ("规则", "Rule")): [_pick(lang, RULE_LABELS[r]) for r in RULES],
+    return pd.DataFrame({_pick(lang, _HEADERS["rule"]): [_pick(lang, RULE_LABELS[r]) for r in RULES],
                          _pick(lang, ("依据与判断标准", "Ground and test")): [_pick(lang, RULE_GROUNDS[r]) for r in RULES]})
 
 
@@ -432,7 +436,7 @@ def labelled_bunching(bunching: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     names = {"decisive": ("延长/扣除起决定作用的结案", "Closings saved by an adjustment"),
              "last_days": (f"其中届满前{LAST_DAYS}日内", f"of which in the last {LAST_DAYS} days"),
              "expected": ("按其他案件预期", "Expected from other cases"),
-             "excess": ("超出预期", "Excess"), "z": ("z 值", "z"), "p_value": ("p 值", "p-value"),
+             "excess": ("超出预期", "Excess"), "z": COLUMN_LABELS["z"], "p_value": COLUMN_LABELS["p_value"],
              "unadjusted_share_last_days": (f"其他案件届满前{LAST_DAYS}日内结案比例", f"Other cases: share in the last {LAST_DAYS} days")}
     return bunching.rename(columns={k: _pick(lang, v) for k, v in names.items()})
 
@@ -452,7 +456,7 @@ def labelled_funnels(funnels: dict[str, dict[str, Funnel]], level: str, lang: st
     out = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(
         columns=["court", level, "measure", "cases", "observed", "expected", "ratio", "upper"])
     out = out.sort_values(["court", level, "measure"], kind="stable").reset_index(drop=True)
-    names = {"measure": ("指标", "Measure"), "cases": ("已结案件", "Closed cases"),
+    names = {"measure": _HEADERS["measure"], "cases": ("已结案件", "Closed cases"),
              "observed": ("实际件数", "Observed"), "expected": ("预期件数", "Expected"),
              "ratio": ("实际/预期", "Observed / expected"), "upper": ("99.8% 控制上限", "99.8% upper limit")}
     return out.rename(columns={k: _pick(lang, v) for k, v in names.items()})
@@ -471,7 +475,7 @@ def labelled_detection(frame: pd.DataFrame | None, lang: str = "zh") -> pd.DataF
         out["kind"] = out["kind"].map(lambda k: _pick(lang, KIND_LABELS.get(k, (k, k))))
     if "measure" in out:
         out["measure"] = out["measure"].map(lambda m: _pick(lang, MEASURES[m]))
-    names = {"rule": ("规则", "Rule"), "kind": ("植入类型", "Planted kind"), "measure": ("指标", "Measure"),
+    names = {"rule": _HEADERS["rule"], "kind": ("植入类型", "Planted kind"), "measure": _HEADERS["measure"],
              "flagged": ("提示数", "Flagged"), "planted": ("其中植入", "Of which planted"),
              "precision": ("准确率", "Precision"), "flagged_by_rule": ("对应规则找出", "Found by its rule"),
              "flagged_by_any": ("任一规则找出", "Found by any rule"), "recall": ("召回率", "Recall"),
@@ -505,7 +509,7 @@ def labelled_flags(flags: pd.DataFrame, lang: str = "zh", columns: Sequence[str]
     keep = list(columns) if columns is not None else [
         "case_id", "court", "team", "judge", "procedure", "filed_date", "closed_date", "rule",
         "extension_days", "suspended_days", "detail"]
-    names = {"rule": ("规则", "Rule"), "detail": ("说明", "Detail")}
+    names = {"rule": _HEADERS["rule"], "detail": ("说明", "Detail")}
     return out[[c for c in keep if c in out]].rename(columns={k: _pick(lang, v) for k, v in names.items()})
 
 

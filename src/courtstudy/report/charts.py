@@ -24,11 +24,13 @@ from matplotlib.ticker import FuncFormatter, PercentFormatter
 
 from courtstudy.report.figure_audit import BASELINE
 from courtstudy.report.style import DIRECTION_COLORS, TRACK_COLORS
+from courtstudy.report.tables import UNITS as TABLE_UNITS
 
 _MONTHS_ZH = [f"{m}月" for m in range(1, 13)]
 _MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 #: Unit of an indicator kind on an axis (zh, en): rates are drawn in percent.
-_KIND_UNITS = {"count": ("件", "cases"), "days": ("天", "days"), "rate": ("%", "%"), "ratio": ("倍", "times")}
+_KIND_UNITS = {"count": TABLE_UNITS["count"], "days": TABLE_UNITS["days"], "rate": ("%", "%"),
+               "ratio": ("倍", "times")}
 _THOUSANDS = FuncFormatter(lambda v, _: f"{v:,.0f}")
 
 

@@ -57,11 +57,10 @@ from courtstudy.core.errors import CourtstudyError
 from courtstudy.core.paths import PROJECT_ROOT, file_sha256, notebooks_dir, reports_dir
 from courtstudy.report.kernels import IPCKernelManager
 from courtstudy.report.notebook import (
-    AUDIENCES,
-    LANGUAGES,
     LOAD_CACHE_ENV,
     PARAMETERS,
     ParameterError,
+    check_run_parameters,
     resolve_inputs,
     split_courts,
 )
@@ -353,31 +352,12 @@ def plan_edition(name: str, *, data: str = "demo", courts: str = "", period: str
     if not NAME_PATTERN.match(name):
         raise EditionError(f"edition name {name!r}: use letters, digits, '.', '_' or '-' "
                            "(e.g. 2023Q4 or demo-2023Q4)")
-    if lang not in LANGUAGES:
-        raise EditionError(f"--lang: expected one of {', '.join(LANGUAGES)}, got {lang!r}")
-    if audience not in AUDIENCES:
-        raise EditionError(f"--audience: expected one of {', '.join(AUDIENCES)}, got {audience!r}")
     try:
-        min_cell = int(min_cell)
-        seed = int(seed)
-    except (TypeError, ValueError) as exc:
-        raise EditionError(f"--min-cell and --seed: 需要整数 / expected whole numbers ({exc})") from exc
-    if min_cell < 1:
-        raise EditionError(f"--min-cell {min_cell}: 至少为 1（公开版中少于该数的案件不单独发布）/ expected "
-                           "at least 1: the smallest number of cases a published figure may rest on")
-    from courtstudy.core.periods import parse_period
-
-    try:
-        the_period = parse_period(period)
-    except ValueError as exc:
-        raise EditionError(f"--period: {exc}") from exc
-    if as_of:
-        import pandas as pd
-
-        try:
-            pd.Timestamp(as_of)
-        except ValueError as exc:
-            raise EditionError(f"--as-of: expected an ISO date such as 2024-03-31, got {as_of!r}") from exc
+        lang, audience, the_period, _, seed, min_cell = check_run_parameters(
+            period=period, as_of=as_of, lang=lang, audience=audience, seed=seed,
+            min_cell=min_cell, name=lambda parameter: "--" + parameter.replace("_", "-"))
+    except ParameterError as exc:
+        raise EditionError(str(exc)) from exc
     if kernel_name:
         _check_kernel(kernel_name)
     chosen = discover_notebooks(notebooks_folder, notebooks)

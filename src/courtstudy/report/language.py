@@ -29,6 +29,7 @@ LATIN_IN_ZH: dict[str, str] = {
     "Meier": "Kaplan-Meier 生存曲线: a method named after its authors",
     "KM": "KM 中位数: the usual abbreviation of the Kaplan-Meier median",
     "RMST": "限制平均生存时间 (RMST): the method's standard abbreviation",
+    "Cox": "Cox 比例风险模型: a method named after its author, as Chinese writing names it",
     # file names and formats the reader opens
     "tables": "the workbook's file name, tables.xlsx",
     "xlsx": "file extension", "csv": "file extension", "CSV": "file format",

@@ -54,7 +54,7 @@ import pickle
 import re
 import sys
 import warnings
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
@@ -659,6 +659,42 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+def check_run_parameters(*, period: str, as_of: str, lang: str, audience: str, seed: Any,
+                         min_cell: Any, name: Callable[[str], str] = str,
+                         ) -> tuple[str, str, Period, pd.Timestamp | None, int, int]:
+    """The run parameters every report notebook and every edition shares, checked once:
+    ``lang`` and ``audience`` among their choices, ``period`` a label of
+    :func:`~courtstudy.core.periods.parse_period`, ``as_of`` an ISO date or ``""`` (None: the
+    latest date in the data), ``seed`` and ``min_cell`` whole numbers, ``min_cell`` at least 1
+    (the smallest number of cases a published figure may rest on). Returns them converted;
+    raises :class:`ParameterError` naming the parameter as ``name(parameter)`` (an edition
+    names its command-line options)."""
+    lang = _check_choice(name("lang"), lang, LANGUAGES)
+    audience = _check_choice(name("audience"), audience, AUDIENCES)
+    try:
+        the_period = parse_period(period)
+    except ValueError as exc:
+        raise ParameterError(f"{name('period')}: {exc}") from exc
+    as_of_ts = None
+    if as_of:
+        try:
+            as_of_ts = pd.Timestamp(str(as_of)).normalize()
+        except ValueError as exc:
+            raise ParameterError(f"{name('as_of')}: expected an ISO date such as 2024-03-31, "
+                                 f"got {as_of!r}") from exc
+    try:
+        seed = int(seed)
+        min_cell = int(min_cell)
+    except (TypeError, ValueError) as exc:
+        raise ParameterError(f"{name('seed')} and {name('min_cell')}: 需要整数 / expected whole "
+                             f"numbers ({exc})") from exc
+    if min_cell < 1:
+        raise ParameterError(f"{name('min_cell')} {min_cell}: 至少为 1（公开版中少于该数的案件不单独发布）/ "
+                             "expected at least 1: the smallest number of cases a published figure "
+                             "may rest on")
+    return lang, audience, the_period, as_of_ts, seed, min_cell
+
+
 def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: str = "",
           court_filter: str = "", lang: str = "zh", audience: str = "internal",
           output_dir: str = "", seed: int = 20240101, min_cell: int = DEFAULT_MIN_CELL,
@@ -679,19 +715,8 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
     parameters = {"data": data, "courts": courts, "period": period, "as_of": as_of,
                   "court_filter": court_filter, "lang": lang, "audience": audience,
                   "output_dir": output_dir, "seed": seed, "min_cell": min_cell}
-    lang = _check_choice("lang", lang, LANGUAGES)
-    audience = _check_choice("audience", audience, AUDIENCES)
-    try:
-        the_period = parse_period(period)
-    except ValueError as exc:
-        raise ParameterError(f"period: {exc}") from exc
-    try:
-        seed = int(seed)
-        min_cell = int(min_cell)
-    except (TypeError, ValueError) as exc:
-        raise ParameterError(f"seed and min_cell must be integers: {exc}") from exc
-    if min_cell < 1:
-        raise ParameterError(f"min_cell: expected a positive number of cases, got {min_cell}")
+    lang, audience, the_period, as_of_ts, seed, min_cell = check_run_parameters(
+        period=period, as_of=as_of, lang=lang, audience=audience, seed=seed, min_cell=min_cell)
     if style:
         from courtstudy.report.style import use_court_style
 
@@ -720,12 +745,7 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
     loaded = load_data(data, courts, cache_dir=cache_dir)
     all_cases = loaded.cases
     court_names = sorted(all_cases["court"].dropna().astype(str).unique().tolist())
-    if as_of:
-        try:
-            as_of_ts = pd.Timestamp(str(as_of)).normalize()
-        except ValueError as exc:
-            raise ParameterError(f"as_of: expected an ISO date such as 2024-03-31, got {as_of!r}") from exc
-    else:
+    if as_of_ts is None:
         from courtstudy.indicators import default_as_of
 
         as_of_ts = default_as_of(all_cases)

@@ -39,6 +39,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from courtstudy.core import text as _text
+
 #: Value kinds and what they print as.
 KINDS: dict[str, str] = {
     "text": "as is (category codes translated)",
@@ -87,7 +89,7 @@ NAME_KINDS: dict[str, str] = {
 }
 #: Units appended to a header, by kind (zh, en).
 UNITS: dict[str, tuple[str, str]] = {
-    "count": ("件", "cases"), "days": ("天", "days"), "amount": ("元", "yuan"),
+    "count": _text.UNITS["cases"], "days": _text.UNITS["days"], "amount": ("元", "yuan"),
 }
 #: Columns never given a unit (their label says what they count).
 NO_UNIT: frozenset[str] = frozenset({"rows", "values", "years", "row", "count", "n_parties",

@@ -302,28 +302,21 @@ def simulate_court(seed: int = 20240101, scale: float = 1.0, n_courts: int = 12,
     :func:`_other_outcomes` and :func:`_build_court` (frames, judges, latent variables, truth).
     """
     effects = TrueEffects() if effects is None else effects
-    settings = _checked_settings(seed=seed, scale=scale, n_courts=n_courts, start=start, end=end,
-                                 as_of=as_of, hidden_confounding=hidden_confounding,
-                                 bunching=bunching, n_never_fast_track=n_never_fast_track,
-                                 one_court_per_cohort=one_court_per_cohort,
-                                 fast_track_offsets_months=fast_track_offsets_months,
-                                 court_month_shock_sd=court_month_shock_sd,
-                                 court_month_shock_rho=court_month_shock_rho,
-                                 triage_offsets_months=triage_offsets_months,
-                                 n_never_triage=n_never_triage, hidden_mediation=hidden_mediation,
-                                 irregularities=irregularities)
-    span = _Span.of(settings)
-    courts = _draw_courts(settings, span.start_day)
-    filings = _draw_filings(settings, courts, span)
-    draws = _draw_case_randomness(settings.seed, filings.n_cases)
-    covariates = _civil_covariates(settings, courts, filings, draws)
-    assignment = _assign_treatments(courts, filings, covariates, draws, effects)
-    civil = _civil_outcome_worlds(settings, effects, courts, filings, covariates, assignment, draws)
+    settings = _checked_settings(SimulationSettings(
+        seed=seed, scale=scale, n_courts=n_courts, start=start, end=end, as_of=as_of,
+        hidden_confounding=hidden_confounding, bunching=bunching,
+        n_never_fast_track=n_never_fast_track, one_court_per_cohort=one_court_per_cohort,
+        fast_track_offsets_months=fast_track_offsets_months,
+        court_month_shock_sd=court_month_shock_sd, court_month_shock_rho=court_month_shock_rho,
+        triage_offsets_months=triage_offsets_months, n_never_triage=n_never_triage,
+        hidden_mediation=hidden_mediation, irregularities=irregularities))
+    run = _civil_run(settings, effects)
+    filings, draws, covariates = run.filings, run.draws, run.covariates
     oi = np.flatnonzero(~covariates.civil)
     other = _other_outcomes(filings.case_type_idx[oi], filings.filed[oi], draws.z_duration[oi],
                             draws.u, oi)
-    court = _build_court(settings, effects, span, courts, filings, draws, covariates, assignment,
-                         civil, other)
+    court = _build_court(settings, effects, run.span, run.courts, filings, draws, covariates,
+                         run.assignment, run.civil, other)
     if settings.irregularities:
         from courtstudy.simulate.irregularities import plant_irregularities
 
@@ -345,17 +338,17 @@ class _Span:
         return cls(day_number(settings.start), day_number(settings.end), day_number(settings.as_of))
 
 
-def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end: str, as_of: str,
-                      hidden_confounding: float, bunching: float,
-                      n_never_fast_track: int | None = None, one_court_per_cohort: bool = False,
-                      fast_track_offsets_months: Sequence[int] | None = None,
-                      court_month_shock_sd: float = 0.0,
-                      court_month_shock_rho: float = 0.5,
-                      triage_offsets_months: Sequence[int] | None = None,
-                      n_never_triage: int | None = None,
-                      hidden_mediation: float = 0.0,
-                      irregularities: bool = False) -> SimulationSettings:
-    """The settings, after checking every argument (ValueError naming the bad one)."""
+def _checked_settings(given: SimulationSettings) -> SimulationSettings:
+    """The settings, after checking every argument (ValueError naming the bad one), with every
+    value converted to its field's type."""
+    seed, scale, n_courts = given.seed, given.scale, given.n_courts
+    start, end, as_of = given.start, given.end, given.as_of
+    hidden_confounding, bunching = given.hidden_confounding, given.bunching
+    n_never_fast_track, one_court_per_cohort = given.n_never_fast_track, given.one_court_per_cohort
+    fast_track_offsets_months = given.fast_track_offsets_months
+    court_month_shock_sd, court_month_shock_rho = given.court_month_shock_sd, given.court_month_shock_rho
+    triage_offsets_months, n_never_triage = given.triage_offsets_months, given.n_never_triage
+    hidden_mediation, irregularities = given.hidden_mediation, given.irregularities
     if scale <= 0:
         raise ValueError(f"scale must be positive, got {scale}")
     if hidden_confounding < 0:
@@ -365,11 +358,7 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
     if n_never_fast_track is not None and not 0 <= int(n_never_fast_track) < int(n_courts):
         raise ValueError(f"n_never_fast_track must be between 0 and n_courts - 1 = "
                          f"{int(n_courts) - 1}, got {n_never_fast_track}")
-    offsets = None
-    if fast_track_offsets_months is not None:
-        offsets = tuple(int(m) for m in fast_track_offsets_months)
-        if not offsets:
-            raise ValueError("fast_track_offsets_months is empty: give at least one month")
+    offsets = _month_offsets("fast_track_offsets_months", fast_track_offsets_months)
     if court_month_shock_sd < 0:
         raise ValueError(f"court_month_shock_sd must be >= 0, got {court_month_shock_sd}")
     if not -1 < court_month_shock_rho < 1:
@@ -379,11 +368,7 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
     if n_never_triage is not None and not 0 <= int(n_never_triage) <= int(n_courts):
         raise ValueError(f"n_never_triage must be between 0 and n_courts = {int(n_courts)}, "
                          f"got {n_never_triage}")
-    triage_offsets = None
-    if triage_offsets_months is not None:
-        triage_offsets = tuple(int(m) for m in triage_offsets_months)
-        if not triage_offsets:
-            raise ValueError("triage_offsets_months is empty: give at least one month")
+    triage_offsets = _month_offsets("triage_offsets_months", triage_offsets_months)
     settings = SimulationSettings(
         int(seed), float(scale), int(n_courts), str(start), str(end), str(as_of),
         float(hidden_confounding), float(bunching),
@@ -402,6 +387,43 @@ def _checked_settings(*, seed: int, scale: float, n_courts: int, start: str, end
     if span.as_of_day < span.end_day:
         raise ValueError(f"as_of {as_of} is before end {end}: filings after the snapshot")
     return settings
+
+
+def _month_offsets(name: str, months: Sequence[int] | None) -> tuple[int, ...] | None:
+    """Adoption dates given as months after ``start``: None (the default dates) or at least one."""
+    if months is None:
+        return None
+    offsets = tuple(int(m) for m in months)
+    if not offsets:
+        raise ValueError(f"{name} is empty: give at least one month")
+    return offsets
+
+
+@dataclass(frozen=True)
+class _CivilRun:
+    """The generator's steps up to the civil outcomes (what :func:`simulate_court` and
+    :func:`~courtstudy.simulate.rollout.simulate_rollout` share)."""
+
+    span: _Span
+    courts: dict[str, np.ndarray]
+    filings: _Filings
+    draws: _CaseDraws
+    covariates: _Covariates
+    assignment: _Assignment
+    civil: _CivilWorlds
+
+
+def _civil_run(settings: SimulationSettings, effects: TrueEffects) -> _CivilRun:
+    """Steps 1-5 (module docstring): courts, filings, the cases' random draws, covariates,
+    treatments, and the civil outcomes in every potential world."""
+    span = _Span.of(settings)
+    courts = _draw_courts(settings, span.start_day)
+    filings = _draw_filings(settings, courts, span)
+    draws = _draw_case_randomness(settings.seed, filings.n_cases)
+    covariates = _civil_covariates(settings, courts, filings, draws)
+    assignment = _assign_treatments(courts, filings, covariates, draws, effects)
+    civil = _civil_outcome_worlds(settings, effects, courts, filings, covariates, assignment, draws)
+    return _CivilRun(span, courts, filings, draws, covariates, assignment, civil)
 
 
 @dataclass(frozen=True)

@@ -24,17 +24,7 @@ from courtstudy.core import schema
 from courtstudy.simulate import catalogue
 from courtstudy.simulate.calendar import NA_DAY, to_datetime
 from courtstudy.simulate.effects import TrueEffects
-from courtstudy.simulate.generator import (
-    SimulationSettings,
-    _assign_treatments,
-    _checked_settings,
-    _civil_covariates,
-    _civil_outcome_worlds,
-    _draw_case_randomness,
-    _draw_courts,
-    _draw_filings,
-    _Span,
-)
+from courtstudy.simulate.generator import SimulationSettings, _checked_settings, _civil_run
 from courtstudy.simulate.outcomes import DISPOSITIONS, CivilOutcomes
 
 
@@ -93,20 +83,16 @@ def simulate_rollout(seed: int = 20240101, scale: float = 1.0, n_courts: int = 1
     if component not in ("triage", "fast_track", "small_claims"):
         raise ValueError(f"component must be 'triage', 'fast_track' or 'small_claims', got {component!r}")
     effects = TrueEffects() if effects is None else effects
-    settings = _checked_settings(seed=seed, scale=scale, n_courts=n_courts, start=start, end=end,
-                                 as_of=as_of, hidden_confounding=hidden_confounding, bunching=0.0,
-                                 n_never_fast_track=n_never_fast_track,
-                                 one_court_per_cohort=one_court_per_cohort,
-                                 fast_track_offsets_months=fast_track_offsets_months,
-                                 court_month_shock_sd=court_month_shock_sd,
-                                 court_month_shock_rho=court_month_shock_rho)
-    span = _Span.of(settings)
-    courts = _draw_courts(settings, span.start_day)
-    filings = _draw_filings(settings, courts, span)
-    draws = _draw_case_randomness(settings.seed, filings.n_cases)
-    cov = _civil_covariates(settings, courts, filings, draws)
-    assignment = _assign_treatments(courts, filings, cov, draws)
-    civil = _civil_outcome_worlds(settings, effects, courts, filings, cov, assignment, draws)
+    settings = _checked_settings(SimulationSettings(
+        seed=seed, scale=scale, n_courts=n_courts, start=start, end=end, as_of=as_of,
+        hidden_confounding=hidden_confounding, bunching=0.0,
+        n_never_fast_track=n_never_fast_track, one_court_per_cohort=one_court_per_cohort,
+        fast_track_offsets_months=fast_track_offsets_months,
+        court_month_shock_sd=court_month_shock_sd, court_month_shock_rho=court_month_shock_rho))
+    run = _civil_run(settings, effects)
+    courts, filings, cov, assignment, civil = (run.courts, run.filings, run.covariates,
+                                               run.assignment, run.civil)
+    span = run.span
     # the world without the component: its potential world "off" (the outcomes module's
     # common random numbers make it equal simulate_court(effects=effects.without(component)))
     no_effect = civil.worlds[component][0]

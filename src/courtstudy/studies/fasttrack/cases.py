@@ -35,7 +35,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from courtstudy.core.categories import MEDIATION_WITHDRAWAL, REVERSAL_REMAND
+from courtstudy.studies.fasttrack.panel import (
+    _FREQ,
+    adoption_dates,
+    case_outcomes,
+    check_unit_and_horizon,
+    in_study_scope,
+)
 from courtstudy.studies.staggered import StaggeredData, prepare_staggered_data
 
 #: Case-level outcomes (the panel's, less the per-judge flow).
@@ -43,7 +49,6 @@ CASE_OUTCOMES: tuple[str, ...] = ("closed_90", "closed_180", "rmst", "log_durati
                                   "reversal_remand_rate", "mediation_withdrawal_rate")
 #: Covariates known at filing (module docstring); ``triage_active`` is derived.
 COVARIATES: tuple[str, ...] = ("cause", "log_claim_amount", "n_parties", "triage_active")
-_FREQ = {"month": "M", "quarter": "Q"}
 
 
 @dataclass
@@ -75,19 +80,6 @@ class CaseSample:
                 f"{n_never} not adopting), {d.n_periods} filing {self.unit}s.")
 
 
-def _adoption(courts: pd.DataFrame, column: str) -> pd.Series:
-    if column not in courts.columns:
-        return pd.Series(dtype="datetime64[s]")
-    out = {}
-    for court, rows in courts.groupby(courts["court"].astype(str)):
-        values = pd.to_datetime(rows[column]).dropna().unique()
-        if len(values) > 1:
-            raise ValueError(f"courts table: court {court!r} has {len(values)} different {column} "
-                             "dates in different years; expected one date")
-        out[court] = pd.Timestamp(values[0]) if len(values) else pd.NaT
-    return pd.Series(out, dtype="datetime64[s]")
-
-
 def build_case_sample(
     cases: pd.DataFrame,
     courts: pd.DataFrame,
@@ -110,17 +102,11 @@ def build_case_sample(
     outcomes = tuple(o for o in (outcomes or CASE_OUTCOMES) if o in CASE_OUTCOMES)
     if not outcomes:
         raise ValueError(f"no case-level outcome among those asked; expected some of {CASE_OUTCOMES}")
-    for name, days in (("closed_90", 90), ("closed_180", 180)):
-        if name in outcomes and horizon_days < days:
-            raise ValueError(f"outcome {name} needs horizon_days >= {days}, got {horizon_days}")
+    check_unit_and_horizon(unit, outcomes, horizon_days)
     if courts is None or "fast_track_start" not in courts.columns:
         raise ValueError("courts table: columns 'court' and 'fast_track_start' are required")
-    frame = cases
-    n_all = len(frame)
-    if case_type is not None and "case_type" in frame:
-        frame = frame[frame["case_type"].isna() | (frame["case_type"] == case_type)]
-    if instance is not None and "instance" in frame:
-        frame = frame[frame["instance"].isna() | (frame["instance"] == instance)]
+    n_all = len(cases)
+    frame = in_study_scope(cases, case_type, instance)
     n_other = n_all - len(frame)
     filed = pd.to_datetime(frame["filed_date"])
     closed = pd.to_datetime(frame["closed_date"])
@@ -138,23 +124,16 @@ def build_case_sample(
     frame = frame[mature]
     filed, closed, period_end = filed[mature], closed[mature].where(closed[mature] <= as_of), period_end[mature]
     days = (closed - filed).dt.days.astype("float64")
-    h = float(horizon_days)
-    within = (days <= h).to_numpy()
+    per_case = case_outcomes(frame, days, horizon_days)
+    within = per_case["within"].to_numpy(bool)
     out = pd.DataFrame({"court": frame["court"].astype(str).to_numpy(),
                         "filed_date": filed.to_numpy()}, index=frame.index)
-    out["closed_90"] = (days <= 90).astype(float).to_numpy()
-    out["closed_180"] = (days <= 180).astype(float).to_numpy()
-    out["rmst"] = days.fillna(h).clip(upper=h).to_numpy()
-    out["log_duration"] = np.where(within, np.log1p(days.fillna(0.0)), np.nan)
+    for name in ("closed_90", "closed_180", "rmst", "log_duration"):
+        out[name] = per_case[name].to_numpy()
     latest = (period_end + horizon).to_numpy()
-    appealed = (frame["appealed"].astype("boolean").fillna(False).to_numpy(bool)
-                if "appealed" in frame else np.zeros(len(frame), bool))
-    result = frame["appeal_result"].astype("string") if "appeal_result" in frame else \
-        pd.Series(pd.NA, index=frame.index, dtype="string")
-    reversed_ = result.isin(sorted(REVERSAL_REMAND)).fillna(False).to_numpy(bool)
-    disp = frame["disposition"].astype("string") if "disposition" in frame else \
-        pd.Series(pd.NA, index=frame.index, dtype="string")
-    medw = disp.isin(sorted(MEDIATION_WITHDRAWAL)).fillna(False).to_numpy(bool)
+    appealed = per_case["appealed"].to_numpy(bool)
+    reversed_ = per_case["reversal_remand"].to_numpy(bool)
+    medw = per_case["mediation_withdrawal"].to_numpy(bool)
     appeal_ok = within & (latest + pd.Timedelta(days=appeal_window_days) <= as_of)
     result_ok = within & (latest + pd.Timedelta(days=appeal_result_days) <= as_of)
     out["appeal_rate"] = np.where(appeal_ok, appealed.astype(float), np.nan)
@@ -167,7 +146,7 @@ def build_case_sample(
                 else pd.Series(np.nan, index=frame.index)
             out[name] = np.log(amount.where(amount > 0)).to_numpy()
         elif name == "triage_active":
-            starts = _adoption(courts, "triage_start")
+            starts = adoption_dates(courts, "triage_start")
             if starts.notna().any():
                 s = out["court"].map(starts)
                 out[name] = (out["filed_date"] >= s).fillna(False).astype(float).to_numpy()
@@ -180,7 +159,7 @@ def build_case_sample(
         else:
             continue
         covs.append(name)
-    adoption = _adoption(courts, "fast_track_start")
+    adoption = adoption_dates(courts)
     missing = sorted(set(out["court"]) - set(adoption.index))
     if missing:
         raise ValueError("courts table: no row for court(s) " + ", ".join(missing)

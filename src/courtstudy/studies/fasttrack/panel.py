@@ -159,21 +159,77 @@ class CourtPanel:
         return text
 
 
+def adoption_dates(courts: pd.DataFrame, column: str = "fast_track_start") -> pd.Series:
+    """One date per court from the courts table's ``column`` (NaT = never), indexed by court;
+    ValueError when a court has two different dates in different years."""
+    if column not in courts.columns:
+        return pd.Series(dtype="datetime64[s]")
+    starts = {}
+    for court, rows in courts.groupby(courts["court"].astype(str)):
+        values = pd.to_datetime(rows[column]).dropna().unique()
+        if len(values) > 1:
+            raise ValueError(
+                f"courts table: court {court!r} has different {column} dates in different "
+                f"years ({', '.join(str(pd.Timestamp(v).date()) for v in values)}); expected one date")
+        starts[court] = pd.Timestamp(values[0]) if len(values) else pd.NaT
+    return pd.Series(starts, dtype="datetime64[s]")
+
+
 def _adoption_dates(courts: pd.DataFrame, names: Sequence[str]) -> pd.Series:
     missing = sorted(set(names) - set(courts["court"].astype(str)))
     if missing:
         raise ValueError(
             "courts table: no row for court(s) " + ", ".join(missing)
             + " found in the cases; add them (column court, with fast_track_start empty = never)")
-    starts = {}
-    for court, rows in courts.groupby(courts["court"].astype(str)):
-        values = pd.to_datetime(rows["fast_track_start"]).dropna().unique()
-        if len(values) > 1:
-            raise ValueError(
-                f"courts table: court {court!r} has different fast_track_start dates in different "
-                f"years ({', '.join(str(pd.Timestamp(v).date()) for v in values)}); expected one date")
-        starts[court] = pd.Timestamp(values[0]) if len(values) else pd.NaT
-    return pd.Series(starts, dtype="datetime64[s]").reindex(list(names))
+    return adoption_dates(courts).reindex(list(names))
+
+
+def check_unit_and_horizon(unit: str, outcomes: Sequence[str], horizon_days: int) -> None:
+    """The period unit is a month or a quarter, and the horizon covers the closed-within-N-days
+    outcomes asked for (ValueError otherwise)."""
+    if unit not in _FREQ:
+        raise ValueError(f"unit must be 'month' or 'quarter', got {unit!r}")
+    for name, days in (("closed_90", 90), ("closed_180", 180)):
+        if name in outcomes and horizon_days < days:
+            raise ValueError(f"outcome {name} needs horizon_days >= {days}, got {horizon_days}")
+
+
+def in_study_scope(cases: pd.DataFrame, case_type: str | None, instance: str | None) -> pd.DataFrame:
+    """The cases of ``case_type`` and ``instance`` (when given); cases with the field empty are
+    kept (the field is optional in exports)."""
+    frame = cases
+    if case_type is not None and "case_type" in frame:
+        frame = frame[frame["case_type"].isna() | (frame["case_type"] == case_type)]
+    if instance is not None and "instance" in frame:
+        frame = frame[frame["instance"].isna() | (frame["instance"] == instance)]
+    return frame
+
+
+def case_outcomes(frame: pd.DataFrame, days: pd.Series, horizon_days: int) -> pd.DataFrame:
+    """Each case's outcome values (module docstring), before the maturity of appeal results:
+    ``closed_90``, ``closed_180``, ``rmst`` (``min(d, H)``, pending ``H``), ``within`` (closed
+    within ``H``), ``log_duration`` (``log(1 + d)`` within ``H``, else missing), and the
+    indicators ``appealed``, ``reversal_remand`` (appeal result modified or remanded) and
+    ``mediation_withdrawal``. ``days`` is ``closed_date - filed_date`` (missing when pending)."""
+    h = float(horizon_days)
+    within = (days <= h).to_numpy()  # NaN (pending) compares False
+    n = len(frame)
+    appealed = (frame["appealed"].astype("boolean").fillna(False).to_numpy(bool)
+                if "appealed" in frame else np.zeros(n, bool))
+    result = frame["appeal_result"].astype("string") if "appeal_result" in frame else \
+        pd.Series(pd.NA, index=frame.index, dtype="string")
+    disp = frame["disposition"].astype("string") if "disposition" in frame else \
+        pd.Series(pd.NA, index=frame.index, dtype="string")
+    return pd.DataFrame({
+        "closed_90": (days <= 90).astype(float).to_numpy(),
+        "closed_180": (days <= 180).astype(float).to_numpy(),
+        "rmst": days.fillna(h).clip(upper=h).to_numpy(),
+        "within": within,
+        "log_duration": np.where(within, np.log1p(days.fillna(0.0)), np.nan),
+        "appealed": appealed,
+        "reversal_remand": result.isin(sorted(categories.REVERSAL_REMAND)).fillna(False).to_numpy(bool),
+        "mediation_withdrawal": disp.isin(sorted(categories.MEDIATION_WITHDRAWAL)).fillna(False).to_numpy(bool),
+    }, index=frame.index)
 
 
 def _judges(courts: pd.DataFrame) -> dict[tuple[str, int], float]:
@@ -205,15 +261,11 @@ def build_court_panel(
     the field empty are kept: the field is optional in exports). ``as_of`` defaults to the latest
     filing or closing date in the cases.
     """
-    if unit not in _FREQ:
-        raise ValueError(f"unit must be 'month' or 'quarter', got {unit!r}")
     outcomes = tuple(outcomes) if outcomes is not None else DEFAULT_OUTCOMES
+    check_unit_and_horizon(unit, outcomes, horizon_days)
     unknown = [o for o in outcomes if o not in OUTCOMES]
     if unknown:
         raise ValueError(f"unknown outcome(s) {unknown}; expected some of {list(OUTCOMES)}")
-    for name, days in (("closed_90", 90), ("closed_180", 180)):
-        if name in outcomes and horizon_days < days:
-            raise ValueError(f"outcome {name} needs horizon_days >= {days}, got {horizon_days}")
     for col in ("court", "filed_date", "closed_date"):
         if col not in cases.columns:
             raise ValueError(f"cases: column {col!r} missing; expected a canonical cases frame")
@@ -223,12 +275,8 @@ def build_court_panel(
     if "fast_track_start" not in courts.columns or "court" not in courts.columns:
         raise ValueError("courts table: columns 'court' and 'fast_track_start' are required")
 
-    frame = cases
     n_all = len(cases)
-    if case_type is not None and "case_type" in frame:
-        frame = frame[frame["case_type"].isna() | (frame["case_type"] == case_type)]
-    if instance is not None and "instance" in frame:
-        frame = frame[frame["instance"].isna() | (frame["instance"] == instance)]
+    frame = in_study_scope(cases, case_type, instance)
     filed = pd.to_datetime(frame["filed_date"])
     closed = pd.to_datetime(frame["closed_date"])
     bad = filed.isna()
@@ -266,26 +314,15 @@ def build_court_panel(
         "period": period.to_numpy(),
         "days": days.to_numpy(),
     })[keep.to_numpy()]
-    h = float(horizon_days)
-    within = work["days"] <= h  # NaN (pending) compares False
-    work["closed_90"] = (work["days"] <= 90).astype(float)
-    work["closed_180"] = (work["days"] <= 180).astype(float)
-    work["rmst"] = work["days"].fillna(h).clip(upper=h)
-    work["within"] = within.astype(float)
-    work["log_days"] = np.where(within, np.log1p(work["days"].fillna(0.0)), np.nan)
-    sub = frame[keep]
-    appealed = (sub["appealed"].fillna(False).astype(bool).to_numpy()
-                if "appealed" in sub else np.zeros(len(sub), bool))
-    result = sub["appeal_result"].astype("string") if "appeal_result" in sub else pd.Series(
-        pd.NA, index=sub.index, dtype="string")
-    rev = result.isin(categories.REVERSAL_REMAND).fillna(False).to_numpy(bool)
-    disp = sub["disposition"].astype("string") if "disposition" in sub else pd.Series(
-        pd.NA, index=sub.index, dtype="string")
-    medw = disp.isin(categories.MEDIATION_WITHDRAWAL).fillna(False).to_numpy(bool)
-    w = within.to_numpy(bool)
-    work["appeal_w"] = (appealed & w).astype(float)
-    work["rev_w"] = (rev & w).astype(float)
-    work["medw_w"] = (medw & w).astype(float)
+    per_case = case_outcomes(frame, days, horizon_days)[keep.to_numpy()]
+    for name in ("closed_90", "closed_180", "rmst"):
+        work[name] = per_case[name].to_numpy()
+    w = per_case["within"].to_numpy(bool)
+    work["within"] = w.astype(float)
+    work["log_days"] = per_case["log_duration"].to_numpy()
+    work["appeal_w"] = (per_case["appealed"].to_numpy(bool) & w).astype(float)
+    work["rev_w"] = (per_case["reversal_remand"].to_numpy(bool) & w).astype(float)
+    work["medw_w"] = (per_case["mediation_withdrawal"].to_numpy(bool) & w).astype(float)
 
     g = work.groupby(["court", "period"], observed=True)
     agg = g.agg(n_filed=("days", "size"), closed_90=("closed_90", "mean"),

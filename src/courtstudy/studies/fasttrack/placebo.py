@@ -27,6 +27,21 @@ from courtstudy.studies.fasttrack.did import callaway_santanna, simple_att_fast
 from courtstudy.studies.results import EffectResult
 
 
+def pre_adoption_window(data: pd.DataFrame, *, unit: str = "court", time: str = "t",
+                        cohort: str = "cohort") -> tuple[pd.DataFrame, pd.Series, int]:
+    """The rows of the panel before the first adoption, courts treated from the panel's start
+    left out; each remaining court's cohort (``unit`` -> cohort, 0 = never); and the first
+    adoption period (one past the last period when no court adopts)."""
+    frame = data
+    if "always_treated" in frame.columns:
+        frame = frame[~frame["always_treated"].astype(bool)]
+    cohorts = frame.drop_duplicates(unit).set_index(unit)[cohort]
+    adopted = cohorts[cohorts > 0]
+    last = int(frame[time].max()) if len(frame) else -1
+    cut = int(adopted.min()) if len(adopted) else last + 1
+    return frame[frame[time] < cut], cohorts, cut
+
+
 def placebo_window(
     data: pd.DataFrame,
     *,
@@ -38,15 +53,11 @@ def placebo_window(
     """The pre-adoption window with fake cohorts (column ``cohort`` replaced); and what was done."""
     if shift < 1:
         raise ValueError(f"shift must be at least one period, got {shift}")
-    frame = data
-    if "always_treated" in frame.columns:
-        frame = frame[~frame["always_treated"].astype(bool)]
-    real = frame.drop_duplicates(unit).set_index(unit)[cohort]
+    window, real, cut = pre_adoption_window(data, unit=unit, time=time, cohort=cohort)
     adopted = real[real > 0]
     if adopted.empty:
         raise ValueError("placebo: no court adopts within the panel")
-    cut = int(adopted.min())
-    window = frame[frame[time] < cut].copy()
+    window = window.copy()
     t_first = int(window[time].min()) if not window.empty else cut
     fake = (adopted - shift).astype(int)
     too_early = fake[fake <= t_first].index.tolist()

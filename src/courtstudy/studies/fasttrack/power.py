@@ -30,6 +30,7 @@ from scipy import stats
 
 from courtstudy.studies.fasttrack.did import simple_att_fast
 from courtstudy.studies.fasttrack.panel import outcome_label
+from courtstudy.studies.fasttrack.placebo import pre_adoption_window
 
 
 @dataclass
@@ -114,13 +115,8 @@ def placebo_draws(
 ) -> tuple[pd.DataFrame, dict[str, int]]:
     """Simple-ATT estimate and standard error for ``reps`` random fake adoptions in the
     pre-adoption window (module docstring). Returns the draws and the window's dimensions."""
-    frame = data
-    if "always_treated" in frame.columns:
-        frame = frame[~frame["always_treated"].astype(bool)]
-    cohorts = frame.drop_duplicates(unit).set_index(unit)[cohort]
+    window, cohorts, _ = pre_adoption_window(data, unit=unit, time=time, cohort=cohort)
     adopted = cohorts[cohorts > 0]
-    cut = int(adopted.min()) if len(adopted) else int(frame[time].max()) + 1
-    window = frame[frame[time] < cut]
     wide = window.pivot(index=unit, columns=time, values=outcome).sort_index(axis=1)
     wide = wide.dropna(axis=1, how="all").dropna(axis=0, how="any")
     n_units, n_periods = wide.shape

@@ -93,7 +93,7 @@ def like_for_like_on_rollout_cases(sample: AnalysisSample, rollout: RolloutResul
         return EffectResult(pd.DataFrame())
     part = estimate_effects(sample.subset(mask), outcomes=outcomes, methods=("aipw",), estimand=estimand)
     return EffectResult(part.rows.assign(method="aipw_same_cases"),
-                        title={"zh": "同类案件比较（AIPW，与按实施时间比较相同的案件）",
+                        title={"zh": "同类案件比较（双重稳健，与按实施时间比较相同的案件）",
                                "en": "Like-for-like (AIPW) on the rollout's cases"})
 
 

@@ -36,8 +36,8 @@ METHODS: tuple[str, ...] = ("raw", "regression", "ipw", "aipw")
 METHOD_LABELS: dict[str, tuple[str, str]] = {
     "raw": ("原始差异（未调整）", "raw difference (unadjusted)"),
     "regression": ("回归调整", "regression adjustment"),
-    "ipw": ("逆概率加权（IPW）", "inverse probability weighting (IPW)"),
-    "aipw": ("双重稳健（AIPW）", "doubly robust (AIPW)"),
+    "ipw": ("逆概率加权", "inverse probability weighting (IPW)"),
+    "aipw": ("双重稳健", "doubly robust (AIPW)"),
 }
 
 

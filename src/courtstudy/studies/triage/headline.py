@@ -132,7 +132,7 @@ def comparison_statements(comparison: pd.DataFrame, lang: str = "zh", alpha: flo
         lo, hi = r.ci_low * s, r.ci_high * s
         if lang == "zh":
             verdict = ("两者之差超出抽样误差" if r.disagree else "两者之差在抽样误差之内")
-            out.append(f"{label}：按实施时间比较为 {d:.2f} {zh}，同类案件比较（AIPW）为 {a:.2f} {zh}，"
+            out.append(f"{label}：按实施时间比较为 {d:.2f} {zh}，同类案件比较（双重稳健）为 {a:.2f} {zh}，"
                        f"相差 {diff:+.2f} {zh}（{level} {lo:.2f} 至 {hi:.2f}），{verdict}。")
         else:
             verdict = ("more than sampling error" if r.disagree else "within sampling error")
@@ -147,7 +147,7 @@ def comparison_statements(comparison: pd.DataFrame, lang: str = "zh", alpha: flo
                    if lang == "zh" else
                    (f"For {n_dis} outcome(s) the two designs differ by more than sampling error ({', '.join(names)}). "
                     "The rollout comparison does not depend on how cases were routed; the like-for-like comparison "
-                    "can only adjust for what the data record. The 分流员 routes on what is in the file but not in the "
+                    "can only adjust for what the data record. The triage officer routes on what is in the file but not in the "
                     "export (how contested a case is, whether the parties will settle, how complete the evidence is): "
                     "that hidden selection is the likely reason for the disagreement, and the rollout answer is the one "
                     "to rely on."))

@@ -83,14 +83,23 @@ def plot_heterogeneity(result: EffectResult, outcome: str, dimension: str, *, me
     y = np.arange(len(rows))
     est = rows["estimate"].to_numpy() * scale
     ax.errorbar(est, y, xerr=[est - rows["ci_low"].to_numpy() * scale, rows["ci_high"].to_numpy() * scale - est],
-                fmt="o", capsize=3)
-    ax.set_yticks(y, rows["group"].astype(str).tolist())
-    ax.axvline(0, color="grey", lw=0.8)
+                fmt="o", capsize=3, label=text.pick("分组估计及置信区间", "subgroup estimate and interval", lang))
+    from courtstudy.studies.triage.labels import AGGREGATION_NAMES, group_label
+    from courtstudy.studies.triage.sample import outcome_label
+
+    ax.set_yticks(y, [group_label(g, dimension, lang) for g in rows["group"].astype(str)])
+    ax.axvline(0, color="grey", lw=0.8, gid="baseline")
+    dim = AGGREGATION_NAMES.get(dimension, (dimension, dimension))
+    ax.set_ylabel(text.pick("分组", "Group", lang))
+    ax.set_title(text.pick(f"{outcome_label(outcome, 'zh')}：{dim[0]}分组估计",
+                           f"{outcome_label(outcome, 'en')}: estimates {dim[1]}", lang))
     if overall is not None:
         ax.axvline(overall * scale, color="#d55e00", ls="--", lw=1,
                    label="总体估计" if lang == "zh" else "overall estimate")
-        ax.legend(frameon=False)
-    ax.set_xlabel(text.pick(f"效应估计（{text.confidence_level(alpha)} 置信区间）",
-                            f"Estimated effect ({text.interval_label(alpha, 'en')})", lang))
+    ax.legend(frameon=False)
+    unit = text.pick("天", "days", lang) if scale == 1.0 and outcome.startswith("days") else \
+        text.pick("百分点", "percentage points", lang) if scale == 100 else ""
+    ax.set_xlabel(text.pick(f"效应估计（{unit + '，' if unit else ''}{text.confidence_level(alpha)} 置信区间）",
+                            f"Estimated effect ({unit + ', ' if unit else ''}{text.interval_label(alpha, 'en')})", lang))
     fig.tight_layout()
     return fig

@@ -223,10 +223,14 @@ def plot_density(x: np.ndarray, ax=None, lang: str = "zh", bins: int = 80, windo
         _, ax = plt.subplots(figsize=(7, 4))
     x = np.asarray(x, dtype=float)
     x = x[np.isfinite(x) & (np.abs(x) <= window)]
-    ax.hist(x, bins=np.linspace(-window, window, bins + 1), color="#0173b2", alpha=0.7)
-    ax.axvline(0, color="#d55e00", lw=1)
+    label = "案件数" if lang == "zh" else "cases"
+    _, _, bars = ax.hist(x, bins=np.linspace(-window, window, bins + 1), color="#0173b2", alpha=0.7, label=label)
+    bars.set_label(label)  # the container too: the figure audit keys marks by it
+    ax.axvline(0, color="#d55e00", lw=1, label="小额诉讼标准" if lang == "zh" else "small-claims threshold")
     ax.set_xlabel("标的额相对小额诉讼标准的距离（%）" if lang == "zh" else "Claim relative to small-claims threshold (%)")
-    ax.set_ylabel("案件数" if lang == "zh" else "Cases")
+    ax.set_ylabel("案件数（件）" if lang == "zh" else "Cases (count)")
+    ax.set_title("小额诉讼标准两侧的案件分布" if lang == "zh" else "Claims on either side of the small-claims threshold")
+    ax.legend(frameon=False)
     return ax
 
 

@@ -23,7 +23,8 @@ Who is in the rollout sample (each step's drop count is in ``RolloutSample.accou
    before the first case of the data ("always") have no before-period: they can be neither
    compared with themselves nor used as controls, and are left out.
 
-Per case: ``month`` (``year * 12 + month - 1`` of filing), ``cohort`` (month the court started;
+Per case: ``month`` (the month index of filing,
+:func:`~courtstudy.core.calendar.month_indexes`), ``cohort`` (month the court started;
 -1 for comparison courts), ``started`` (filed in or after that month), ``routed`` (``track ==
 "simple"``; a case with no track counts as not routed, and the count of started cases without a
 track is in the notes), ``small_claims`` (heard under small claims) and ``appealable`` (closed by
@@ -44,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 from courtstudy.core import categories
+from courtstudy.core.calendar import month_indexes
 from courtstudy.core.errors import CourtstudyError
 from courtstudy.studies.triage.sample import (
     CaseFilter,
@@ -173,9 +175,9 @@ def build_rollout_sample(cases: pd.DataFrame, courts: pd.DataFrame | None, *,
 
     frame = selection.frame
     start = court_start_dates(frame, courts, "triage_start")
-    month = (frame["filed_date"].dt.year * 12 + frame["filed_date"].dt.month - 1).to_numpy(dtype=np.int64)
+    month = month_indexes(frame["filed_date"]).to_numpy(dtype=np.int64)
     cohort = np.where(start.isna(), -1,
-                      (start.dt.year * 12 + start.dt.month - 1 + (start.dt.day > 1)).fillna(-1)).astype(np.int64)
+                      (month_indexes(start) + (start.dt.day > 1)).fillna(-1)).astype(np.int64)
     started = (cohort >= 0) & (month >= cohort)
     track = frame["track"].astype("string") if "track" in frame.columns else pd.Series(pd.NA, index=frame.index,
                                                                                        dtype="string")

@@ -299,6 +299,28 @@ class TriageStudy(StudyResults):
                                  f"complex-track cases by {abs(r.estimate):.2f} {unit}.", lang))
         return out
 
+    def sample_statement(self, lang: str = "zh") -> str:
+        """How many cases the study compares and how many of them were treated, computed."""
+        n, k = int(self.sample.n), int(self.sample.treatment.sum())
+        if self.sample.treatment_name == "fast_track":
+            return text.pick(f"各院设立速裁团队之后立案的一审民事案件共 {n:,} 件，其中速裁团队办理 {k:,} 件。"
+                             "直接比较两组案件的平均结果：",
+                             f"First-instance civil cases filed after each court set up fast-track teams: {n:,}, "
+                             f"of them {k:,} handled by a fast-track team. The raw comparison of the two groups:", lang)
+        return text.pick(f"各院实施繁简分流之后立案的一审民事案件共 {n:,} 件，其中分为简案 {k:,} 件。"
+                         "直接比较两组案件的平均结果：",
+                         f"First-instance civil cases filed after each court introduced triage: {n:,}, of them "
+                         f"{k:,} triaged simple. The raw comparison of the two groups:", lang)
+
+    def no_rollout_statement(self, lang: str = "zh") -> str:
+        """Why there is no rollout comparison ("" when there is one)."""
+        if self.rollout is None:
+            reason = self.no_rollout or {"zh": "", "en": ""}
+            return text.pick(f"本数据不能按实施时间比较：{reason['zh']}下面的结论只能来自同类案件比较。",
+                             f"No rollout comparison is possible here: {reason['en']} The headline falls back to the "
+                             "like-for-like comparison.", lang)
+        return ""
+
     def flattery_statements(self, lang: str = "zh") -> list[str]:
         """How much of the raw difference the preferred (design-based) estimate leaves, per
         outcome shared by both: what the raw comparison wrongly credits to routing."""
@@ -394,8 +416,8 @@ class TriageStudy(StudyResults):
         i = 0 if lang == "zh" else 1
         labels = {**{m: v[i] for m, v in METHOD_LABELS.items()},
                   "km_rmst": ("Kaplan-Meier（未调整）", "Kaplan-Meier (unadjusted)")[i],
-                  "ipw_km_rmst": ("加权 Kaplan-Meier（IPW）", "IPW-weighted Kaplan-Meier")[i],
-                  "cox": ("Cox 模型（风险比）", "Cox model (hazard ratio)")[i]}
+                  "ipw_km_rmst": ("加权 Kaplan-Meier（逆概率加权）", "IPW-weighted Kaplan-Meier")[i],
+                  "cox": ("Cox 比例风险模型（风险比）", "Cox model (hazard ratio)")[i]}
         unit = {"risk_difference": ("百分点", "pp")[i], "days": ("天", "days")[i],
                 "hazard_ratio": ("风险比", "HR")[i]}
         rows["outcome_label"] = [f"{self.outcome_label(o, lang)} [{unit[u]}]"
@@ -478,7 +500,7 @@ class TriageStudy(StudyResults):
                      (f"{k:.1f} times" if np.isfinite(k) else "no multiple of")
             if lang == "zh":
                 out.append(f"{label}：E 值 {r.evalue:.2f}（置信限 {r.evalue_ci:.2f}）——未观测混杂因素需与处理和结果都有至少"
-                           f"这么强的风险比关联，才能把估计值解释掉；稳健性值 RV = {r.rv:.1%}。"
+                           f"这么强的风险比关联，才能把估计值解释掉；稳健性值为 {r.rv:.1%}。"
                            f"以观测到的协变量作参照：需要强度为“{covariate_label(r.benchmark_covariate, lang)}”的 {k_text}的遗漏变量才能把估计值变为 0"
                            + ("（即不超过已观测协变量的强度，结论脆弱）。" if r.explained_by_benchmark else "。"))
             else:
@@ -513,10 +535,13 @@ class TriageStudy(StudyResults):
                 ax.errorbar(sub["estimate"], y, xerr=[sub["estimate"] - sub["ci_low"], sub["ci_high"] - sub["estimate"]],
                             fmt="o", capsize=2, label=names.get(m, m))
             ax.set_yticks(np.arange(len(outcomes)), [self.outcome_label(o, lang) for o in outcomes])
-            ax.axvline(0, color="grey", lw=0.8)
+            ax.set_ylabel(text.pick("结果变量", "Outcome", lang))
+            ax.axvline(0, color="grey", lw=0.8, gid="baseline")
             ax.set_xlabel(("效应（天）" if unit == "days" else "效应（百分点）") if lang == "zh"
                           else ("effect (days)" if unit == "days" else "effect (percentage points)"))
             ax.legend(frameon=False, fontsize=8)
+        fig.suptitle(text.pick(f"同类案件比较：各方法的估计值与{text.interval_label(self.alpha, 'zh')}",
+                               f"Like-for-like estimates by method, with {text.interval_label(self.alpha, 'en')}", lang))
         fig.tight_layout()
         return fig
 
@@ -527,14 +552,18 @@ class TriageStudy(StudyResults):
         return diag.plot_love(self.diagnostics["balance"], ax=ax, lang=lang)
 
     def plot_survival(self, ax=None, lang: str = "zh", weighted: bool = True):
+        from courtstudy.studies.triage.labels import ARM_NAMES as names
         from courtstudy.studies.triage.survival import plot_curves
 
-        names = {"treated": ("处理组", "treated"), "control": ("对照组", "control")}
         suffix = "_weighted" if weighted else ""
         i = 0 if lang == "zh" else 1
         curves = {names[a][i] + (("（加权）" if lang == "zh" else " (weighted)") if weighted else ""):
                   self.curves[a + suffix] for a in ("treated", "control")}
-        return plot_curves(curves, ax=ax, lang=lang, horizon=self.horizon)
+        title = (text.pick("未结案比例随立案后天数的变化（对照组按倾向得分加权）",
+                           "Share still pending by days since filing (control cases weighted by propensity)", lang)
+                 if weighted else text.pick("未结案比例随立案后天数的变化（未调整）",
+                                            "Share still pending by days since filing (unadjusted)", lang))
+        return plot_curves(curves, ax=ax, lang=lang, horizon=self.horizon, title=title)
 
     def plot_effects(self, ax=None, lang: str = "zh", outcome: str | None = None):
         return self.result.plot(ax=ax, lang=lang, outcome=outcome)

@@ -115,10 +115,11 @@ def plot_curves(curves: dict[str, SurvivalCurve], ax=None, lang: str = "zh", hor
     for label, curve in curves.items():
         ax.step(np.r_[0, curve.time], np.r_[1, curve.survival], where="post", label=label)
     if horizon is not None:
-        ax.axvline(horizon, color="grey", ls="--", lw=0.8)
+        ax.axvline(horizon, color="grey", ls="--", lw=0.8,
+                   label=f"观察期上限（{horizon:g} 天）" if lang == "zh" else f"horizon ({horizon:g} days)")
         ax.set_xlim(0, horizon * 1.5)
     ax.set_xlabel("立案后天数" if lang == "zh" else "Days since filing")
-    ax.set_ylabel("未结案比例" if lang == "zh" else "Share still pending")
+    ax.set_ylabel("未结案比例（0 至 1）" if lang == "zh" else "Share still pending (0 to 1)")
     ax.set_ylim(0, 1.02)
     if title:
         ax.set_title(title)

@@ -74,7 +74,7 @@ from courtstudy.studies.staggered import (
 from courtstudy.studies.triage.headline import exclusion_bound
 from courtstudy.studies.triage.propensity import add_intercept, fit_propensity
 from courtstudy.studies.triage.rollout import ROLES, RolloutSample
-from courtstudy.studies.triage.sample import covariate_design, outcome_label
+from courtstudy.studies.triage.sample import COVARIATE_LABELS, covariate_design, outcome_label
 
 logger = logging.getLogger(__name__)
 
@@ -261,7 +261,7 @@ class RolloutResult:
             inside = c["ci_low"] <= r.estimate <= c["ci_high"]
             label = outcome_label(r.outcome, lang)
             out.append(text.pick(
-                f"{label}：did_multiplegt（以各院每月分为简案的比例为处理强度）估计为 {c['estimate'] * s:.2f} {zh}"
+                f"{label}：非二元处理的双重差分（以各院每月分为简案的比例为处理强度）估计为 {c['estimate'] * s:.2f} {zh}"
                 f"（{c['ci_low'] * s:.2f} 至 {c['ci_high'] * s:.2f}），按实施时间比较的估计 {r.estimate * s:.2f} {zh}"
                 + ("在此区间内。" if inside else "不在此区间内，两种估计不一致。"),
                 f"{label}: did_multiplegt (the monthly share routed simple as a non-binary treatment) gives "
@@ -295,8 +295,10 @@ class RolloutResult:
         z = sps.norm.ppf(1 - self.alpha / 2)
         ax.errorbar(es["event_time"], es["estimate"] * s, yerr=z * es["std_error"] * s, fmt="o", capsize=2,
                     color="#0173b2", label=text.pick("意向处理效应（左轴）", "intention to treat (left axis)", lang))
-        ax.axhline(0, color="grey", lw=0.8)
-        ax.axvline(-0.5, color="grey", ls="--", lw=0.8)
+        ax.axhline(0, color="grey", lw=0.8, gid="baseline")
+        ax.axvline(-0.5, color="grey", ls="--", lw=0.8, label=text.pick("开始分流", "start of triage", lang))
+        ax.figure.suptitle(text.pick(f"{outcome_label(outcome, 'zh')}：开始分流前后各月的效果",
+                                     f"{outcome_label(outcome, 'en')}: effect by month around the start of triage", lang))
         ax.set_xlabel(text.pick("距开始分流的月数", "months since the start of triage", lang))
         ax.set_ylabel(f"{outcome_label(outcome, lang)}（{'百分点' if s == 100 else '天'}）" if lang == "zh"
                       else f"{outcome_label(outcome, lang)} ({'pp' if s == 100 else 'days'})")
@@ -306,10 +308,13 @@ class RolloutResult:
             ax2.plot(post["event_time"], post["estimate"], color="#de8f05", lw=1.5,
                      label=text.pick("分为简案的比例（右轴）", "share routed simple (right axis)", lang))
             ax2.set_ylim(0, 1)
-            ax2.set_ylabel(text.pick("分为简案的比例", "share routed simple", lang))
+            ax2.set_ylabel(text.pick("分为简案的比例（0 至 1）", "Share routed simple (0 to 1)", lang))
+            ax2.set_xlabel(ax.get_xlabel())
             lines = ax.get_legend_handles_labels()
             lines2 = ax2.get_legend_handles_labels()
             ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], frameon=False, fontsize=8, loc="lower left")
+        else:
+            ax.legend(frameon=False, fontsize=8, loc="lower left")
         return ax
 
 
@@ -602,7 +607,8 @@ def _order(data: StaggeredData) -> np.ndarray:
     return np.asarray(data.case_index, dtype=np.int64)
 
 
-COMPOSITION_LABELS = {"log_claim": ("标的额（对数）", "claim amount (log)"), "n_parties": ("当事人数", "parties")}
+#: The covariates the composition test compares, labelled as the sample labels them.
+COMPOSITION_LABELS = {name: COVARIATE_LABELS[name] for name in ("log_claim", "n_parties")}
 
 
 def _assumption_tests(out: RolloutResult, data: StaggeredData, threshold: float) -> None:
