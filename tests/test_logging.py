@@ -79,7 +79,7 @@ def test_notebook_context_shows_and_records_warnings(tmp_path, monkeypatch, caps
                    output_dir=str(tmp_path / "out"), cache_dir=None, style=False)
     log.warn(logging.getLogger("courtstudy.studies.triage.propensity"),
              "propensity fit did not converge", "倾向得分模型未收敛")
-    assert shown == ["**注意：**倾向得分模型未收敛"]
+    assert shown == ["**注意**：倾向得分模型未收敛"]  # the colon outside the bold (CommonMark)
     results = json.loads((ctx.output_dir / "results.json").read_text(encoding="utf-8"))
     assert results["warnings"] == ["倾向得分模型未收敛"]
     log.release(ctx.log)

@@ -61,6 +61,8 @@ _REASONS_EN: dict[str, str] = {
     "closed_before_filed": "Closed before filed", "duplicate_row": "Exact duplicate row",
     "conflicting_duplicate": "Repeated case number, different content",
     "missing_court": "No court",
+    "short_row": "Row with too few cells", "formula_without_value": "Formula without a saved value",
+    "future_filed_date": "Filed after the export date",
 }
 
 
@@ -73,6 +75,9 @@ FIELD_ISSUE_LABELS: dict[str, tuple[str, str]] = {
     "appeal_before_closing": ("上诉日期早于结案日期", "Appeal before closing"),
     "appeal_closed_before_appeal": ("二审结案早于上诉", "Appeal closed before filed"),
     "unknown_court": ("法院不在法院表中", "Court not in the courts table"),
+    "suspended_exceeds_duration": ("扣除天数超过案件本身天数", "Deducted days longer than the case"),
+    "future_date": ("日期晚于导出日期", "Date after the export date"),
+    "out_of_range": ("超出合理范围", "Out of range"),
 }
 
 

@@ -66,10 +66,16 @@ class Bulletin:
         """The table with headers in ``lang``."""
         return self.labelled_frame(self.table, lang)
 
-    def labelled_columns(self, columns: list[str], lang: str = "zh") -> pd.DataFrame:
+    def labelled_columns(self, columns: list[str], lang: str = "zh", total: bool = False) -> pd.DataFrame:
         """Some columns of the table (group columns keep their canonical names, which the
-        report's tables label), headers in ``lang``."""
-        return self.labelled_frame(self.table[[c for c in columns if c in self.table]], lang)
+        report's tables label), headers in ``lang``; ``total``: a last row with the totals
+        (全院合计), as a court bulletin ends."""
+        frame = self.table[[c for c in columns if c in self.table]]
+        if total and self.by and len(frame):
+            row = {c: self.totals[c] for c in frame.columns if c in self.totals.index}
+            row[self.by[0]] = "全院合计" if lang == "zh" else "All courts"
+            frame = pd.concat([frame, pd.DataFrame([row])], ignore_index=True)
+        return self.labelled_frame(frame, lang)
 
     @staticmethod
     def labelled_frame(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
@@ -84,7 +90,7 @@ class Bulletin:
         t = self.totals
         change = int(t["pending_change"])
         if lang == "zh":
-            trend = f"增加 {change:,}" if change > 0 else (f"减少 {-change:,}" if change < 0 else "持平")
+            trend = f"增加 {change:,} 件" if change > 0 else (f"减少 {-change:,} 件" if change < 0 else "持平")
             return (f"{self.period.label}（{self.period.start.date()} 至 {self.period.end.date()}）新收 "
                     f"{int(t['filed']):,} 件、结案 {int(t['closed']):,} 件，期末未结 {int(t['pending']):,} 件"
                     f"（较上期末{trend}）；已超审限 {int(t['overdue']):,} 件，7 日内到期 "

@@ -156,7 +156,7 @@ def labelled_cases(case_list: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
             lambda s: STATUS_LABELS[s][0 if lang == "zh" else 1])
     if "can_extend" in out:
         out["can_extend"] = out["can_extend"].map(
-            {True: "可延长" if lang == "zh" else "yes", False: "不可延长" if lang == "zh" else "no"})
+            {True: "可延长" if lang == "zh" else "Yes", False: "不可延长" if lang == "zh" else "No"})
     extra = {"deadline": ("审限届满日", "Deadline"), "days_left": ("剩余天数", "Days left"),
              "status": ("状态", "Status"), "can_extend": ("可否延长", "Can be extended")}
     names = {c: (extra[c][0 if lang == "zh" else 1] if c in extra else schema.column_label(c, lang))

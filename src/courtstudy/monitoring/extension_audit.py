@@ -401,11 +401,14 @@ def _pick(lang: str, pair: tuple[str, str]) -> str:
 _HEADERS: dict[str, tuple[str, str]] = {"rule": ("规则", "Rule"), "measure": ("指标", "Measure")}
 
 
-def labelled_counts(counts: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Flags per court and rule, headers in ``lang`` (``court`` keeps its canonical name)."""
+def labelled_counts(counts: pd.DataFrame, lang: str = "zh", checked: dict[str, str] | None = None) -> pd.DataFrame:
+    """Flags per court and rule, headers in ``lang`` (``court`` keeps its canonical name).
+    ``checked`` (:attr:`ExtensionAudit.checked`): the rules not checked are left out (a column
+    of zeros would read as "checked, nothing found")."""
     names = {r: _pick(lang, RULE_LABELS[r]) for r in RULES}
     names["closed"] = _pick(lang, ("已结案件", "Closed cases"))
-    return counts.rename(columns=names)
+    skipped = [r for r in RULES if (checked or {}).get(r, "").startswith("not checked")]
+    return counts.drop(columns=[r for r in skipped if r in counts]).rename(columns=names)
 
 
 RULE_GROUNDS: dict[str, tuple[str, str]] = {
@@ -493,16 +496,19 @@ KIND_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def labelled_flags(flags: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """The flag list for readers: dates as text, rule and detail in ``lang``."""
+def labelled_flags(flags: pd.DataFrame, lang: str = "zh", columns: Sequence[str] | None = None) -> pd.DataFrame:
+    """The flag list for readers: dates as text, rule and detail in ``lang``. ``columns``: the
+    columns to keep, in order (default: all of them; a report page shows fewer so the case
+    numbers and the detail fit)."""
     out = flags.copy()
     for column in ("filed_date", "closed_date", "base_deadline", "deadline", "converted_date"):
         if column in out:
             out[column] = pd.to_datetime(out[column]).dt.strftime("%Y-%m-%d")
     out["rule"] = out["rule"].map(lambda r: _pick(lang, RULE_LABELS[r]))
     out["detail"] = out["detail_zh"] if lang == "zh" else out["detail_en"]
-    keep = ["case_id", "court", "team", "judge", "procedure", "filed_date", "closed_date", "rule",
-            "extension_days", "suspended_days", "detail"]
+    keep = list(columns) if columns is not None else [
+        "case_id", "court", "team", "judge", "procedure", "filed_date", "closed_date", "rule",
+        "extension_days", "suspended_days", "detail"]
     names = {"rule": _HEADERS["rule"], "detail": ("说明", "Detail")}
     return out[[c for c in keep if c in out]].rename(columns={k: _pick(lang, v) for k, v in names.items()})
 

@@ -50,6 +50,8 @@ class Funnel:
     phi: float
     tau2: float
     rate: float
+    #: groups expecting fewer events than this are shown but never flagged
+    min_expected: float = 5.0
 
     def limits_curve(self, expected: np.ndarray) -> pd.DataFrame:
         """The limits as a function of the expected count (for drawing the funnel), using the
@@ -135,4 +137,5 @@ def funnel(cases: pd.DataFrame, indicator: pd.Series | np.ndarray, by: str | Seq
     grouped["above99.8"] = usable & (ratio > grouped["upper99.8"])
     grouped["below99.8"] = usable & (ratio < grouped["lower99.8"])
     grouped = grouped.drop(columns="variance").sort_values(by, kind="stable").reset_index(drop=True)
-    return Funnel(measure=measure, by=by, table=grouped, phi=phi, tau2=tau2, rate=float(y.mean()))
+    return Funnel(measure=measure, by=by, table=grouped, phi=phi, tau2=tau2, rate=float(y.mean()),
+                  min_expected=min_expected)

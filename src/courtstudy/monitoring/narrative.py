@@ -59,6 +59,16 @@ def projection_table(projection: YearEndProjection, lang: str = "zh",
     ``actual`` only when the data hold the year end. Returns the frame and the row-kinds
     mapping for :meth:`NotebookContext.table` (header -> ``"indicator"``)."""
     t = projection.table[projection.table["indicator"].isin(indicators)].copy()
+    if projection.complete and projection.by:
+        # the year is over: one actual value per group and indicator, a group per row (as a
+        # bulletin prints it) rather than a group's indicators on four rows
+        order = [n for n in indicators if n in set(t["indicator"])]
+        wide = t.pivot_table(index=projection.by, columns="indicator", values="projected", aggfunc="first",
+                             sort=True)[order]
+        headers = {n: _label(n, lang) for n in order}
+        out = wide.rename(columns=headers).reset_index()
+        out.columns.name = None
+        return out, {headers[n]: [_row_kind(n)] * len(out) for n in order}
     t.insert(len(projection.by) + 1, "indicator_label", t["indicator"].map(lambda n: _label(n, lang)))
     values = ["now", "projected", "lo80", "hi80", "lo95", "hi95", "naive"]
     if projection.complete:
@@ -99,6 +109,14 @@ def targets_table(projection: YearEndProjection, lang: str = "zh") -> tuple[pd.D
         out = t[projection.by].copy()
         out["target"] = [_target_text(row, lang) for _, row in t.iterrows()]
         out["reached"] = t["probability"] >= 0.5
+        if projection.by:  # a group per row, a target per column: 是 / 否
+            order = list(dict.fromkeys(out["target"]))
+            wide = out.pivot_table(index=projection.by, columns="target", values="reached", aggfunc="first",
+                                   sort=True)[order]
+            wide = wide.map(lambda v: _t(lang, "达到", "Reached") if v else _t(lang, "未达到", "Not reached"))
+            wide = wide.reset_index()
+            wide.columns.name = None
+            return wide, {target: "text" for target in order}
         headers = {"target": _t(lang, *TARGET_HEADERS["target"]), "reached": _t(lang, "是否达到", "Reached")}
         return out.rename(columns=headers).reset_index(drop=True), {headers["target"]: "text"}
     out = t[[*projection.by, "target", "probability", "required_closings", "judges", "weeks_left",

@@ -10,8 +10,8 @@ the text of every figure (:mod:`courtstudy.report.figure_audit`) and the Word re
   :data:`LATIN_IN_ZH`, the words Chinese statistical writing keeps in Latin script, each with
   its reason.
 * **en**: a run of *Chinese characters or full-width punctuation* is a leak unless it is part of
-  a name that is data (the court, team, judge and cause names of the export, which the report
-  must print as they are: :func:`data_names`) or in :data:`CHINESE_IN_EN`.
+  a name that is data (the court, team, judge and cause names and the case numbers of the
+  export, which the report must print as they are: :func:`data_names`) or in :data:`CHINESE_IN_EN`.
 
 :func:`scan_edition` applies both to an edition folder and returns the leaks per file.
 """
@@ -138,9 +138,10 @@ def docx_text(path: Path | str) -> str:
     return "\n".join(parts)
 
 
-def data_names(cases, columns: Iterable[str] = ("court", "team", "judge", "cause")) -> set[str]:
+def data_names(cases, columns: Iterable[str] = ("court", "team", "judge", "cause", "case_id")) -> set[str]:
     """The names in ``cases`` that a report prints as they are (they are data, in the
-    language of the export): court, team, judge and cause names."""
+    language of the export): court, team, judge and cause names, and the case numbers (案号,
+    ``(2023)示0102民初123号``) of the case lists of internal editions."""
     names: set[str] = set()
     for column in columns:
         if column in cases.columns:

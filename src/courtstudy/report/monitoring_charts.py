@@ -10,8 +10,9 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter, NullFormatter
 
-from courtstudy.core.text import pick
+from courtstudy.core.text import column_label, pick
 from courtstudy.report.style import DIRECTION_COLORS
 
 _BLUE, _ORANGE, _GREY, _DARK = "#0173b2", "#de8f05", "#949494", "#3c3c3c"
@@ -19,6 +20,11 @@ _BLUE, _ORANGE, _GREY, _DARK = "#0173b2", "#de8f05", "#949494", "#3c3c3c"
 
 def _t(lang: str, zh: str, en: str) -> str:
     return pick(zh, en, lang)
+
+
+def _group_label(group: str, lang: str) -> str:
+    """The axis label of a category axis of groups (法院, 团队 ...)."""
+    return column_label(group, lang)
 
 
 def projection_intervals(table: pd.DataFrame, indicator: str, group: str, title: str,
@@ -43,9 +49,11 @@ def projection_intervals(table: pd.DataFrame, indicator: str, group: str, title:
                    label=_t(lang, "目标", "target"))
     ax.set_yticks(y, t[group].astype(str))
     ax.invert_yaxis()
+    ax.set_ylabel(_group_label(group, lang))
     ax.set_xlabel(_t(lang, "年底值（%）", "year-end value (%)") if percent else _t(lang, "年底值", "year-end value"))
     ax.set_title(title)
-    ax.legend(loc="best", fontsize=8)
+    # beside the plot: inside it the key covers a court's interval
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
 
 
@@ -63,10 +71,11 @@ def backtest_coverage(coverage: pd.DataFrame, lang: str = "zh"):
     ax.plot(t["coverage95"] * 100, y, "s", color=_ORANGE, label=_t(lang, "95% 区间覆盖率", "95% interval coverage"))
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
+    ax.set_ylabel(_t(lang, "指标", "indicator"))
     ax.set_xlim(40, 101)
     ax.set_xlabel(_t(lang, "实际年底值落入预测区间的比例（%）", "share of actual year ends inside the interval (%)"))
     ax.set_title(_t(lang, "回测：预测区间的覆盖率", "Backtest: coverage of the prediction intervals"))
-    ax.legend(loc="lower left", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)  # not over a point
     return fig
 
 
@@ -88,7 +97,8 @@ def due_bars(summary: pd.DataFrame, group: str, lang: str = "zh"):
         left += v
     ax.set_yticks(y, t[group].astype(str))
     ax.invert_yaxis()
-    ax.set_xlabel(_t(lang, "件", "cases"))
+    ax.set_ylabel(_group_label(group, lang))
+    ax.set_xlabel(_t(lang, "未结案件（件）", "pending cases"))
     ax.set_title(_t(lang, "审限预警：已超期与即将到期的未结案件", "Deadline watch: pending cases overdue or due soon"))
     ax.legend(loc="lower right", fontsize=8)
     return fig
@@ -100,30 +110,50 @@ def funnel_plot(funnel, title: str, lang: str = "zh", label_flagged: bool = True
     orange, named when ``label_flagged`` (internal editions)."""
     t = funnel.table.dropna(subset=["ratio"])
     t = t[t["expected"] > 0]
-    fig, ax = plt.subplots(figsize=(8, 5))
+    fig, ax = plt.subplots(figsize=(7, 4.6))
+    judged = (t["expected"] >= funnel.min_expected).to_numpy(bool)
+    flagged = t["above99.8"].to_numpy(bool)
     if len(t):
-        xs = np.geomspace(max(t["expected"].min() * 0.8, 0.5), t["expected"].max() * 1.2, 200)
-        curve = funnel.limits_curve(xs)
-        ax.plot(xs, curve["upper95"], color=_GREY, linestyle="--", linewidth=1, label=_t(lang, "95% 控制限", "95% limits"))
-        ax.plot(xs, curve["lower95"], color=_GREY, linestyle="--", linewidth=1)
-        ax.plot(xs, curve["upper99.8"], color=_DARK, linewidth=1, label=_t(lang, "99.8% 控制限", "99.8% limits"))
-        ax.plot(xs, curve["lower99.8"], color=_DARK, linewidth=1)
-        flagged = t["above99.8"].to_numpy(bool)
-        ax.scatter(t.loc[~flagged, "expected"], t.loc[~flagged, "ratio"], s=14, color=_BLUE, alpha=0.7,
-                   label=_t(lang, "控制限以内或以下", "within or below the limits"))
-        ax.scatter(t.loc[flagged, "expected"], t.loc[flagged, "ratio"], s=24, color=_ORANGE,
-                   label=_t(lang, "高于 99.8% 控制上限", "above the 99.8% limit"))
-        if label_flagged:
+        if judged.any():  # the limits only where a group is judged by them
+            xs = np.geomspace(funnel.min_expected, t["expected"].max() * 1.2, 200)
+            curve = funnel.limits_curve(xs)
+            # upper and lower limit as one line each (a gap between them), so each has one legend entry
+            both = np.concatenate([xs, [np.nan], xs])
+            ax.plot(both, np.concatenate([curve["upper95"], [np.nan], curve["lower95"]]), color=_GREY,
+                    linestyle="--", linewidth=1, label=_t(lang, "95% 控制限", "95% limits"))
+            ax.plot(both, np.concatenate([curve["upper99.8"], [np.nan], curve["lower99.8"]]), color=_DARK,
+                    linewidth=1, label=_t(lang, "99.8% 控制限", "99.8% limits"))
+            ax.scatter(t.loc[judged & ~flagged, "expected"], t.loc[judged & ~flagged, "ratio"], s=14,
+                       color=_BLUE, alpha=0.7, label=_t(lang, "控制限以内或以下", "within or below the limits"))
+            ax.scatter(t.loc[flagged, "expected"], t.loc[flagged, "ratio"], s=24, color=_ORANGE,
+                       label=_t(lang, "高于 99.8% 控制上限（名单见下表）", "above the 99.8% limit (named in the table below)"))
+        top = None
+        if judged.any():  # the axis shows the judged groups; tiny groups' huge ratios would flatten them
+            top = 1.15 * max(float(t.loc[judged, "ratio"].max()), float(curve["upper99.8"].max()), 2.0)
+            ax.set_ylim(bottom=-0.05 * top, top=top)
+        if (~judged).any():
+            few = f"{funnel.min_expected:g}"
+            small = t.loc[~judged]
+            off = int((small["ratio"] > top).sum()) if top is not None else 0
+            label = _t(lang, f"预期不足 {few} 件，不作判断", f"fewer than {few} expected: not judged")
+            if off:
+                label += _t(lang, f"（{off} 个高于图幅）", f" ({off} above the chart)")
+            ax.scatter(small["expected"], small["ratio"] if top is None else small["ratio"].clip(upper=top),
+                       s=12, color=_GREY, alpha=0.5, marker="^", label=label)
+        if label_flagged and 0 < flagged.sum() <= 3:  # more names would overlap: the table lists them
             name = funnel.by[-1]
             for _, row in t[flagged].iterrows():
                 ax.annotate(str(row[name]), (row["expected"], row["ratio"]), fontsize=7,
                             xytext=(3, 3), textcoords="offset points")
         ax.set_xscale("log")
-    ax.axhline(1.0, color=_DARK, linewidth=0.8)
+        # plain numbers on the log axis (the default writes TeX such as 10^1, which is no language)
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
+        ax.xaxis.set_minor_formatter(NullFormatter())
+    ax.axhline(1.0, color=_DARK, linewidth=0.8, linestyle=":", label=_t(lang, "实际 = 预期", "observed = expected"))
     ax.set_xlabel(_t(lang, "按本院其余法官或团队的比例推算的预期件数（对数刻度）", "expected count from the rest of the court (log scale)"))
-    ax.set_ylabel(_t(lang, "实际 / 预期", "observed / expected"))
+    ax.set_ylabel(_t(lang, "实际 / 预期（倍，1 = 与本院其余人员相同）", "observed / expected (1 = as the rest of the court)"))
     ax.set_title(title)
-    ax.legend(loc="upper right", fontsize=8)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
     return fig
 
 

@@ -732,7 +732,10 @@ def setup(data: str = "demo", courts: str = "", period: str = "2023Q4", as_of: s
         # display() would print the Markdown object's repr into stdout, which a command's CSV owns.
         label = "注意：" if lang == "zh" else "Warning: "
         if _in_kernel():
-            _display_markdown(f"**{label}**" + warning.text(lang))
+            # "**注意：**2021" is not bold in Markdown (a closing ** after punctuation must be
+            # followed by a space or punctuation): the colon goes outside the emphasis
+            bold = "**注意**：" if lang == "zh" else "**Warning:** "
+            _display_markdown(bold + warning.text(lang))
         else:
             print(label + warning.text(lang), file=sys.stderr)
         if "ctx" in holder:

@@ -529,6 +529,8 @@ def display_table(frame: pd.DataFrame, *, name: str, title: str = "", lang: str 
             if numeric:
                 column_kinds[list(map(str, frame.columns)).index(column)] = numeric[0]
     out_notes = list(notes)
+    if frame.empty:  # a table of headers alone reads as a rendering fault: say it is empty
+        out_notes.insert(0, _t(lang, "本表无符合条件的记录。", "Nothing meets the table's condition."))
     if dash:
         out_notes.append(missing_note(lang, why_missing))
     markers = sorted({c for row in cells for c in row if re.fullmatch(r"<\d+", c)})
