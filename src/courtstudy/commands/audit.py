@@ -56,6 +56,9 @@ def handle(args: argparse.Namespace) -> int:
                   "flags": ea.labelled_flags(flags, args.lang)}
         if args.pseudonymise:
             sheets.pop("judges")
+    from courtstudy.report.tables import label_headers
+
+    sheets = {name: label_headers(sheet, args.lang) for name, sheet in sheets.items()}
     if path is None:
         with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 60):
             first = next(iter(sheets))

@@ -17,6 +17,7 @@ def handle(args: argparse.Namespace) -> int:
     from courtstudy.indicators import default_as_of
     from courtstudy.monitoring.bulletin import Bulletin
     from courtstudy.monitoring.deadlines import deadline_watch, labelled_cases
+    from courtstudy.report.tables import label_headers
 
     path = table_output(args.out) if args.out else None
     cases, _ = _load(args.data, args.courts)
@@ -31,8 +32,8 @@ def handle(args: argparse.Namespace) -> int:
         from courtstudy.report.pseudonym import pseudonymise
 
         case_list = pseudonymise(case_list, columns=("judge",))
-    summary = Bulletin.labelled_frame(watch.summary, args.lang)
-    listed = labelled_cases(case_list, args.lang)
+    summary = label_headers(Bulletin.labelled_frame(watch.summary, args.lang), args.lang)
+    listed = label_headers(labelled_cases(case_list, args.lang), args.lang)
     zh = args.lang == "zh"
     total = watch.summary[["pending", "overdue", "within_7", "within_15", "within_30"]].sum()
     print((f"{day.date()}：未结 {total['pending']:,} 件，已超审限 {total['overdue']:,} 件，7 日内到期 "

@@ -20,6 +20,7 @@ def handle(args: argparse.Namespace) -> int:
         narrative,
         project_year_end,
     )
+    from courtstudy.report.tables import label_headers
 
     path = table_output(args.out) if args.out else None
     cases, courts = _load(args.data, args.courts)
@@ -65,10 +66,12 @@ def handle(args: argparse.Namespace) -> int:
         sheets["backtest"] = narrative.backtest_table(coverage, args.lang)[0].drop(columns="indicator")
     if path is None:
         with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_rows", 200):
-            print(narrative.printable(sheets["projection"], row_kinds).to_string(index=False))
+            print(label_headers(narrative.printable(sheets["projection"], row_kinds), args.lang)
+                  .to_string(index=False))
             if len(targets):
-                print(targets.to_string(index=False))
+                print(label_headers(targets, args.lang).to_string(index=False))
         return 0
+    sheets = {name: label_headers(sheet, args.lang) for name, sheet in sheets.items()}
     if path.suffix.lower() == ".xlsx":
         write_xlsx(sheets, path)
     else:

@@ -186,6 +186,15 @@ def labelled(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     return out
 
 
+def label_headers(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
+    """``frame`` with every known canonical column named in ``lang`` (:func:`column_label`) and
+    the values untouched: for tables whose values are already labelled but whose key columns
+    (``court``, ``team``, ``indicator_label`` ...) kept their canonical names."""
+    out = frame.copy()
+    out.columns = [column_label(str(c), lang) for c in out.columns]
+    return out
+
+
 # ----------------------------------------------------------------------------------- formats
 def infer_kinds(frame: pd.DataFrame, kinds: Mapping[str, str] | None = None) -> dict[str, str]:
     """The kind of every column: ``kinds`` first, then :data:`NAME_KINDS`, the indicator
