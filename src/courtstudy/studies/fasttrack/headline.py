@@ -301,13 +301,15 @@ def event_study_figure(outcome: str, eff: OutcomeEffects, alpha: float, lang: st
     periods = ("月" if unit == "month" else "季度") if zh else ("Months" if unit == "month" else "Quarters")
     ax.set_xlabel(f"组建速裁团队后的{periods}数" if zh else f"{periods} since adoption")
     name = outcome_label(outcome, lang)
-    ax.set_ylabel(f"{name}的变化（{unit_zh}）" if zh else f"Change in {name} ({unit_en})")
+    # the title names the outcome; a y label repeating it runs past the axis on long names
+    ax.set_ylabel(f"变化（{unit_zh}）" if zh else f"Change ({unit_en})")
     p = eff.pretrend.get("p_value", np.nan)
     title = f"{name}：组建前后的变化" if zh else f"{name[:1].upper()}{name[1:]}: change around adoption"
     if np.isfinite(p):
         title += (f"（事前系数联合检验 p={p:.3f}）" if zh else f" (joint pre-trend test p={p:.3f})")
     ax.set_title(title, fontsize=10)
-    ax.legend(frameon=False, fontsize=8)
+    # below the axes: inside, the key covers estimates wherever the data leave no empty corner
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=3)
     fig.tight_layout()
     return fig
 
