@@ -30,6 +30,7 @@ by row (a year-on-year panel: one indicator per row).
 
 from __future__ import annotations
 
+import hashlib
 import math
 import re
 from collections.abc import Mapping, Sequence
@@ -308,6 +309,9 @@ def round_for_file(value: Any, kind: str) -> Any:
 
 
 # ----------------------------------------------------------------------------------- the table
+_GT_CLASS = re.compile(r' class="gt_[^"]*"')
+
+
 @dataclass
 class DisplayTable:
     """A table ready for readers. ``columns``: display headers; ``kinds``: one per column;
@@ -343,7 +347,7 @@ class DisplayTable:
     # --- renderers ---------------------------------------------------------------------
     def html(self) -> str:
         """HTML by great_tables: title, headers, right-aligned numbers, notes as source notes;
-        the CSS is scoped to this table's id. A column and its year-earlier twin (结案（件）,
+        the CSS is inlined into the elements (no style sheet of class names). A column and its year-earlier twin (结案（件）,
         结案（件）（去年同期）) share a spanner over 本期 / 去年同期, so a wide comparison
         table fits the page; numbers, dates and short text never wrap inside a cell; wide
         tables scroll inside their box rather than run off the page."""
@@ -351,7 +355,8 @@ class DisplayTable:
 
         ids = [f"c{i}" for i in range(len(self.columns))]
         frame = pd.DataFrame(self.cells, columns=ids)
-        table_id = "cs-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
+        # an id from the name's digest: unique per table, and no identifier on the page
+        table_id = "t" + hashlib.sha1(self.name.encode("utf-8")).hexdigest()[:10]
         gt = GT(frame, id=table_id)
         if self.title:
             gt = gt.tab_header(title=self.title)
@@ -390,7 +395,10 @@ class DisplayTable:
             table_font_names=["Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "sans-serif"],
             data_row_padding="3px",
         )
-        return gt.as_raw_html()
+        # CSS inlined into the elements: a report page carries no <style> block of generated
+        # class names and ids, and a table pasted into Word or an e-mail keeps its look; the
+        # classes have nothing left to style once inlined
+        return _GT_CLASS.sub("", gt.as_raw_html(inline_css=True))
 
     def text(self) -> str:
         """Plain text: the title, an aligned grid and the notes (``text/plain`` output)."""
