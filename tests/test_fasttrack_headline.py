@@ -112,4 +112,22 @@ def test_headline_sentence_states_its_inference_and_never_a_fixed_claim(study):
         text = hl.headline_sentence(outcome, eff, study.alpha, "en")
         assert hl._fmt_bound(outcome, low) in text and hl._fmt_bound(outcome, high) in text
         assert ("not significant" in text) == (p >= study.alpha)
-        assert "court-month" in text
+    # what the tests rest on is said once, after the outcomes, not in each sentence
+    sentences = study.headline_sentences("en")
+    assert len(sentences) == len(study.headline) + 1
+    assert "court-month" in sentences[-1]
+    assert not any("court-month" in s for s in sentences[:-1])
+
+
+def test_few_courts_caveat_is_said_once_and_names_where_randomisation_disagrees(study):
+    effects = dict(study.headline)
+    significant = [o for o, e in effects.items() if e.interval(hl.HEADLINE_INFERENCE, study.alpha)[2] < study.alpha]
+    basis = hl.headline_basis(effects, study.alpha, "zh", n_courts=6)
+    assert ("只有6个法院" in basis) == bool(significant)
+    assert hl.headline_basis(effects, study.alpha, "zh", n_courts=40).count("只有") == 0
+    for outcome in significant:
+        ri = effects[outcome].randomization
+        if ri is not None and np.isfinite(ri.p_value):
+            assert hl.outcome_label(outcome, "zh") in basis
+    nothing = {o: e for o, e in effects.items() if o not in significant}
+    assert hl.few_courts_caveat(6, nothing, study.alpha, "zh") == ""

@@ -113,6 +113,21 @@ def test_the_audit_fails_an_unlabelled_figure():
     assert foreign_words("\n".join(describe_figure(fig)["texts"]), "zh") == {"ITS", "of", "simple", "cases"}
 
 
+def test_the_audit_fails_a_key_on_the_title():
+    """What the courts' small multiples were: the figure's key beside a long title, on it."""
+    fig, axes = plt.subplots(1, 2, figsize=(6.4, 2.9))
+    for ax in axes:
+        ax.plot(range(5), range(5), label="结案率（%）")
+        ax.axvline(3, linestyle=":", label="本期")
+        ax.set_title("甲县人民法院")
+    fig.suptitle("各法院结案率月度走势（2022-01 至 2023-12，每个法院与自身过去比较）")
+    fig.supxlabel("月份")
+    fig.supylabel("结案率（%）")
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="upper right", ncols=2, bbox_to_anchor=(1, 1))
+    assert "the figure's legend overlaps the figure title" in describe_figure(fig)["problems"]
+
+
 def test_flow_lines_stop_where_the_data_stop():
     """No drop to zero: the lines end at the last month given (monthly_flow ends with the
     last month the export covers in full)."""

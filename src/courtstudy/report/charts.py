@@ -245,7 +245,7 @@ def group_trends(wide_table: pd.DataFrame, group: str, value: str, title: str,
 
     groups = sorted(wide_table[group].dropna().astype(str).unique())
     nrows = int(np.ceil(len(groups) / ncols))
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.3 * nrows + 0.6), sharex=True,
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.2 * ncols, 2.3 * nrows + 1.0), sharex=True,
                              sharey=True, squeeze=False)
     periods = sorted(wide_table["period"].astype(str).unique())
     xs = {p: i for i, p in enumerate(periods)}
@@ -268,14 +268,18 @@ def group_trends(wide_table: pd.DataFrame, group: str, value: str, title: str,
     ticks = list(range(len(periods) - 1, -1, -step))[::-1]  # the latest period is always labelled
     for ax in axes[-1]:
         ax.set_xticks(ticks, [periods[i] for i in ticks], rotation=45, ha="right", fontsize=8)
-    fig.suptitle(title)
+    # the title, then the key on its own row under it, then the panels (a key beside a long
+    # title ran into it); the rows are sized in inches, so they hold for any number of panels
+    height = fig.get_figheight()
+    title_row, key_row = 0.45 / height, 0.3 / height
+    fig.suptitle(title, y=1 - 0.08 / height, va="top")
     fig.supxlabel(_period_axis_label(periods, lang), fontsize=10)
     fig.supylabel(series_label, fontsize=10)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     handles[0] = plt.Line2D([], [], color="#3c3c3c", marker="o", markersize=2)  # colour is per court
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
-    fig.legend(handles, labels, loc="upper right", ncols=len(labels), frameon=False, fontsize=9,
-               bbox_to_anchor=(1, 1))
+    fig.tight_layout(rect=(0, 0, 1, 1 - key_row))  # tight_layout leaves the title's own room
+    fig.legend(handles, labels, loc="upper center", ncols=len(labels), frameon=False, fontsize=9,
+               bbox_to_anchor=(0.5, 1 - title_row))
     return fig
 
 

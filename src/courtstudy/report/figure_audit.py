@@ -11,7 +11,9 @@ A figure for a court president states what it shows without the text around it (
 * a **key for every mark**: when a panel draws more than one mark (lines, reference lines,
   bar groups, points, bands), each has a label shown in a legend of the panel or the figure; a
   colour scale (heatmap) has a colour bar. A reference line that is the axis' own zero (drawn
-  with ``gid="baseline"``) is not a mark.
+  with ``gid="baseline"``) is not a mark;
+* **nothing on top of the words**: a legend of the figure does not overlap the figure's title,
+  its common axis labels or a panel's title.
 
 :func:`describe_figure` collects the figure's text and these problems; ``ctx.figure`` keeps
 the description in the notebook's output metadata (the title is also the image's alt text),
@@ -99,6 +101,23 @@ def _axis_is_numeric(ax: Any, which: str) -> bool:
     return not all(v.is_integer() and 1900 <= v <= 2100 for v in values)
 
 
+def _legend_overlaps(fig: Any, axes: list[Any]) -> list[str]:
+    """Figure legends whose box overlaps the figure's title, its common axis labels or a
+    panel's title (drawn extents, so only for a drawn figure)."""
+    renderer = fig.canvas.get_renderer()
+    words = [(name, artist) for name, artist in (("figure title", fig._suptitle),
+             ("x axis label", fig._supxlabel), ("y axis label", fig._supylabel))
+             if artist is not None and _text(artist)]
+    words += [(f"title of panel {i + 1}", ax.title) for i, ax in enumerate(axes) if _text(ax.title)]
+    out = []
+    for legend in fig.legends:
+        box = legend.get_window_extent(renderer)
+        for name, artist in words:
+            if box.overlaps(artist.get_window_extent(renderer)):
+                out.append(f"the figure's legend overlaps the {name}")
+    return out
+
+
 def describe_figure(fig: Any) -> dict[str, Any]:
     """The text of ``fig`` and its problems: ``title`` (the figure's title, else the single
     panel's), ``texts`` (every piece of text a reader sees: titles, labels, tick labels, legend
@@ -143,6 +162,7 @@ def describe_figure(fig: Any) -> dict[str, Any]:
             texts += [t.get_text() for t in legend.get_texts() if t.get_text()]
             if _text(legend.get_title()):
                 texts.append(_text(legend.get_title()))
+    problems += _legend_overlaps(fig, axes)
     for cax in (ax for ax in fig.axes if _is_colorbar(ax)):
         texts += [t for t in (cax.get_xlabel(), cax.get_ylabel()) if t]
     title = suptitle or (_text(axes[0].title) if len(axes) == 1 else "")

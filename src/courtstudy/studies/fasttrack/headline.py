@@ -73,35 +73,60 @@ def _p(p: float) -> str:
     return "<0.001" if p < 0.001 else f"={p:.3f}"
 
 
-def few_courts_caveat(n_courts: int, eff: OutcomeEffects, alpha: float, lang: str = "zh") -> str:
-    """The caveat a significant headline carries when it rests on fewer than
-    :data:`FEW_COURTS` courts: the significance leans on the model of the court-month shocks,
-    and whether randomisation inference over the adoption dates agrees."""
-    ri = eff.randomization
-    ri_sig = None if ri is None or not np.isfinite(ri.p_value) else bool(ri.p_value < alpha)
+def few_courts_caveat(n_courts: int, effects: dict[str, OutcomeEffects], alpha: float,
+                      lang: str = "zh", inference: str = HEADLINE_INFERENCE) -> str:
+    """The caveat the significant headlines carry when they rest on fewer than
+    :data:`FEW_COURTS` courts, said once for all of them: the significance leans on the model
+    of the court-month shocks, and whether randomisation inference over the adoption dates
+    agrees, outcome by outcome. ``""`` when nothing is significant."""
+    significant = [o for o, e in effects.items() if e.interval(inference, alpha)[2] < alpha]
+    if not significant:
+        return ""
+    agree, disagree = [], []
+    for outcome in significant:
+        ri = effects[outcome].randomization
+        if ri is not None and np.isfinite(ri.p_value):
+            (agree if ri.p_value < alpha else disagree).append(outcome_label(outcome, lang))
     if lang == "zh":
-        text = (f"但本研究只有{n_courts}个法院，这一“显著”依赖于对法院-月份共同波动的建模，"
+        text = (f"本研究只有{n_courts}个法院，上述“显著”依赖于对法院-月份共同波动的建模，"
                 "不能像法院很多时那样直接当作定论")
-        if ri_sig is False:
-            text += "；随机化推断不显著，应谨慎解读"
-        elif ri_sig:
-            text += "；不依赖该模型的随机化推断同样显著"
+        if agree:
+            text += f"；不依赖该模型的随机化推断对{'、'.join(agree)}同样显著"
+        if disagree:
+            text += f"；对{'、'.join(disagree)}随机化推断不显著，应谨慎解读"
         return text + "。"
-    text = (f" This study has only {n_courts} courts, so the significance leans on the model of the "
-            "shocks that court-months share and is not settled as it would be with many courts")
-    if ri_sig is False:
-        text += "; randomisation inference is not significant: read it with care"
-    elif ri_sig:
-        text += "; randomisation inference, which needs no such model, is significant too"
+    text = (f"This study has only {n_courts} courts, so the significance above leans on the model of "
+            "the shocks that court-months share and is not settled as it would be with many courts")
+    if agree:
+        text += f"; randomisation inference, which needs no such model, is significant too for {', '.join(agree)}"
+    if disagree:
+        text += f"; it is not for {', '.join(disagree)}: read those with care"
     return text + "."
 
 
+def headline_basis(effects: dict[str, OutcomeEffects], alpha: float, lang: str = "zh",
+                   inference: str = HEADLINE_INFERENCE, n_courts: int | None = None) -> str:
+    """What the headlines' intervals and tests rest on, said once after them: the inference,
+    and on fewer than :data:`FEW_COURTS` courts with a significant result the few-courts caveat
+    (:func:`few_courts_caveat`)."""
+    wz, we = INFERENCE_WORDS[inference]
+    level = interval_label(alpha, lang)
+    text = (f"以上{level}与p值依据{wz}，括号中另列{INFERENCE_WORDS['randomization'][0]}的p值。" if lang == "zh"
+            else f"The {level}s and p-values above come from {we}; the p-value of "
+                 f"{INFERENCE_WORDS['randomization'][1]} is given beside them.")
+    if n_courts is not None and n_courts < FEW_COURTS:
+        caveat = few_courts_caveat(n_courts, effects, alpha, lang, inference)
+        if caveat:
+            text += caveat if lang == "zh" else " " + caveat
+    return text
+
+
 def headline_sentence(outcome: str, eff: OutcomeEffects, alpha: float, lang: str = "zh",
-                      inference: str = HEADLINE_INFERENCE, n_courts: int | None = None) -> str:
-    """One outcome's headline in words: the estimate, its interval, the test with the inference
-    it rests on, the randomisation-inference p-value beside it; when significant on fewer than
-    :data:`FEW_COURTS` courts (``n_courts``), the few-courts caveat (:func:`few_courts_caveat`);
-    when not significant, the smallest effect the design could have detected."""
+                      inference: str = HEADLINE_INFERENCE) -> str:
+    """One outcome's headline in words: the estimate, its interval, whether the test is
+    significant with its p-value and the randomisation-inference p-value beside it; when not
+    significant, the smallest effect the design could have detected. What the test rests on
+    (and the few-courts caveat) is said once for all outcomes: :func:`headline_basis`."""
     low, high, p = eff.interval(inference, alpha)
     name = outcome_label(outcome, lang)
     level = interval_label(alpha, lang)
@@ -109,35 +134,26 @@ def headline_sentence(outcome: str, eff: OutcomeEffects, alpha: float, lang: str
     unit_zh = "个百分点" if outcome in SHARE_OUTCOMES else ("天" if outcome == "rmst" else "")
     unit_en = " percentage points" if outcome in SHARE_OUTCOMES else (" days" if outcome == "rmst" else "")
     ri = eff.randomization
-    wz, we = INFERENCE_WORDS[inference]
+    ri_p = ri.p_value if ri is not None and np.isfinite(ri.p_value) else None
     a_pct = f"{100 * alpha:g}%"
+    mde = eff.minimum_detectable_effect(inference, alpha)
     if lang == "zh":
         text = (f"{name}：组建速裁团队后平均变化{_fmt_effect(outcome, eff.estimate, 'zh')}"
-                f"（{level}{_fmt_bound(outcome, low)}至{_fmt_bound(outcome, high)}{unit_zh}）。"
-                f"依据{wz}，p{_p(p)}，" + (f"在{a_pct}水平上显著" if sig else f"在{a_pct}水平上不显著"))
-        if ri is not None and np.isfinite(ri.p_value):
-            text += f"；{INFERENCE_WORDS['randomization'][0]}给出p{_p(ri.p_value)}"
-        text += "。"
-        if sig and n_courts is not None and n_courts < FEW_COURTS:
-            text += few_courts_caveat(n_courts, eff, alpha, "zh")
+                f"（{level}{_fmt_bound(outcome, low)}至{_fmt_bound(outcome, high)}{unit_zh}），"
+                + (f"在{a_pct}水平上显著" if sig else f"在{a_pct}水平上不显著")
+                + f"（p{_p(p)}" + (f"；随机化推断p{_p(ri_p)}" if ri_p is not None else "") + "）。")
         if not sig:
-            text += (f"本设计在{a_pct}水平上以80%把握能发现的最小效果约为"
-                     f"±{_fmt_effect(outcome, eff.minimum_detectable_effect(inference, alpha), 'zh', signed=False)}，"
+            text += (f"能以80%把握发现的最小效果约为±{_fmt_effect(outcome, mde, 'zh', signed=False)}，"
                      "不显著不等于没有效果。")
         return text
     text = (f"{name[:1].upper()}{name[1:]}: after fast-track teams began, an average change of "
             f"{_fmt_effect(outcome, eff.estimate, 'en')} ({level} {_fmt_bound(outcome, low)} to "
-            f"{_fmt_bound(outcome, high)}{unit_en}). By {we}, p{_p(p)}: "
-            + (f"significant at the {a_pct} level" if sig else f"not significant at the {a_pct} level"))
-    if ri is not None and np.isfinite(ri.p_value):
-        text += f"; {INFERENCE_WORDS['randomization'][1]} gives p{_p(ri.p_value)}"
-    text += "."
-    if sig and n_courts is not None and n_courts < FEW_COURTS:
-        text += few_courts_caveat(n_courts, eff, alpha, "en")
+            f"{_fmt_bound(outcome, high)}{unit_en}), "
+            + (f"significant at the {a_pct} level" if sig else f"not significant at the {a_pct} level")
+            + f" (p{_p(p)}" + (f"; randomisation inference p{_p(ri_p)}" if ri_p is not None else "") + ").")
     if not sig:
-        text += (f" The smallest effect this design detects with 80% power at the {a_pct} level is "
-                 f"about ±{_fmt_effect(outcome, eff.minimum_detectable_effect(inference, alpha), 'en', signed=False)}: "
-                 "not significant is not the same as no effect.")
+        text += (f" The smallest effect this design detects with 80% power is about "
+                 f"±{_fmt_effect(outcome, mde, 'en', signed=False)}: not significant is not the same as no effect.")
     return text
 
 
@@ -341,4 +357,4 @@ def comparison_table(outcome: str, headline: OutcomeEffects, cases_cs: OutcomeEf
 
 
 __all__ = ["HEADLINE_ESTIMATOR", "HEADLINE_INFERENCE", "OUTCOMES", "comparison_table",
-           "design_note", "event_study_figure", "headline_sentence", "headline_table"]
+           "design_note", "event_study_figure", "headline_basis", "headline_sentence", "headline_table"]

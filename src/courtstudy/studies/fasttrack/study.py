@@ -134,13 +134,16 @@ class FastTrackStudy(StudyResults):
                               self.headline_inference)
 
     def headline_sentences(self, lang: str | None = None) -> list[str]:
-        """Each outcome's headline in words (:func:`.headline.headline_sentence`), with the
-        few-courts caveat when it is significant on fewer than :data:`.headline.FEW_COURTS`
-        courts."""
+        """Each outcome's headline in words (:func:`.headline.headline_sentence`), then once
+        what they rest on, with the few-courts caveat when a result is significant on fewer
+        than :data:`.headline.FEW_COURTS` courts (:func:`.headline.headline_basis`)."""
         lang = lang or self.lang or language()
+        if not self.headline:
+            return []
         n_courts = self.sample.data.n_units if self.sample is not None else None
-        return [hl.headline_sentence(o, e, self.alpha, lang, self.headline_inference, n_courts=n_courts)
-                for o, e in self.headline.items()]
+        return [*(hl.headline_sentence(o, e, self.alpha, lang, self.headline_inference)
+                  for o, e in self.headline.items()),
+                hl.headline_basis(self.headline, self.alpha, lang, self.headline_inference, n_courts)]
 
     def pretrend_sentence(self, lang: str | None = None) -> str:
         """Whether the pre-adoption coefficients of the headline estimator look flat, per

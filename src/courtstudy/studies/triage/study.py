@@ -260,10 +260,14 @@ class TriageStudy(StudyResults):
         return agreement_statements(adjusted_agreement(self.result.tidy()), comparison, lang)
 
     def headline_statements(self, lang: str = "zh") -> list[str]:
-        """One sentence per outcome with the preferred estimate and what it rests on."""
+        """One sentence per outcome with the preferred estimate, and what the estimates rest on:
+        said once after them when every outcome rests on the same assumption (the findings page
+        should not repeat it five times), else in each sentence."""
         out = []
         level = text.interval_label(self.alpha, lang)
-        for r in self.headline().itertuples(index=False):
+        rows = list(self.headline().itertuples(index=False))
+        shared = len({r.rests_on for r in rows}) == 1
+        for r in rows:
             s = 100.0 if r.unit == "risk_difference" else 1.0
             unit = text.pick("个百分点" if s == 100 else "天", "percentage points" if s == 100 else "days", lang)
             label = self.outcome_label(r.outcome, lang)
@@ -272,11 +276,15 @@ class TriageStudy(StudyResults):
             if lang == "zh":
                 out.append(f"{label}：分流使被分流的案件{'增加' if r.estimate > 0 else '减少'} {abs(r.estimate * s):.2f} {unit}"
                            f"（{level} {r.ci_low * s:.2f} 至 {r.ci_high * s:.2f}"
-                           + ("" if sure else "，包含 0") + f"）。依据：{rests[0]}。")
+                           + ("" if sure else "，包含 0") + "）。" + ("" if shared else f"依据：{rests[0]}。"))
             else:
                 out.append(f"{label}: routing changed it by {r.estimate * s:+.2f} {unit} for the routed cases "
                            f"({level} {r.ci_low * s:.2f} to {r.ci_high * s:.2f}"
-                           + ("" if sure else ", includes 0") + f"). Rests on: {rests[1]}.")
+                           + ("" if sure else ", includes 0") + ")." + ("" if shared else f" Rests on: {rests[1]}."))
+        # without a rollout the closing sentence below names the assumption, and why
+        if shared and rows and self.rollout is not None and any(RESTS_ON_LABELS.get(rows[0].rests_on, ("", ""))):
+            rests = RESTS_ON_LABELS[rows[0].rests_on]
+            out.append(text.pick(f"以上估计均依据：{rests[0]}。", f"All of these rest on: {rests[1]}.", lang))
         if self.rollout is None and len(out):
             out.append(text.pick(
                 f"这些结果来自同类案件比较，依据的是可观测选择假设：只有在分案不取决于数据中未记录、又影响结果的因素时才成立。"
