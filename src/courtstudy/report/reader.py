@@ -102,6 +102,9 @@ def page_header(title: str, back_href: str, back_text: str, meta: str = "") -> s
             f'<span class="cs-meta">{html.escape(meta)}</span></nav>')
 
 
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", flags=re.S | re.I)
+
+
 def reader_html(executed: Path | str, lang: str, *, back_href: str = "index.html",
                 meta: str = "", title: str = "") -> str:
     """The executed notebook as a page for readers: :func:`reader_notebook`, no code, no
@@ -118,6 +121,10 @@ def reader_html(executed: Path | str, lang: str, *, back_href: str = "index.html
     back = "返回本期报告目录" if lang == "zh" else "Back to the edition's contents"
     nav = page_header(title, back_href, back, meta)
     foot = f'<footer class="cs-foot">{html.escape(meta)} · <a href="{html.escape(back_href)}">{html.escape(back)}</a></footer>'
+    # a static page: the template's scripts (require.js and MathJax from a CDN, a widget
+    # loader) serve nothing here, fail on a court's intranet without internet and put
+    # program identifiers into the page
+    body = _SCRIPT.sub("", body)
     body = re.sub(r"<html[^>]*>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', body, count=1)
     body = body.replace("</head>", f"<style>{PAGE_CSS}</style>\n</head>", 1)
     body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + nav, body, count=1)
