@@ -9,6 +9,7 @@ import nbformat
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from report_notebooks import make_notebook
 
 from courtstudy import cli
 from courtstudy.core.paths import notebooks_dir
@@ -22,26 +23,6 @@ from courtstudy.report.edition import (
 from courtstudy.simulate import simulate_court
 from courtstudy.simulate.demo import courts_export
 from courtstudy.simulate.export import write_export
-
-PARAMETERS_CELL = "\n".join([
-    'data = "demo"', 'courts = ""', 'period = "2023Q4"', 'as_of = ""', 'court_filter = ""',
-    'lang = "zh"', 'audience = "internal"', 'output_dir = ""', "seed = 20240101", "min_cell = 10",
-])
-
-
-def make_notebook(path: Path, *bodies: str) -> Path:
-    """A report notebook: the parameters cell, nb.setup, then ``bodies`` as code cells."""
-    notebook = nbformat.v4.new_notebook()
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
-    params = nbformat.v4.new_code_cell(PARAMETERS_CELL)
-    params.metadata["tags"] = ["parameters"]
-    setup = nbformat.v4.new_code_cell(
-        "from courtstudy.report import notebook as nb\nctx = nb.setup(**nb.parameters_from(globals()))")
-    notebook.cells = [params, setup, *(nbformat.v4.new_code_cell(b) for b in bodies)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook, path)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -12,9 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
+from report_notebooks import make_notebook as notebook
 
 from courtstudy import cli
 from courtstudy.core.paths import PROJECT_ROOT, notebooks_dir
@@ -22,22 +22,6 @@ from courtstudy.report.edition import EditionError, _clean_dead_builds, plan_edi
 from courtstudy.simulate import simulate_court
 from courtstudy.simulate.demo import courts_export
 from courtstudy.simulate.export import write_export
-
-PARAMETERS = ['data = "demo"', 'courts = ""', 'period = "2023Q4"', 'as_of = ""', 'court_filter = ""',
-              'lang = "zh"', 'audience = "internal"', 'output_dir = ""', "seed = 20240101", "min_cell = 10"]
-
-
-def notebook(path: Path, *bodies: str, extra: tuple[str, ...] = ()) -> Path:
-    nb = nbformat.v4.new_notebook()
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    params = nbformat.v4.new_code_cell("\n".join([*PARAMETERS, *extra]))
-    params.metadata["tags"] = ["parameters"]
-    setup = nbformat.v4.new_code_cell(
-        "from courtstudy.report import notebook as nb\nctx = nb.setup(**nb.parameters_from(globals()))")
-    nb.cells = [params, setup, *(nbformat.v4.new_code_cell(b) for b in bodies)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    nbformat.write(nb, path)
-    return path
 
 
 @pytest.fixture(scope="module")

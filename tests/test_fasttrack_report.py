@@ -11,11 +11,7 @@ import re
 import nbformat
 import pytest
 
-from courtstudy.report.edition import run_edition
 from courtstudy.report.language import foreign_words, scan_edition
-from courtstudy.simulate import simulate_court
-from courtstudy.simulate.demo import courts_export
-from courtstudy.simulate.export import write_export
 from courtstudy.studies.fasttrack.headline import FEW_COURTS
 
 # cheap settings of notebook 04's own parameters: two outcomes (a share and days), quarters,
@@ -29,17 +25,8 @@ ri_draws = 99
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("fasttrack_report")
-    sim = simulate_court(scale=0.03)
-    write_export(sim.cases, folder / "cases.csv", bad_row_share=0.005, seed=5)
-    courts_export(sim.courts).to_csv(folder / "courts.csv", index=False, encoding="utf-8-sig")
-    (folder / "params.toml").write_text(PARAMS, encoding="utf-8")
-    result = run_edition("zh-ft", data=str(folder / "cases.csv"), courts=str(folder / "courts.csv"),
-                         period="2023Q4", lang="zh", notebooks="04", params_file=folder / "params.toml",
-                         reports_folder=folder / "reports", progress_bar=False, log=lambda line: None)
-    assert result.status == "complete", result.manifest["notebooks"]
-    return result.path
+def edition(small_edition):
+    return small_edition("zh-ft", "04", params=PARAMS)
 
 
 def _outputs(edition):

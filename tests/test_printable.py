@@ -21,16 +21,8 @@ from courtstudy.simulate.export import write_export
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("printable")
-    sim = simulate_court(scale=0.03)
-    write_export(sim.cases, folder / "cases.csv", bad_row_share=0.005, seed=5)
-    courts_export(sim.courts).to_csv(folder / "courts.csv", index=False, encoding="utf-8-sig")
-    result = run_edition("zh-small", data=str(folder / "cases.csv"), courts=str(folder / "courts.csv"),
-                         period="2023Q4", lang="zh", notebooks="01,02",
-                         reports_folder=folder / "reports", progress_bar=False, log=lambda line: None)
-    assert result.status == "complete", result.manifest["notebooks"]
-    return result.path
+def edition(small_edition):
+    return small_edition("zh-small", "01,02")
 
 
 def _leaks(text: str) -> set[str]:

@@ -11,25 +11,13 @@ import nbformat
 import pytest
 
 from courtstudy.core.paths import notebooks_dir
-from courtstudy.report.edition import run_edition
 from courtstudy.report.language import foreign_words, scan_edition
-from courtstudy.simulate import simulate_court
-from courtstudy.simulate.demo import courts_export
-from courtstudy.simulate.export import write_export
 from courtstudy.studies.triage import labels
 
 
 @pytest.fixture(scope="module")
-def edition(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("triage_report")
-    sim = simulate_court(scale=0.03)
-    write_export(sim.cases, folder / "cases.csv", bad_row_share=0.005, seed=5)
-    courts_export(sim.courts).to_csv(folder / "courts.csv", index=False, encoding="utf-8-sig")
-    result = run_edition("zh-triage", data=str(folder / "cases.csv"), courts=str(folder / "courts.csv"),
-                         period="2023Q4", lang="zh", notebooks="03",
-                         reports_folder=folder / "reports", progress_bar=False, log=lambda line: None)
-    assert result.status == "complete", result.manifest["notebooks"]
-    return result.path
+def edition(small_edition):
+    return small_edition("zh-triage", "03")
 
 
 def _outputs(edition, key: str) -> list[dict]:
