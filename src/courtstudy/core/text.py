@@ -101,6 +101,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "stat": ("检验统计量", "Test statistic"),
     "df": ("自由度", "Degrees of freedom"),
     "months": ("检验的月数", "Months tested"),
+    # the small-claims regression discontinuity (notebook 03): cases within the bandwidth
+    "cases_below_threshold": ("带宽内标准以下案件", "Below the threshold, in the bandwidth"),
+    "cases_above_threshold": ("带宽内标准以上案件", "Above the threshold, in the bandwidth"),
 }
 
 #: Units of estimates and indicators.
