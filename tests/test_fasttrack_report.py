@@ -83,3 +83,14 @@ def test_significant_headlines_carry_the_few_courts_caveat(edition):
     for text in headlines:
         significant = bool(re.search(r"(?<!不)显著", text.split("。")[1]))
         assert significant == ("只有" in text), text
+
+
+def test_every_p_value_column_prints_as_a_p_value(edition):
+    tables = [meta["table"] for meta in _outputs(edition) if "table" in meta]
+    p_columns = [(t["name"], k, [row[j] for row in t["cells"]])
+                 for t in tables for j, (h, k) in enumerate(zip(t["columns"], t["kinds"], strict=True))
+                 if "p 值" in h]
+    assert {name for name, _, _ in p_columns} >= {"fast_track_headline", "cs_vs_twfe", "fast_track_effects"}
+    for name, kind, cells in p_columns:
+        assert kind == "p", name
+        assert all(c == "—" or c == "<0.001" or re.fullmatch(r"[01]\.\d{3}", c) for c in cells), (name, cells)
