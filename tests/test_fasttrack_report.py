@@ -123,3 +123,18 @@ def test_all_estimates_count_courts_in_every_row(edition):
     assert its.any() and (courts[its] == (1, 0)).all()
     everyone = (design["courts"] - design["never_adopting"], design["never_adopting"])
     assert (courts[~its & ~placebo] == everyone).all(), table[~its & ~placebo]
+
+
+def test_court_counts_are_not_small_cells_of_a_public_edition():
+    # a count of courts is not a count of cases: with them taken for cases every row of the
+    # public all-estimates table (fewer than 10 courts) lost its figures
+    import pandas as pd
+
+    from courtstudy.report.publish import prepare_table
+    from courtstudy.studies.fasttrack.display import COURT_COLUMNS
+
+    frame = pd.DataFrame({"outcome": ["a", "b"], "estimate": [1.5, -2.0],
+                          COURT_COLUMNS[0]: pd.array([9, 1], dtype="Int64"),
+                          COURT_COLUMNS[1]: pd.array([3, 0], dtype="Int64")})
+    published, release = prepare_table("fast_track_effects", frame, audience="public")
+    pd.testing.assert_frame_equal(published.reset_index(drop=True), frame)
