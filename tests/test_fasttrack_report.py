@@ -138,3 +138,13 @@ def test_court_counts_are_not_small_cells_of_a_public_edition():
                           COURT_COLUMNS[1]: pd.array([3, 0], dtype="Int64")})
     published, release = prepare_table("fast_track_effects", frame, audience="public")
     pd.testing.assert_frame_equal(published.reset_index(drop=True), frame)
+
+
+
+def test_court_count_headers_name_courts_not_cases():
+    from courtstudy.report.tables import column_label
+    from courtstudy.studies.fasttrack.display import COURT_COLUMNS, KINDS
+
+    assert [column_label(c, "en", KINDS[c]) for c in COURT_COLUMNS] == ["Courts adopting", "Courts not adopting"]
+    assert [column_label(c, "zh", KINDS[c]) for c in COURT_COLUMNS] == ["组建的法院（个）", "未组建的法院（个）"]
+    assert KINDS[COURT_COLUMNS[0]] == "count"  # integers in the workbook (#,##0), not "9."

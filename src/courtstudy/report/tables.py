@@ -98,7 +98,8 @@ UNITS: dict[str, tuple[str, str]] = {
 }
 #: Columns never given a unit (their label says what they count).
 NO_UNIT: frozenset[str] = frozenset({"rows", "values", "years", "row", "count", "n_parties",
-                                     "extension_days", "suspended_days", "age_days"})
+                                     "extension_days", "suspended_days", "age_days",
+                                     "adopting_courts", "non_adopting_courts"})
 #: Suffix of year-earlier columns (``closed_previous``) and the labels it becomes.
 PREVIOUS_SUFFIX = "_previous"
 _PREVIOUS_LABEL = ("（去年同期）", " (a year earlier)")

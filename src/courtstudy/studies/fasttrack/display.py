@@ -28,12 +28,12 @@ EVENT_TIME_COLUMNS: dict[str, str] = {"month": "months_since_adoption", "quarter
 #: The courts an estimate rests on, the same two counts in every row (:func:`court_counts`).
 COURT_COLUMNS: tuple[str, str] = ("adopting_courts", "non_adopting_courts")
 #: How the columns of these tables print (:data:`courtstudy.report.tables.KINDS`); court counts
-#: are plain numbers: their headers say they count courts (a count kind would add 件/cases).
+#: are counts whose headers say they count courts (:data:`courtstudy.report.tables.NO_UNIT`).
 KINDS: dict[str, str] = {
     "estimate": "signed", "ci_low": "signed", "ci_high": "signed", "std_error": "number",
     "p_value": "p", "randomization_p": "p", "pretrend_p": "p", "mde": "number",
     "event_time": "text", "effect_unit": "text",
-    **dict.fromkeys(EVENT_TIME_COLUMNS.values(), "text"), **dict.fromkeys(COURT_COLUMNS, "number"),
+    **dict.fromkeys(EVENT_TIME_COLUMNS.values(), "text"), **dict.fromkeys(COURT_COLUMNS, "count"),
 }
 
 
