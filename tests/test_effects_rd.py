@@ -70,6 +70,22 @@ def test_take_up_shows_a_fuzzy_design_and_statements_use_percentage_points(clean
     table = rd_table(res, "zh")
     assert table["估计值"].iloc[0] == pytest.approx(appealed["estimate"] * 100)
     assert table.columns[3] == "95%置信下限（稳健）"
+    assert table.iloc[0, 5] == appealed["n_treated"] and table.iloc[0, 6] == appealed["n_control"]
+
+
+def test_rd_table_headers_read_as_the_other_tables_of_their_language():
+    """The table is shown with its headers as they are (notebook 03 passes ``labels=False``):
+    English headers are capitalised words with units, Chinese ones are Chinese (issue 12)."""
+    from courtstudy.report.language import foreign_words
+    from courtstudy.studies.triage.rd import rd_table_headers
+
+    en = rd_table_headers(0.05, "en")
+    assert en == ["Outcome", "Unit", "Estimate", "95% CI low (robust)", "95% CI high (robust)",
+                  "Below the threshold, in the bandwidth (cases)", "Above the threshold, in the bandwidth (cases)"]
+    assert all(h[:1].isupper() or h[:1].isdigit() for h in en)
+    zh = rd_table_headers(0.1, "zh")
+    assert zh[:4] == ["结果变量", "单位", "估计值", "90%置信下限（稳健）"] and zh[5].endswith("（件）")
+    assert not foreign_words(" ".join(zh), "zh")
 
 
 def test_rd_says_why_it_cannot_run(clean):

@@ -80,3 +80,14 @@ def test_reader_table_translates_every_code():
     assert foreign_words(text, "zh") == set(), text
     en = labels.reader_table(frame, "en")
     assert not re.search(r"[\u4e00-\u9fff]", " ".join(str(v) for v in en.to_numpy().ravel()))
+
+
+def test_every_p_value_column_prints_as_a_p_value(edition):
+    # the Cox, pre-trend and all-estimates tables printed a p-value of 0 as "0" beside "0.00"
+    p_columns = [(t["name"], k, [row[j] for row in t["cells"]])
+                 for t in _outputs(edition, "table") for j, (h, k) in enumerate(zip(t["columns"], t["kinds"], strict=True))
+                 if "p 值" in h]
+    assert {name for name, _, _ in p_columns} >= {"triage_cox", "triage_pretrends", "triage_effects"}
+    for name, kind, cells in p_columns:
+        assert kind == "p", name
+        assert all(c == "—" or c == "<0.001" or re.fullmatch(r"[01]\.\d{3}", c) for c in cells), (name, cells)

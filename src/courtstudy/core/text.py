@@ -35,6 +35,11 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "immature": ("含未成熟指标", "Some figures immature"),
     "incomplete": ("期间未结束", "Period not over at as-of date"),
     "horizon": ("观察期（天）", "Horizon (days)"),
+    # periods since adoption in the study's unit, and the courts an estimate rests on
+    "months_since_adoption": ("距组建的月数", "Months since adoption"),
+    "quarters_since_adoption": ("距组建的季度数", "Quarters since adoption"),
+    "adopting_courts": ("组建的法院（个）", "Courts adopting"),
+    "non_adopting_courts": ("未组建的法院（个）", "Courts not adopting"),
     # effect estimates (the study contract's tidy columns) and the triage study's tables (notebook 03)
     "outcome": ("结果变量", "Outcome"),
     "method": ("方法", "Method"),
@@ -101,6 +106,9 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "stat": ("检验统计量", "Test statistic"),
     "df": ("自由度", "Degrees of freedom"),
     "months": ("检验的月数", "Months tested"),
+    # the small-claims regression discontinuity (notebook 03): cases within the bandwidth
+    "cases_below_threshold": ("带宽内标准以下案件", "Below the threshold, in the bandwidth"),
+    "cases_above_threshold": ("带宽内标准以上案件", "Above the threshold, in the bandwidth"),
 }
 
 #: Units of estimates and indicators.

@@ -72,6 +72,9 @@ KEY_NAMES: frozenset[str] = frozenset({
     "year", "month", "quarter", "half", "week", "day", "weekday", "period", "period_start",
     "horizon_days", "event_time", "age_months", "age_band", "years", "年度", "年", "月", "月份",
     "季度", "期间", "年份", "年数", "平均年数", "Year", "Month", "Period", "Years", "Years averaged",
+    # counts of courts in a study's design (notebook 04), not of cases: public, and the figures of
+    # a row resting on few courts are not a small cell
+    "adopting_courts", "non_adopting_courts", "months_since_adoption", "quarters_since_adoption",
 })
 #: Columns whose presence makes a table a list of cases.
 CASE_ID_COLUMNS: frozenset[str] = frozenset({"case_id", "案号", "Case number"})

@@ -88,6 +88,9 @@ NAME_KINDS: dict[str, str] = {
     "values": "count", "years": "count", "row": "text", "year": "text", "month": "text",
     "claim_amount": "amount", "age_days": "count", "count": "count", "extension_days": "count",
     "suspended_days": "count", "n_parties": "count",
+    # every p-value prints one way (three decimals, <0.001): a count-like "0" beside "0.00" was
+    # what a p-value of 0 looked like as a plain number
+    "p_value": "p", "pretrend_p": "p", "randomization_p": "p",
 }
 #: Units appended to a header, by kind (zh, en).
 UNITS: dict[str, tuple[str, str]] = {
@@ -95,7 +98,8 @@ UNITS: dict[str, tuple[str, str]] = {
 }
 #: Columns never given a unit (their label says what they count).
 NO_UNIT: frozenset[str] = frozenset({"rows", "values", "years", "row", "count", "n_parties",
-                                     "extension_days", "suspended_days", "age_days"})
+                                     "extension_days", "suspended_days", "age_days",
+                                     "adopting_courts", "non_adopting_courts"})
 #: Suffix of year-earlier columns (``closed_previous``) and the labels it becomes.
 PREVIOUS_SUFFIX = "_previous"
 _PREVIOUS_LABEL = ("（去年同期）", " (a year earlier)")
@@ -305,6 +309,8 @@ def round_for_file(value: Any, kind: str) -> Any:
         return round(x, 1) if x != round(x) else int(round(x))
     if kind in ("ratio", "index"):
         return round(x, 3)
+    if kind == "p":
+        return float(f"{x:.4g}")  # 3.2e-05 stays 3.2e-05, not 0
     return int(x) if x == round(x) and abs(x) < 1e15 else round(x, 4)
 
 

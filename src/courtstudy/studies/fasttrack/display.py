@@ -22,11 +22,18 @@ from courtstudy.studies.fasttrack.labels import code_label, label_codes
 if TYPE_CHECKING:
     from courtstudy.studies.fasttrack.study import FastTrackStudy
 
-#: How the columns of these tables print (:data:`courtstudy.report.tables.KINDS`).
+#: The column of periods since adoption, by the panel's period unit: its header says months or
+#: quarters (:data:`courtstudy.core.text.COLUMN_LABELS`), as the event-study figures' axes do.
+EVENT_TIME_COLUMNS: dict[str, str] = {"month": "months_since_adoption", "quarter": "quarters_since_adoption"}
+#: The courts an estimate rests on, the same two counts in every row (:func:`court_counts`).
+COURT_COLUMNS: tuple[str, str] = ("adopting_courts", "non_adopting_courts")
+#: How the columns of these tables print (:data:`courtstudy.report.tables.KINDS`); court counts
+#: are counts whose headers say they count courts (:data:`courtstudy.report.tables.NO_UNIT`).
 KINDS: dict[str, str] = {
     "estimate": "signed", "ci_low": "signed", "ci_high": "signed", "std_error": "number",
     "p_value": "p", "randomization_p": "p", "pretrend_p": "p", "mde": "number",
     "event_time": "text", "effect_unit": "text",
+    **dict.fromkeys(EVENT_TIME_COLUMNS.values(), "text"), **dict.fromkeys(COURT_COLUMNS, "count"),
 }
 
 
@@ -40,6 +47,48 @@ def unit_word(outcome: str, lang: str) -> str:
     """The unit of an effect on ``outcome`` in words (百分点, 天 ...)."""
     _, zh, en = effect_unit(outcome)
     return pick(zh, en, lang)
+
+
+def event_time_column(study: FastTrackStudy) -> str:
+    """The name the ``event_time`` column takes in the study's display tables: periods since
+    adoption in the panel's unit (``months_since_adoption`` / ``quarters_since_adoption``)."""
+    return EVENT_TIME_COLUMNS[study.panel.unit]
+
+
+def _event_periods(frame: pd.DataFrame, study: FastTrackStudy) -> pd.DataFrame:
+    """``event_time`` as whole periods in text (a key, not a figure), named for the unit."""
+    out = frame.copy()
+    out["event_time"] = out["event_time"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
+    return out.rename(columns={"event_time": event_time_column(study)})
+
+
+def court_counts(study: FastTrackStudy, tidy: pd.DataFrame) -> pd.DataFrame:
+    """Per row of ``tidy`` (:meth:`FastTrackStudy.tidy`): the courts that adopted fast-track
+    teams within the data the estimate uses and the courts that did not (``COURT_COLUMNS``).
+
+    The tidy table's ``n_treated``/``n_control`` count different things by estimator: courts
+    (adopting, never adopting) on the court-month panel, cases filed after and before adoption
+    on the case-level rows, periods after and before adoption in the interrupted time series.
+    Here every row counts courts: the case-level rows those of the case-level sample, the
+    interrupted time series its one court (no comparison court), the panel rows their own
+    (the placebo's window has its own adopters)."""
+    from courtstudy.studies.staggered.estimate import METHOD_LABELS
+
+    adopting = pd.to_numeric(tidy["n_treated"], errors="coerce").astype("Float64")
+    other = pd.to_numeric(tidy["n_control"], errors="coerce").astype("Float64")
+    method = tidy["method"].astype(str)
+    case_level = method.isin(set(METHOD_LABELS.values()) | set(METHOD_LABELS)).to_numpy()
+    if case_level.any():
+        if study.sample is None:
+            adopting[case_level], other[case_level] = pd.NA, pd.NA
+        else:
+            cohorts = study.sample.data.cohort_table()["cohort"]
+            never = int((cohorts < 0).sum())
+            adopting[case_level], other[case_level] = len(cohorts) - never, never
+    its = (method == "its").to_numpy()
+    adopting[its], other[its] = 1, 0
+    return pd.DataFrame({COURT_COLUMNS[0]: adopting.astype("Int64"), COURT_COLUMNS[1]: other.astype("Int64")},
+                        index=tidy.index)
 
 
 def _scaled(frame: pd.DataFrame, columns: tuple[str, ...], lang: str) -> pd.DataFrame:
@@ -118,23 +167,23 @@ def its_rows(study: FastTrackStudy, lang: str = "zh") -> pd.DataFrame:
     columns = ["outcome", "aggregation", "event_time", "effect_unit", "estimate", "ci_low",
                "ci_high", "p_value"]
     if not study.its:
-        return pd.DataFrame(columns=columns)
+        return pd.DataFrame(columns=columns).rename(columns={"event_time": event_time_column(study)})
     frame = combine(study.its.values())[["outcome", "aggregation", "event_time", "estimate",
                                          "ci_low", "ci_high", "p_value"]]
-    frame = _scaled(frame, ("estimate", "ci_low", "ci_high"), lang)
-    frame["event_time"] = frame["event_time"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
-    return label_codes(frame[columns], lang)
+    frame = _scaled(frame, ("estimate", "ci_low", "ci_high"), lang)[columns]
+    return label_codes(_event_periods(frame, study), lang)
 
 
 def effect_rows(study: FastTrackStudy, lang: str = "zh") -> pd.DataFrame:
-    """Every estimate of the study (:meth:`FastTrackStudy.tidy`) with its codes in ``lang``
-    and its effect in the unit of the report's words (``effect_unit``): the workbook's full
+    """Every estimate of the study (:meth:`FastTrackStudy.tidy`) with its codes in ``lang``,
+    its effect in the unit of the report's words (``effect_unit``), periods since adoption in
+    the panel's unit and the courts it rests on (:func:`court_counts`): the workbook's full
     table."""
     t = study.tidy()
     frame = t[["outcome", "method", "inference", "control_group", "term", "group", "time",
-               "event_time", "estimate", "std_error", "ci_low", "ci_high", "p_value",
-               "n_treated", "n_control", "preferred"]].copy()
-    frame["event_time"] = frame["event_time"].map(lambda v: None if pd.isna(v) else f"{int(v)}")
+               "event_time", "estimate", "std_error", "ci_low", "ci_high", "p_value"]].copy()
+    frame = pd.concat([frame, court_counts(study, t), t[["preferred"]]], axis=1)
+    frame = _event_periods(frame, study)
     frame = _scaled(frame, ("estimate", "std_error", "ci_low", "ci_high"), lang)
     frame = label_codes(frame, lang)
     # the term says what an estimate is (its aggregation adds nothing); a cohort's or a
@@ -152,5 +201,5 @@ def code_words(column: str, code: str, lang: str = "zh") -> str:
     return str(code_label(column, code, lang))
 
 
-__all__ = ["KINDS", "effect_rows", "effect_scale", "headline_rows", "inference_rows", "its_rows",
-           "panel_rows", "unit_word"]
+__all__ = ["COURT_COLUMNS", "EVENT_TIME_COLUMNS", "KINDS", "court_counts", "effect_rows", "effect_scale",
+           "event_time_column", "headline_rows", "inference_rows", "its_rows", "panel_rows", "unit_word"]

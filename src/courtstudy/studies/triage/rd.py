@@ -250,13 +250,22 @@ def rd_table(rd: EffectResult, lang: str = "zh") -> pd.DataFrame:
         rows.append({"outcome": outcome_label(r.outcome, lang), "unit": zh if lang == "zh" else en,
                      "estimate": r.estimate * scale, "ci_low": r.ci_low * scale, "ci_high": r.ci_high * scale,
                      "below": r.n_treated, "above": r.n_control})
-    table = pd.DataFrame(rows)
-    low, high = text.interval_bounds(rd.alpha, lang)
-    robust = text.pick("（稳健）", " (robust)", lang)
-    table.columns = [*text.pick(("结果变量", "单位", "估计值"), ("outcome", "unit", "estimate"), lang),
-                     low + robust, high + robust,
-                     *text.pick(("标准以下案件", "标准以上案件"), ("cases below", "cases above"), lang)]
+    table = pd.DataFrame(rows, columns=["outcome", "unit", "estimate", "ci_low", "ci_high", "below", "above"])
+    table[["below", "above"]] = table[["below", "above"]].astype("Int64")
+    table.columns = rd_table_headers(rd.alpha, lang)
     return table
+
+
+def rd_table_headers(alpha: float = 0.05, lang: str = "zh") -> list[str]:
+    """Headers of :func:`rd_table` in ``lang`` (the report shows them as they are): the shared
+    column labels (结果变量 / Outcome ...), the robust interval's ends at ``alpha`` and the cases
+    within the bandwidth on each side of the threshold with their unit (件 / cases)."""
+    low, high = text.interval_bounds(alpha, lang)
+    robust = text.pick("（稳健）", " (robust)", lang)
+    cases = text.unit_label("cases", lang)
+    sides = [text.column_label(side, lang) for side in ("cases_below_threshold", "cases_above_threshold")]
+    return [*(text.column_label(c, lang) for c in ("outcome", "unit", "estimate")), low + robust, high + robust,
+            *(text.pick(f"{side}（{cases}）", f"{side} ({cases})", lang) for side in sides)]
 
 
 def rd_statements(rd: EffectResult, lang: str = "zh") -> list[str]:
