@@ -206,3 +206,12 @@ def test_deductions_the_loader_dropped_are_flagged_as_recorded():
     assert flag["suspended_days"] == 90 and flag["duration_days"] == 40
     assert "dropped by the loader" in flag["detail_en"]
     assert audit_extensions(cases, as_of="2024-01-31", funnel_levels=()).flags.empty
+
+
+def test_bunching_p_values_print_as_p_values():
+    # the bunching table's p-values printed "0.00" as plain numbers
+    from courtstudy.monitoring.extension_audit import table_kinds
+    from courtstudy.report.tables import format_value
+
+    assert table_kinds("zh")["p 值"] == table_kinds("en")["p-value"] == "p"
+    assert format_value(0.0, "p") == "<0.001" and format_value(0.0423, "p") == "0.042"

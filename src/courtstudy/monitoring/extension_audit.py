@@ -523,5 +523,5 @@ def table_kinds(lang: str = "zh") -> dict[str, str]:
              ("预期件数", "Expected")]
     out = {_pick(lang, p): "percent" for p in percent}
     out |= {_pick(lang, r): "ratio" for r in ratio}
-    out[_pick(lang, ("p 值", "p-value"))] = "number"
+    out[_pick(lang, ("p 值", "p-value"))] = "p"
     return out
