@@ -94,8 +94,8 @@ def load_inputs(*, data: str, cases: pd.DataFrame, all_cases: pd.DataFrame, as_o
 
     ``cases``: the cases in scope (the court filter applied); ``all_cases``: every accepted case
     (a link is judged against all of them). Each path parameter: ``"demo"`` = the demo's file
-    when ``data`` is ``"demo"`` (else none), ``""`` = none, else a file. ``links_path`` ``""``
-    reads the link columns of the case export itself (``data_path``). The register's records
+    when ``data`` is ``"demo"`` (else none), ``""`` = none, else a file; ``links_path`` ``"demo"`` with other
+    data reads the link columns of the case export itself (``data_path``). The register's records
     are kept for the courts in scope (every court when no filter is set)."""
     from courtstudy.ingest.links import load_links
     from courtstudy.ingest.loading import load_cases
@@ -121,11 +121,15 @@ def load_inputs(*, data: str, cases: pd.DataFrame, all_cases: pd.DataFrame, as_o
         related_cases = load_cases(related, snapshot=snapshot).cases
         related_cases = related_cases.loc[~related_cases["case_id"].isin(all_cases["case_id"])]
         out.related_rows = len(related_cases)
-    source = _demo_or_path(links_path, data, "case_links", "links_path") if str(links_path).strip() else data_path
+    source = None
+    if str(links_path).strip() == "demo" and str(data).strip() != "demo":
+        source = data_path  # a court's own export: its link columns
+    elif str(links_path).strip():
+        source = _demo_or_path(links_path, data, "case_links", "links_path")
     if source is None:
-        out.skipped["ratio"] = ("没有案件关联列（原审案号、执行依据、诉前调解案号），无法把案件归入纠纷",
-                                "no link columns (原审案号, 执行依据, 诉前调解案号) were given, so cases cannot "
-                                "be grouped into disputes")
+        out.skipped["ratio"] = ("没有案件关联列（参数 links_path 为空），无法把案件归入纠纷",
+                                "no link columns were given (links_path is empty), so cases cannot be grouped "
+                                "into disputes")
         return out
     every = pd.concat([all_cases, related_cases], ignore_index=True) if related_cases is not None else all_cases
     loaded = load_links(source, cases=every, mediation=out.loaded_mediation.records
@@ -152,21 +156,23 @@ def _compared(inputs: DiversionInputs, period: Period, as_of: pd.Timestamp, by: 
 
 def mediation_tables(inputs: DiversionInputs, period: Period, as_of: pd.Timestamp,
                      lang: str = "zh") -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Two tables of the report period: (1) all courts, one row per indicator (``indicator``
-    code, its label, this period, a year earlier, change, and whether the change is good:
-    ``better``); (2) one row per court: :data:`MEDIATION_COURT_COLUMNS` (canonical names; the
+    """Two tables of the report period: (1) all courts in scope, one row per indicator as
+    :func:`courtstudy.indicators.overview.yoy_panel` (``indicator``, ``indicator_label``,
+    ``current``, ``previous_value``, ``change``, ``direction``, ``verdict``); (2) one row per court: :data:`MEDIATION_COURT_COLUMNS` (canonical names; the
     caller labels them with :func:`mediation_column_labels`), sorted by name."""
     total = _compared(inputs, period, as_of, [])
     now = total.loc[total["period"].astype(str) == period.label].set_index("indicator")
+    from courtstudy.indicators.overview import _ARROWS, _verdict
+
     rows = []
     for name in MEDIATION_INDICATORS:
         if name not in now.index:
             continue
         r = now.loc[name]
-        good = r.get("good")
-        rows.append({"indicator": name, "label": BY_NAME[name].label(lang), "current": r["value"],
+        rows.append({"indicator": name, "indicator_label": BY_NAME[name].label(lang), "current": r["value"],
                      "previous_value": r["previous_value"], "change": r["change"],
-                     "better": _verdict(good, lang)})
+                     "direction": _ARROWS.get(str(r["direction"]), "—") if pd.notna(r["direction"]) else "—",
+                     "verdict": _verdict(r["good"], bool(r["comparable"]), bool(r["immature"]), lang)})
     overall = pd.DataFrame(rows)
     courts = _compared(inputs, period, as_of, ["court"])
     current = courts.loc[courts["period"].astype(str) == period.label]
@@ -183,7 +189,7 @@ def mediation_tables(inputs: DiversionInputs, period: Period, as_of: pd.Timestam
     return overall, by_court
 
 
-def _verdict(good, lang: str) -> str:
+def _better_word(good, lang: str) -> str:
     if good is None or (not isinstance(good, bool | np.bool_) and pd.isna(good)):
         return ""
     return _t(lang, "向好", "better") if bool(good) else _t(lang, "变差", "worse")
@@ -201,6 +207,15 @@ def mediation_kinds(lang: str = "zh") -> dict[str, str]:
     """Display kinds of the by-court table's labelled columns (for ``ctx.table(kinds=...)``)."""
     labels = mediation_column_labels(lang)
     return {labels[n]: _KIND_OF[BY_NAME[n.removesuffix("_previous")].kind] for n in MEDIATION_COURT_COLUMNS}
+
+
+def load_for(ctx, mediation_path: str = "demo", links_path: str = "demo",
+             related_cases_path: str = "demo") -> DiversionInputs:
+    """:func:`load_inputs` for a notebook context (its data parameter, cases in scope, every
+    accepted case, as-of date and the case export's path)."""
+    return load_inputs(data=str(ctx.parameters.get("data", "")), cases=ctx.cases, all_cases=ctx.loaded.cases,
+                       as_of=ctx.as_of, mediation_path=mediation_path, links_path=links_path,
+                       related_cases_path=related_cases_path, data_path=Path(str(ctx.loaded.source)))
 
 
 def overall_row_kinds(overall: pd.DataFrame) -> dict[str, list[str]]:
@@ -327,7 +342,7 @@ def ratio_column_labels(table: pd.DataFrame, cohort: Period, lang: str = "zh") -
               "case_case_ratio": _t(lang, f"案-件比 {cohort.label}（1:x）", f"Cases per dispute {cohort.label} (1:x)"),
               "case_case_ratio_previous": _t(lang, f"案-件比 {previous}（1:x）", f"Cases per dispute {previous} (1:x)"),
               "change": _t(lang, "增减", "Change"),
-              "better": _t(lang, "下降（向好）", "Down (better)")}
+              "better": _t(lang, "评价（下降为向好）", "Verdict (down is better)")}
     for column in table.columns:
         if column.startswith("cases_per_dispute_"):
             labels[column] = BY_NAME[column].label(lang)
@@ -346,7 +361,7 @@ def labelled_ratio_table(table: pd.DataFrame, cohort: Period, lang: str = "zh") 
     headers in ``lang``."""
     out = table.copy()
     out["court"] = out["court"].fillna(_t(lang, *_TOTAL))
-    out["better"] = [_verdict(v if pd.notna(v) else None, lang) for v in out["better"]]
+    out["better"] = [_better_word(v if pd.notna(v) else None, lang) for v in out["better"]]
     return out.rename(columns=ratio_column_labels(table, cohort, lang))
 
 
