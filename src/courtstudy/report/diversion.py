@@ -137,8 +137,8 @@ def load_inputs(*, data: str, cases: pd.DataFrame, all_cases: pd.DataFrame, as_o
     out.loaded_links = loaded
     if len(loaded.links) == 0:
         out.skipped["ratio"] = ("案件导出中没有案件关联（原审案号、执行依据、诉前调解案号均为空）",
-                                "the case export links no case to another (原审案号, 执行依据 and 诉前调解案号 "
-                                "are all empty)")
+                                "the case export links no case to another (its link columns are empty or "
+                                "missing)")
         return out
     out.links = loaded.links
     scoped = pd.concat([cases, related_cases], ignore_index=True) if related_cases is not None else cases
