@@ -99,7 +99,7 @@ def test_ratio_sentences(ratio):
     cohort = parse_period("2022")
     assert dv.ratio_sentence(ratio, cohort, 365, "zh") == (
         "2022 年首次立案的 3 件纠纷，计入首次立案后 365 天内的全部案件，案-件比为 1:1.67"
-        "（2021 年为 1:2.00，下降，向好）；2 个法院中 1 个下降。")
+        "（2021 年为 1:2.00，下降，向好）；2 家法院中 1 家下降。")
     assert dv.ratio_sentence(ratio, cohort, 365, "en").endswith("(1:2.00 for 2021: down, which is better); "
                                                                 "down in 1 of 2 courts.")
     assert "2022" in dv.cohort_sentence(cohort, AS_OF, 365, "zh") and "2021" in dv.cohort_sentence(cohort, AS_OF, 365, "en")

@@ -386,7 +386,7 @@ def ratio_sentence(table: pd.DataFrame, cohort: Period, horizon: int, lang: str 
         en += (f" ({ratio_label(row['case_case_ratio_previous'])} for {cohort.shift('yoy').label}: "
                f"{'down, which is better' if went < 0 else 'up, which is worse' if went > 0 else 'unchanged'})")
     if compared.any():
-        zh += f"；{int(compared.sum())} 个法院中 {down} 个下降"
+        zh += f"；{int(compared.sum())} 家法院中 {down} 家下降"
         en += f"; down in {down} of {int(compared.sum())} courts"
     return _t(lang, zh + "。", en + ".")
 
