@@ -107,7 +107,7 @@ def load_inputs(*, data: str, cases: pd.DataFrame, all_cases: pd.DataFrame, as_o
     register = _demo_or_path(mediation_path, data, "mediation", "mediation_path")
     if register is None:
         out.skipped["mediation"] = (
-            "没有诉前调解登记表（参数 mediation_path 为空，或示例登记表只配示例数据）",
+            "没有诉前调解登记表（未提供登记表；示例登记表只配示例数据）",
             "no pre-suit mediation register was given (mediation_path is empty, or the demo register "
             "goes with the demo data only)")
     else:
@@ -127,7 +127,7 @@ def load_inputs(*, data: str, cases: pd.DataFrame, all_cases: pd.DataFrame, as_o
     elif str(links_path).strip():
         source = _demo_or_path(links_path, data, "case_links", "links_path")
     if source is None:
-        out.skipped["ratio"] = ("没有案件关联列（参数 links_path 为空），无法把案件归入纠纷",
+        out.skipped["ratio"] = ("没有案件关联列（未提供原审案号、执行依据等关联列），无法把案件归入纠纷",
                                 "no link columns were given (links_path is empty), so cases cannot be grouped "
                                 "into disputes")
         return out
