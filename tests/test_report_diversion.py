@@ -221,3 +221,22 @@ def test_demo_register_and_related_cases_load_with_every_row_accounted_for():
     assert acc["field_issues"] == 0
     related = load_cases(files.related_cases, snapshot="2024-03-31").accounting()
     assert related["quarantined"] == 0 and related["accepted"] == related["rows_read"]
+
+
+def test_diversion_command_reads_the_demo_layout(tmp_path):
+    """The register, the case export, the link file and the related cases as the demo writes
+    them: the command's 案-件比 counts the derived cases only when it is given the links."""
+    from courtstudy.cli import main
+    from courtstudy.simulate.demo import build_demo
+
+    files = build_demo(tmp_path / "demo", scale=0.02)
+    base = [str(files.mediation), "--cases", str(files.cases), "--period", "2022", "--by", "court",
+            "--as-of", "2024-03-31", "--lang", "en"]
+    linked, unlinked = tmp_path / "linked.csv", tmp_path / "unlinked.csv"
+    assert main(["diversion", *base, "--links", str(files.case_links), "--related-cases", str(files.related_cases),
+                 "--out", str(linked)]) == 0
+    assert main(["diversion", *base, "--out", str(unlinked)]) == 0
+    ratio = "Cases per dispute (1:x)"
+    with_links = pd.read_csv(linked, encoding="utf-8-sig")[ratio]
+    without = pd.read_csv(unlinked, encoding="utf-8-sig")[ratio]
+    assert (with_links > without).all() and (without <= 1.0 + 1e-9).all()
