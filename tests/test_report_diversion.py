@@ -240,3 +240,19 @@ def test_diversion_command_reads_the_demo_layout(tmp_path):
     with_links = pd.read_csv(linked, encoding="utf-8-sig")[ratio]
     without = pd.read_csv(unlinked, encoding="utf-8-sig")[ratio]
     assert (with_links > without).all() and (without <= 1.0 + 1e-9).all()
+
+
+def test_register_records_of_courts_not_in_the_cases_are_kept_and_reported(tmp_path):
+    cells, _ = mediation_register(_mediation_inputs().mediation.assign(court="甲法院（全称）"))
+    register = tmp_path / "register.csv"
+    cells.to_csv(register, index=False, encoding="utf-8-sig")
+    cases = _mediation_inputs().filed
+    inputs = dv.load_inputs(data="x.csv", cases=cases, all_cases=cases, as_of=AS_OF, mediation_path=str(register),
+                            links_path="", related_cases_path="")
+    assert len(inputs.mediation) == 5 and inputs.unknown_court_records == 5
+    assert "5 条记录的登记法院不在案件数据中" in dv.accounting_sentence(inputs, "zh")
+    # with a court filter, only the courts asked for
+    both = pd.concat([cases, cases.assign(court="乙")], ignore_index=True)
+    scoped = dv.load_inputs(data="x.csv", cases=cases, all_cases=both, as_of=AS_OF, mediation_path=str(register),
+                            links_path="", related_cases_path="")
+    assert len(scoped.mediation) == 0 and scoped.unknown_court_records == 5

@@ -59,6 +59,9 @@ class DiversionInputs:
     loaded_mediation: object | None = None
     loaded_links: object | None = None
     related_rows: int = 0
+    #: Register records whose court is not a court of the case export (kept when no court
+    #: filter is set: a court may have mediation before its first case; reported).
+    unknown_court_records: int = 0
     skipped: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     def why_skipped(self, section: str, lang: str = "zh") -> str:
@@ -104,6 +107,7 @@ def load_inputs(*, data: str, cases: pd.DataFrame, all_cases: pd.DataFrame, as_o
     out = DiversionInputs()
     snapshot = as_of.date()
     in_scope = set(cases["court"].dropna())
+    filtered = in_scope != set(all_cases["court"].dropna())
     register = _demo_or_path(mediation_path, data, "mediation", "mediation_path")
     if register is None:
         out.skipped["mediation"] = (
@@ -113,7 +117,9 @@ def load_inputs(*, data: str, cases: pd.DataFrame, all_cases: pd.DataFrame, as_o
     else:
         out.loaded_mediation = load_mediation(register, snapshot=snapshot)
         records = out.loaded_mediation.records
-        out.mediation = records.loc[records["court"].isin(in_scope)].reset_index(drop=True)
+        out.unknown_court_records = int((~records["court"].isin(set(all_cases["court"].dropna()))).sum())
+        kept = records["court"].isin(in_scope) if filtered else pd.Series(True, index=records.index)
+        out.mediation = records.loc[kept].reset_index(drop=True)
         out.filed = cases
     related = _demo_or_path(related_cases_path, data, "related_cases", "related_cases_path")
     related_cases = None
@@ -268,6 +274,11 @@ def accounting_sentence(inputs: DiversionInputs, lang: str = "zh") -> str:
                             f"隔离 {acc['quarantined']:,} 行（原因见数据质量报告的同类规则）",
                       f"The mediation register had {acc['rows_read']:,} rows: {acc['accepted']:,} accepted, "
                       f"{acc['quarantined']:,} quarantined (reasons as for cases)"))
+        if inputs.unknown_court_records:
+            n = inputs.unknown_court_records
+            out.append(_t(lang, f"其中 {n:,} 条记录的登记法院不在案件数据中（请核对法院名称是否一致）",
+                          f"{n:,} records name a court that is not in the case data (check that the court names "
+                          f"match)"))
     if inputs.loaded_links is not None:
         acc = inputs.loaded_links.accounting()
         out.append(_t(lang, f"案件关联 {acc['links']:,} 条，其中 {acc['links_to_cases_not_in_data']:,} 条指向数据外的案件，"
