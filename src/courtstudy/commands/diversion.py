@@ -39,7 +39,12 @@ def _load(args):
     if args.cases:
         loaded = load_cases(Path(args.cases), snapshot=snapshot)
         cases = loaded.cases
-        loaded_links = load_links(Path(args.cases), cases=cases, mediation=mediation.records)
+        if args.related_cases:
+            import pandas as pd
+
+            related = load_cases(Path(args.related_cases), snapshot=snapshot).cases
+            cases = pd.concat([cases, related.loc[~related["case_id"].isin(cases["case_id"])]], ignore_index=True)
+        loaded_links = load_links(Path(args.links or args.cases), cases=cases, mediation=mediation.records)
         links = loaded_links.links
         print(_links_summary(loaded_links.accounting(), args.lang), file=sys.stderr)
         if args.issues:
@@ -118,6 +123,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("mediation", metavar="MEDIATION", help="the mediation register, or 'demo' (诉前调解登记表)")
     parser.add_argument("--cases", default="", metavar="CASES",
                         help="the case export with its link columns (for 诉前化解率 and 案-件比)")
+    parser.add_argument("--links", default="", metavar="FILE",
+                        help="a file with 案号 and the link columns, when they are not columns of CASES "
+                             "(the demo's case_links.csv)")
+    parser.add_argument("--related-cases", dest="related_cases", default="", metavar="FILE",
+                        help="a further case export of the disputes' other cases (appeals, retrial petitions, "
+                             "confirmations at other courts: the demo's related_cases.csv)")
     parser.add_argument("--mediation-only", dest="quiet_cases", action="store_true",
                         help="compute the mediation figures alone (no case export)")
     parser.add_argument("--by", default="court", help="group columns: court or cause (default: court)")

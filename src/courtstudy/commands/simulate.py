@@ -42,7 +42,10 @@ def handle(args: argparse.Namespace) -> int:
         files = ensure_demo(force=args.force)
         print("示例数据（合成法院）：" if zh else "Demo data (synthetic court):")
         for label, path in (("cases", files.cases), ("courts", files.courts), ("truth", files.truth),
-                            ("planted_problems", files.planted_problems), ("stamp", files.stamp)):
+                            ("planted_problems", files.planted_problems), ("stamp", files.stamp),
+                            ("mediation", files.mediation),
+                            ("mediation_planted_problems", files.mediation_planted_problems),
+                            ("related_cases", files.related_cases), ("case_links", files.case_links)):
             print(f"  {label}: {path}")
         return 0
 

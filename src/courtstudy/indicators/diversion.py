@@ -321,7 +321,9 @@ def diversion_indicators(mediation: pd.DataFrame | None = None, cases: pd.DataFr
     every = pd.concat(dates, ignore_index=True).dropna()
     as_of = pd.Timestamp(as_of) if as_of is not None else every.max()
     records = None
-    if cases is not None and links is not None:
+    # the disputes (the costly part) only when an indicator asked for counts them
+    wants_disputes = any(BY_NAME[n].numerator in DISPUTE_QUANTITIES for n in names)
+    if cases is not None and links is not None and wants_disputes:
         every_link = links[["case_id", "linked_case_id", "link"]]
         if mediation is not None:
             every_link = pd.concat([every_link, mediation_links(mediation)[["case_id", "linked_case_id", "link"]]],

@@ -138,6 +138,7 @@ def load_links(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
     numbers = parse_case_numbers(table.data[positions["case_id"]])
     own = numbers["case_id"].where(numbers["parsed"])
     rows: list[tuple[int, str, str, str]] = []  # position, case, linked, field
+    own_values = own.to_numpy(dtype=object, na_value=None)  # one conversion, not one .iloc per cell
     for name in LINK_TYPE_OF_FIELD:
         if name not in positions:
             continue
@@ -148,19 +149,21 @@ def load_links(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
         single = dict(zip(filled[whole["parsed"].to_numpy(dtype=bool)],
                           whole.loc[whole["parsed"], "case_id"], strict=True))
         bad, selfish, orphan = [], [], []
+        cells = raw.to_numpy(dtype=object, na_value=None)
         for p in filled:
-            found = [single[p]] if p in single else numbers_in_text(raw.iloc[p])
+            found = [single[p]] if p in single else numbers_in_text(cells[p])
             if not found:
                 bad.append(p)
                 continue
-            if pd.isna(own.iloc[p]):
+            mine = own_values[p]
+            if mine is None:
                 orphan.append(p)
                 continue
             for linked in dict.fromkeys(found):
-                if linked == own.iloc[p]:
+                if linked == mine:
                     selfish.append(p)
                 else:
-                    rows.append((int(p), own.iloc[p], linked, name))
+                    rows.append((int(p), mine, linked, name))
         f_log.add(np.array(bad, dtype=np.int64), "bad_linked_number", name)
         f_log.add(np.array(selfish, dtype=np.int64), "self_link", name)
         f_log.add(np.array(orphan, dtype=np.int64), "link_without_case", name)
@@ -178,7 +181,8 @@ def load_links(path: str | Path | pd.DataFrame, mapping: dict[str, str] | None =
     known = set(own.dropna()) if cases is None else set(cases["case_id"].dropna())
     if mediation is not None:
         known |= set(mediation["mediation_id"].dropna())
-    links["in_data"] = links["linked_case_id"].isin(known)
+    # object dtype: pandas' hash-table isin (the Arrow string path converts the set item by item)
+    links["in_data"] = links["linked_case_id"].astype(object).isin(known)
     from_export = links["position"].to_numpy() >= 0
     unknown = from_export & ~links["in_data"].to_numpy(dtype=bool) & ~refused_mask
     _add_link_issues(f_log, links, unknown, "unknown_linked_case", headers)

@@ -7,6 +7,14 @@
 * ``courts.csv``: the courts table with Chinese headers (UTF-8 with BOM, for Excel);
 * ``truth.csv``: the true effects (``sim.truth``);
 * ``planted_problems.csv``: the planted bad rows (row, case_id, column, reason);
+* ``mediation.csv``: the pre-suit mediation register (诉前调解, GB18030, the register's own
+  headers, mixed date styles, three planted bad rows listed in ``mediation_planted_problems.csv``),
+  ``related_cases.csv`` (the appeals, retrial petitions and judicial confirmations the court's
+  cases gave rise to, as a case export) and ``case_links.csv`` (案号, 立案日期 and the link
+  columns 原审案号, 执行依据, 诉前调解案号 of every case that names another record), from
+  :func:`courtstudy.simulate.mediation.simulate_mediation` with ``keep_court_cases=True`` (the
+  cases stay as they are; :mod:`courtstudy.simulate.mediation_export` says why these are files
+  of their own);
 * ``stamp.json``: seed, scale, bad-row share, package and generator versions and a fingerprint
   of the code that produced the files.
 
@@ -48,13 +56,18 @@ class DemoFiles:
     truth: Path
     planted_problems: Path
     stamp: Path
+    mediation: Path
+    mediation_planted_problems: Path
+    related_cases: Path
+    case_links: Path
 
 
 def demo_files(directory: Path | None = None) -> DemoFiles:
     """Where the demo files are (whether or not they exist yet)."""
     d = Path(directory) if directory is not None else demo_dir()
     return DemoFiles(d, d / "cases.csv", d / "courts.csv", d / "truth.csv",
-                     d / "planted_problems.csv", d / "stamp.json")
+                     d / "planted_problems.csv", d / "stamp.json", d / "mediation.csv",
+                     d / "mediation_planted_problems.csv", d / "related_cases.csv", d / "case_links.csv")
 
 
 def code_fingerprint() -> str:
@@ -82,7 +95,8 @@ def expected_stamp(seed: int = DEMO_SEED, scale: float = DEMO_SCALE,
 
 def is_current(files: DemoFiles, stamp: dict) -> bool:
     """Whether every demo file exists and the stored stamp equals ``stamp``."""
-    paths = (files.cases, files.courts, files.truth, files.planted_problems, files.stamp)
+    paths = (files.cases, files.courts, files.truth, files.planted_problems, files.stamp, files.mediation,
+             files.mediation_planted_problems, files.related_cases, files.case_links)
     if not all(p.exists() for p in paths):
         return False
     try:
@@ -131,9 +145,10 @@ def build_demo(directory: Path | None = None, seed: int = DEMO_SEED, scale: floa
     _replace_atomically(lambda p: sim.truth.to_csv(p, index=False, encoding="utf-8-sig"), files.truth)
     _replace_atomically(lambda p: planted["frame"].to_csv(p, index=False, encoding="utf-8-sig"),
                         files.planted_problems)
+    written = _write_diversion(files, sim, seed)
     stamp = expected_stamp(seed, scale, bad_row_share) | {
         "as_of": str(sim.as_of.date()), "cases_written": len(sim.cases),
-        "planted_problems": len(planted["frame"])}
+        "planted_problems": len(planted["frame"]), **written}
 
     def write_stamp(p: Path) -> None:
         with open(p, "w", encoding="utf-8") as fh:
@@ -141,6 +156,32 @@ def build_demo(directory: Path | None = None, seed: int = DEMO_SEED, scale: floa
 
     _replace_atomically(write_stamp, files.stamp)
     return files
+
+
+def _write_diversion(files: DemoFiles, sim, seed: int) -> dict[str, int]:
+    """The first diversion's files (module docstring); returns what the stamp records."""
+    from courtstudy.simulate.mediation import MediationSettings, simulate_mediation
+    from courtstudy.simulate.mediation_export import (
+        write_case_links,
+        write_mediation_register,
+        write_related_cases,
+    )
+
+    world = simulate_mediation(sim, MediationSettings(seed=seed), keep_court_cases=True)
+    planted: dict[str, pd.DataFrame] = {}
+
+    def write_register(tmp: Path) -> None:
+        planted["frame"] = write_mediation_register(world.records, tmp, seed=seed, plant=True)
+
+    _replace_atomically(write_register, files.mediation)
+    _replace_atomically(lambda p: planted["frame"].to_csv(p, index=False, encoding="utf-8-sig"),
+                        files.mediation_planted_problems)
+    counts: dict[str, int] = {}
+    _replace_atomically(lambda p: counts.update(related_cases_written=write_related_cases(world, p, seed=seed)),
+                        files.related_cases)
+    _replace_atomically(lambda p: counts.update(case_link_rows=write_case_links(world, p)), files.case_links)
+    return {"mediation_records_written": len(world.records),
+            "mediation_planted_problems": len(planted["frame"]), **counts}
 
 
 def ensure_demo(force: bool = False, directory: Path | None = None) -> DemoFiles:

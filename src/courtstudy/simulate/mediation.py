@@ -148,8 +148,16 @@ def _dates(days: np.ndarray, known: np.ndarray | None = None) -> np.ndarray:
     return to_datetime(days if known is None else np.where(known, days, NA_DAY))
 
 
-def simulate_mediation(court, settings: MediationSettings | None = None) -> MediationWorld:
-    """Mediation records, links and derived cases for a synthetic court (module docstring)."""
+def simulate_mediation(court, settings: MediationSettings | None = None, *,
+                       keep_court_cases: bool = False) -> MediationWorld:
+    """Mediation records, links and derived cases for a synthetic court (module docstring).
+
+    ``keep_court_cases=True``: the court's cases stay the factual world (every one is still
+    filed), so the disputes mediation resolved are disputes it drew in that would not have been
+    filed; the records, derived cases and links then agree with the court's own export (the
+    demo data uses this: its ``cases.csv`` stays as it was) and ``truth`` shows no effect on
+    filings. The records are the same in both worlds; appeals, retrial petitions and
+    enforcement links are drawn from the factual cases, so they differ."""
     s = settings or MediationSettings()
     rng = np.random.default_rng(np.random.SeedSequence([int(s.seed), _STREAM]))
     cases = court.cases
@@ -213,7 +221,7 @@ def simulate_mediation(court, settings: MediationSettings | None = None) -> Medi
     })
     records.loc[open_now, "filed_case_id"] = None
     # The factual world: disputes resolved before filing are no longer filed cases.
-    fact = cases.loc[~resolved].reset_index(drop=True)
+    fact = cases.reset_index(drop=True) if keep_court_cases else cases.loc[~resolved].reset_index(drop=True)
     idx_failed = np.flatnonzero(failed[source])
 
     # 3. Judicial confirmations (民特) of confirmed agreements.
