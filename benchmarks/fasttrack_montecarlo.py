@@ -64,6 +64,8 @@ SETTINGS = {
 }
 SCENARIOS = {"case_noise": 0.0, "shocks": 0.10}
 HEADLINE = ("imputation", "court_month")
+#: The issue's targets (coverage 93-97%, no-effect rejection <= 7%) are for 6 or more courts.
+MIN_TARGET_COURTS = 6
 
 
 def _cell_means(data, values: np.ndarray) -> np.ndarray:
@@ -345,9 +347,15 @@ def to_markdown(table: pd.DataFrame, command: str, total_seconds: float | None =
                      f"{r['mean_se'] / r['sd_estimate']:.2f} | {r['mde']:.4f} | "
                      f"{alt['case']:.3f} | {alt['unit_cluster']:.3f} |")
     lines.append("")
+    # the targets are set for the settings research offices have (6 or more courts); fewer
+    # courts are simulated to show where the headline stops holding, not held to them
+    few = head["setting"].map(lambda st: SETTINGS[st]["n_courts"]) < MIN_TARGET_COURTS
+    below = head[few]
+    head = head[~few]
     ok = head[(head["coverage"].between(0.93, 0.97)) & (head["null_rejection"] <= 0.07)]
     missed = head.drop(ok.index)
-    lines.append(f"The headline meets both targets in {len(ok)} of {len(head)} rows.")
+    lines.append(f"With {MIN_TARGET_COURTS} or more courts the headline meets both targets in "
+                 f"{len(ok)} of {len(head)} rows.")
     if len(missed):
         over = missed[missed["coverage"] > 0.97]
         under = missed[missed["coverage"] < 0.93]
@@ -364,6 +372,14 @@ def to_markdown(table: pd.DataFrame, command: str, total_seconds: float | None =
                          + ", ".join(f"{r.setting}/{r.scenario}/{r.outcome}" for r in size.itertuples()))
         lines.append("Missed: " + "; ".join(parts) + ". These are reported as measured; nothing was "
                      "tuned to the seeds.")
+    if len(below):
+        worst = below.loc[below["coverage"].idxmin()]
+        lines.append(
+            f"With fewer than {MIN_TARGET_COURTS} courts ({', '.join(sorted(set(below['setting'])))}; not "
+            f"held to the targets) coverage is {below['coverage'].min():.3f}-{below['coverage'].max():.3f} "
+            f"and the no-effect rejection up to {below['null_rejection'].max():.3f} (lowest coverage: "
+            f"{worst['setting']}/{worst['scenario']}/{worst['outcome']}): the study's design note says "
+            "so when a court set is that small and points to randomisation inference.")
     lines.append("")
     secs = table.groupby("setting")["seconds"].mean()
     lines.append("Seconds per replication (simulation, both worlds, every estimator and inference): "

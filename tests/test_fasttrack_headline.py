@@ -131,3 +131,17 @@ def test_few_courts_caveat_is_said_once_and_names_where_randomisation_disagrees(
             assert hl.outcome_label(outcome, "zh") in basis
     nothing = {o: e for o, e in effects.items() if o not in significant}
     assert hl.few_courts_caveat(6, nothing, study.alpha, "zh") == ""
+
+
+def test_montecarlo_sentence_speaks_of_the_setting_nearest_the_users_courts(monkeypatch):
+    ref = pd.DataFrame({"setting": ["4courts", "4courts", "6courts", "6courts", "12courts"],
+                        "n_courts": [4, 4, 6, 6, 12], "scenario": ["shocks", "case_noise"] * 2 + ["shocks"],
+                        "outcome": ["closed_90"] * 5, "reps": [300, 300, 500, 700, 550],
+                        "coverage": [0.90, 0.94, 0.954, 0.962, 0.976],
+                        "null_rejection": [0.10, 0.06, 0.045, 0.034, 0.024]})
+    monkeypatch.setattr(hl, "montecarlo_reference", lambda: ref)
+    six = hl._montecarlo_words("en", 7)
+    assert "6 courts" in six and "95.4-96.2%" in six and "too narrow" not in six
+    four = hl._montecarlo_words("zh", 5)  # a tie between 4 and 6: the fewer courts
+    assert "4个法院" in four and "90.0%至94.0%" in four and "偏窄" in four
+    assert "12 courts" in hl._montecarlo_words("en", 15)

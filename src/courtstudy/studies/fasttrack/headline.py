@@ -169,22 +169,36 @@ def montecarlo_reference() -> pd.DataFrame | None:
         return pd.read_csv(fh)
 
 
-def _montecarlo_words(lang: str) -> str:
+def _montecarlo_words(lang: str, n_courts: int | None = None) -> str:
+    """What the Monte Carlo says of the headline interval, for the simulated setting nearest to
+    the user's number of courts (``n_courts``; the fewer courts on a tie): coverage and
+    no-effect rejection over its scenarios, with and without court-month shocks."""
     table = montecarlo_reference()
     if table is None or table.empty:
         return ""
+    if n_courts is not None:
+        counts = sorted({int(c) for c in table["n_courts"]})
+        nearest = min(counts, key=lambda c: (abs(c - n_courts), c))
+        table = table[table["n_courts"] == nearest]
     lo, hi = 100 * table["coverage"].min(), 100 * table["coverage"].max()
     rej = 100 * table["null_rejection"].max()
     courts = sorted({int(c) for c in table["n_courts"]})
     reps = int(table["reps"].min())
+    short = lo < 93 or rej > 7
     if lang == "zh":
-        return (f"在蒙特卡洛模拟中（{'、'.join(map(str, courts))}个法院、每个组建日期一个法院，有无法院-月份冲击，"
+        text = (f"在蒙特卡洛模拟中（{'、'.join(map(str, courts))}个法院、每个组建日期一个法院，有无法院-月份冲击，"
                 f"每种情形至少{reps}次；见软件包的模拟说明文档），这种区间覆盖真实效果的比例为{lo:.1f}%至{hi:.1f}%，"
                 f"没有效果时检验的拒绝率不超过{rej:.1f}%。")
-    return (f"In the Monte Carlo ({' and '.join(map(str, courts))} courts, one per adoption date, with "
+        if short:
+            text += "法院这么少时，这一区间可能偏窄，应同时参考随机化推断。"
+        return text
+    text = (f"In the Monte Carlo ({' and '.join(map(str, courts))} courts, one per adoption date, with "
             f"and without court-month shocks, at least {reps} replications each; "
             f"docs/fasttrack_montecarlo.md) these intervals cover the true effect {lo:.1f}-{hi:.1f}% "
             f"of the time and the test rejects in at most {rej:.1f}% of worlds without an effect.")
+    if short:
+        text += " With so few courts the interval can be too narrow: read it beside randomisation inference."
+    return text
 
 
 def design_note(sample, headline: dict[str, OutcomeEffects], lang: str = "zh",
@@ -219,7 +233,7 @@ def design_note(sample, headline: dict[str, OutcomeEffects], lang: str = "zh",
                 ratio = first.std_error(inference) / max(first.std_error("case"), 1e-300)
                 text += (f"；以{outcome_label(first_outcome, 'zh')}为例，计入后标准误是仅计案件抽样误差时的"
                          f"{ratio:.1f}倍")
-            text += "。" + _montecarlo_words("zh")
+            text += "。" + _montecarlo_words("zh", n_courts)
         if ri is not None:
             text += (f"另作随机化推断：把观察到的组建日期在法院之间重新分配（{'全部' if exact else '随机抽取'}"
                      f"{n_assign}种分配），若组建日期近乎随机，该检验不依赖任何冲击模型且精确。")
@@ -244,7 +258,7 @@ def design_note(sample, headline: dict[str, OutcomeEffects], lang: str = "zh",
             ratio = first.std_error(inference) / max(first.std_error("case"), 1e-300)
             text += (f"; for {outcome_label(first_outcome, 'en')} this makes the standard error "
                      f"{ratio:.1f} times the case-level one")
-        text += ". " + _montecarlo_words("en")
+        text += ". " + _montecarlo_words("en", n_courts)
     if ri is not None:
         text += (f" Beside it, randomisation inference reassigns the observed adoption dates across the "
                  f"courts ({'all' if exact else 'a random sample of'} {n_assign} reassignments): if the dates "
