@@ -127,10 +127,27 @@ def test_few_courts_caveat_is_said_once_and_names_where_randomisation_disagrees(
     assert hl.headline_basis(effects, study.alpha, "zh", n_courts=40).count("只有") == 0
     for outcome in significant:
         ri = effects[outcome].randomization
-        if ri is not None and np.isfinite(ri.p_value):
-            assert hl.outcome_label(outcome, "zh") in basis
+        if ri is not None and np.isfinite(ri.p_value) and ri.p_value >= study.alpha:
+            assert hl.outcome_label(outcome, "zh") in basis  # where randomisation disagrees
     nothing = {o: e for o, e in effects.items() if o not in significant}
     assert hl.few_courts_caveat(6, nothing, study.alpha, "zh") == ""
+
+
+def test_few_courts_caveat_names_the_shorter_list():
+    from types import SimpleNamespace
+
+    def effect(p, ri_p):
+        return SimpleNamespace(interval=lambda inference, alpha: (0.0, 1.0, p),
+                               randomization=SimpleNamespace(p_value=ri_p))
+
+    many = {o: effect(0.001, 0.01) for o in ("closed_90", "rmst", "appeal_rate", "mediation_withdrawal_rate")}
+    many["closed_180"] = effect(0.001, 0.2)
+    text = hl.few_courts_caveat(6, many, 0.05, "zh")
+    assert "除180日内结案比例以外的各项同样显著" in text and "对180日内结案比例随机化推断不显著" in text
+    assert "all but" in hl.few_courts_caveat(6, many, 0.05, "en")
+    two = {"closed_90": effect(0.001, 0.01), "closed_180": effect(0.001, 0.2)}
+    text = hl.few_courts_caveat(6, two, 0.05, "zh")
+    assert "对90日内结案比例同样显著" in text and "对180日内结案比例随机化推断不显著" in text
 
 
 def test_montecarlo_sentence_speaks_of_the_setting_nearest_the_users_courts(monkeypatch):
