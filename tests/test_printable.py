@@ -90,6 +90,10 @@ def test_the_scan_finds_what_leaks():
     assert _leaks("“—”：无数据。tables.xlsx，Kaplan-Meier，2023Q4，SHA-256") == set()
     assert _leaks("繁简分流：simple，ci_low，aipw") == {"simple", "ci_low", "aipw"}
     assert foreign_words("Court 甲县人民法院: 简案 cases", "en", {"甲县人民法院"}) == {"简案"}
+    # program identifiers do not belong in an en edition either (they leaked in 03, 04 and 05)
+    assert foreign_words("Cross-check: did_multiplegt gives 1.2; see docs/year_end_backtest.md",
+                         "en") == {"did_multiplegt", "docs/year_end_backtest.md"}
+    assert foreign_words("Kaplan-Meier, 2023Q4, SHA-256, 95% CI, p<0.001", "en") == set()
     assert all(reason for reason in LATIN_IN_ZH.values())
 
 

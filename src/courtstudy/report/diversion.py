@@ -112,8 +112,8 @@ def load_inputs(*, data: str, cases: pd.DataFrame, all_cases: pd.DataFrame, as_o
     if register is None:
         out.skipped["mediation"] = (
             "没有诉前调解登记表（未提供登记表；示例登记表只配示例数据）",
-            "no pre-suit mediation register was given (mediation_path is empty, or the demo register "
-            "goes with the demo data only)")
+            "no pre-suit mediation register was given (none was named in the report's parameters, and "
+            "the demo register goes with the demo data only)")
     else:
         out.loaded_mediation = load_mediation(register, snapshot=snapshot)
         records = out.loaded_mediation.records
@@ -134,7 +134,7 @@ def load_inputs(*, data: str, cases: pd.DataFrame, all_cases: pd.DataFrame, as_o
         source = _demo_or_path(links_path, data, "case_links", "links_path")
     if source is None:
         out.skipped["ratio"] = ("没有案件关联列（未提供原审案号、执行依据等关联列），无法把案件归入纠纷",
-                                "no link columns were given (links_path is empty), so cases cannot be grouped "
+                                "no link columns were given (none named in the report's parameters), so cases cannot be grouped "
                                 "into disputes")
         return out
     every = pd.concat([all_cases, related_cases], ignore_index=True) if related_cases is not None else all_cases

@@ -65,6 +65,9 @@ _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z][A-Za-z_]*[A-Za-z](?![A-Za-z0
 _CHINESE_RUN = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]+")
 _HIDDEN_HTML = re.compile(r"<style.*?</style>|<script.*?</script>|<!--.*?-->", flags=re.S)
 _TAG = re.compile(r"<[^>]+>")
+#: A program identifier in running text: snake_case (did_multiplegt, ci_low) or a path into the
+#: repository (docs/....md); neither belongs in an edition of either language.
+_IDENTIFIER = re.compile(r"(?<![A-Za-z0-9/._-])(?:[A-Za-z][A-Za-z0-9]*(?:_[A-Za-z0-9]+)+|docs/[\w./-]+)")
 
 
 def latin_words(text: str) -> set[str]:
@@ -83,14 +86,16 @@ def foreign_words(text: str, lang: str, allowed: Iterable[str] = ()) -> set[str]
     ``allowed``: names that are data (court, team, judge, cause names) and the user's own
     identifiers (the edition's name, the data file's name); they are removed from the text
     before the scan, longest first. zh: Latin words outside :data:`LATIN_IN_ZH`; en: Chinese
-    runs outside :data:`CHINESE_IN_EN`."""
+    runs outside :data:`CHINESE_IN_EN`, and program identifiers (snake_case names, paths into
+    the repository's docs)."""
     if lang not in ("zh", "en"):
         raise ValueError(f"lang must be 'zh' or 'en', got {lang!r}")
     for name in sorted({str(a) for a in allowed if str(a)}, key=len, reverse=True):
         text = text.replace(name, " ")
     if lang == "zh":
         return {w for w in latin_words(text) if w not in LATIN_IN_ZH}
-    return {w for w in chinese_runs(text) if w not in CHINESE_IN_EN}
+    return ({w for w in chinese_runs(text) if w not in CHINESE_IN_EN}
+            | set(_IDENTIFIER.findall(text)))
 
 
 def html_text(page: str) -> str:

@@ -204,7 +204,7 @@ def _montecarlo_words(lang: str, n_courts: int | None = None) -> str:
         return text
     text = (f"In the Monte Carlo ({' and '.join(map(str, courts))} courts, one per adoption date, with "
             f"and without court-month shocks, at least {reps} replications each; "
-            f"docs/fasttrack_montecarlo.md) these intervals cover the true effect {lo:.1f}-{hi:.1f}% "
+            f"see the package's Monte Carlo documentation) these intervals cover the true effect {lo:.1f}-{hi:.1f}% "
             f"of the time and the test rejects in at most {rej:.1f}% of worlds without an effect.")
     if short:
         text += " With so few courts the interval can be too narrow: read it beside randomisation inference."

@@ -264,7 +264,8 @@ class RolloutResult:
                 f"{label}：非二元处理的双重差分（以各院每月分为简案的比例为处理强度）估计为 {c['estimate'] * s:.2f} {zh}"
                 f"（{c['ci_low'] * s:.2f} 至 {c['ci_high'] * s:.2f}），按实施时间比较的估计 {r.estimate * s:.2f} {zh}"
                 + ("在此区间内。" if inside else "不在此区间内，两种估计不一致。"),
-                f"{label}: did_multiplegt (the monthly share routed simple as a non-binary treatment) gives "
+                f"{label}: difference-in-differences with a non-binary treatment (de Chaisemartin and "
+                f"D'Haultfœuille; the monthly share routed simple as the treatment's intensity) gives "
                 f"{c['estimate'] * s:.2f} {en} ({c['ci_low'] * s:.2f} to {c['ci_high'] * s:.2f}); the rollout estimate "
                 f"{r.estimate * s:.2f} {en} is " + ("inside that interval." if inside else "outside it: the two disagree."),
                 lang))
