@@ -106,6 +106,11 @@ def test_ratio_sentences(ratio):
     shown = dv.labelled_ratio_table(ratio, cohort, "zh")
     assert shown.iloc[-1, 0] == "合计" and list(shown["评价（下降为向好）"]) == ["向好", "变差", "向好"]
     assert set(dv.ratio_kinds(ratio, cohort, "en")) == set(dv.labelled_ratio_table(ratio, cohort, "en").columns)
+    # a change too small to show at two decimals is 持平, not 变差 beside "+0.00"
+    nearly = ratio.assign(case_case_ratio=ratio["case_case_ratio_previous"] + 0.003,
+                          change=0.003, better=False)
+    assert set(dv.labelled_ratio_table(nearly, cohort, "zh")["评价（下降为向好）"]) == {"持平"}
+    assert "持平" in dv.ratio_sentence(nearly, cohort, 365, "zh") and "0 家下降" in dv.ratio_sentence(nearly, cohort, 365, "zh")
 
 
 def test_ratio_figure_states_what_it_shows(ratio):

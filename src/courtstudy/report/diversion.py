@@ -301,6 +301,10 @@ def ratio_cohort(as_of: pd.Timestamp, horizon: int = DEFAULT_HORIZON_DAYS) -> Pe
     return parse_period(str(year))
 
 
+#: Decimals of the x in 1:x as printed (a change below them reads as 持平).
+RATIO_DIGITS = 2
+
+
 def ratio_table(inputs: DiversionInputs, cohort: Period, as_of: pd.Timestamp,
                 horizon: int = DEFAULT_HORIZON_DAYS) -> pd.DataFrame:
     """案-件比 per court of the disputes first filed in ``cohort`` and a year earlier, and all
@@ -373,6 +377,9 @@ def labelled_ratio_table(table: pd.DataFrame, cohort: Period, lang: str = "zh") 
     out = table.copy()
     out["court"] = out["court"].fillna(_t(lang, *_TOTAL))
     out["better"] = [_better_word(v if pd.notna(v) else None, lang) for v in out["better"]]
+    # a change that shows as +0.00 is no change to the reader (1:x is printed to two decimals)
+    flat = out["change"].notna() & (out["change"].astype(float).round(RATIO_DIGITS) == 0)
+    out.loc[flat, "better"] = _t(lang, "持平", "unchanged")
     return out.rename(columns=ratio_column_labels(table, cohort, lang))
 
 
@@ -384,14 +391,14 @@ def ratio_sentence(table: pd.DataFrame, cohort: Period, horizon: int, lang: str 
         return _t(lang, f"{cohort.label} 年没有可计算案-件比的纠纷。", f"No dispute to compute 案-件比 for in {cohort.label}.")
     row = total.iloc[0]
     courts = table.loc[table["court"].notna()]
-    compared = courts["better"].notna()
-    down = int(courts.loc[compared, "better"].astype(bool).sum())
+    compared = courts["change"].notna()
+    down = int((courts.loc[compared, "change"].astype(float).round(RATIO_DIGITS) < 0).sum())
     zh = (f"{cohort.label} 年首次立案的 {int(row['disputes']):,} 件纠纷，计入首次立案后 {horizon} 天内的全部案件，"
           f"案-件比为 {ratio_label(row['case_case_ratio'])}")
     en = (f"The {int(row['disputes']):,} disputes first filed in {cohort.label}, counting every court case within "
           f"{horizon} days of the first filing: {ratio_label(row['case_case_ratio'])} cases per dispute")
     if pd.notna(row["case_case_ratio_previous"]):
-        went = row["case_case_ratio"] - row["case_case_ratio_previous"]
+        went = round(float(row["case_case_ratio"]) - float(row["case_case_ratio_previous"]), RATIO_DIGITS)
         zh += (f"（{cohort.shift('yoy').label} 年为 {ratio_label(row['case_case_ratio_previous'])}，"
                f"{'下降，向好' if went < 0 else '上升，变差' if went > 0 else '持平'}）")
         en += (f" ({ratio_label(row['case_case_ratio_previous'])} for {cohort.shift('yoy').label}: "
