@@ -902,41 +902,16 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     pq.write_table(table, path)
 
 
-@dataclass
-class LoadedCourts:
-    """A loaded courts table: canonical rows, quarantined rows and field issues."""
+@dataclass(kw_only=True)
+class LoadedExport:
+    """What every loaded export (cases, mediation records) carries beside its accepted rows:
+    the quarantined rows and field issues, the file's identity (source, SHA-256, encoding,
+    format), the accounting inputs (rows read, blank rows), each accepted row's line
+    (``source_rows``), the header mapping and the snapshot date. Subclasses name their accepted
+    rows and say how many there are (:meth:`n_accepted`)."""
 
-    courts: pd.DataFrame
     quarantine: pd.DataFrame
     field_issues: pd.DataFrame
-    source: Path | str
-    sha256: str
-    encoding: str | None
-    rows_read: int
-    blank_rows: int = 0
-    columns: dict[str, str] = field(default_factory=dict)
-    unmapped_columns: list[str] = field(default_factory=list)
-    notes: dict = field(default_factory=dict)
-
-    def accounting(self) -> dict:
-        """rows_read, accepted, quarantined, balanced, by_reason, field_issues_by_column ..."""
-        return _accounting(self.rows_read, len(self.courts), self.quarantine, self.field_issues, self.blank_rows,
-                           self.notes)
-
-    def summary(self, lang: str = "zh") -> str:
-        return _summary("法院表", "Courts", self.source, self.encoding, self.sha256, self.accounting(), lang, [], [])
-
-
-@dataclass
-class LoadedCases:
-    """A loaded case export. ``cases`` holds the accepted rows only, canonical columns and dtypes
-    (:func:`courtstudy.core.schema.conform_cases`); ``source_rows`` gives each accepted row's line;
-    ``snapshot`` is the date after which no date of the export was accepted."""
-
-    cases: pd.DataFrame
-    quarantine: pd.DataFrame
-    field_issues: pd.DataFrame
-    courts: pd.DataFrame | None
     source: Path | str
     sha256: str
     encoding: str | None
@@ -946,10 +921,11 @@ class LoadedCases:
     source_rows: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
     columns: dict[str, str] = field(default_factory=dict)
     unmapped_columns: list[str] = field(default_factory=list)
-    ignored_columns: list[str] = field(default_factory=list)
-    loaded_courts: LoadedCourts | None = None
     snapshot: dt.date | None = None
     notes: dict = field(default_factory=dict)
+
+    def n_accepted(self) -> int:
+        raise NotImplementedError
 
     def accounting(self) -> dict:
         """rows_read, accepted, quarantined, balanced (accepted + quarantined == rows_read),
@@ -958,8 +934,36 @@ class LoadedCases:
         notes = dict(self.notes)
         if self.snapshot is not None:
             notes["snapshot"] = self.snapshot.isoformat()
-        return _accounting(self.rows_read, len(self.cases), self.quarantine, self.field_issues, self.blank_rows,
-                           notes)
+        return _accounting(self.rows_read, self.n_accepted(), self.quarantine, self.field_issues,
+                           self.blank_rows, notes)
+
+
+@dataclass(kw_only=True)
+class LoadedCourts(LoadedExport):
+    """A loaded courts table: canonical rows, quarantined rows and field issues."""
+
+    courts: pd.DataFrame
+
+    def n_accepted(self) -> int:
+        return len(self.courts)
+
+    def summary(self, lang: str = "zh") -> str:
+        return _summary("法院表", "Courts", self.source, self.encoding, self.sha256, self.accounting(), lang, [], [])
+
+
+@dataclass(kw_only=True)
+class LoadedCases(LoadedExport):
+    """A loaded case export. ``cases`` holds the accepted rows only, canonical columns and dtypes
+    (:func:`courtstudy.core.schema.conform_cases`); ``source_rows`` gives each accepted row's line;
+    ``snapshot`` is the date after which no date of the export was accepted."""
+
+    cases: pd.DataFrame
+    courts: pd.DataFrame | None = None
+    ignored_columns: list[str] = field(default_factory=list)
+    loaded_courts: LoadedCourts | None = None
+
+    def n_accepted(self) -> int:
+        return len(self.cases)
 
     def summary(self, lang: str = "zh") -> str:
         """The accounting as text for court staff (``lang`` "zh" or "en")."""
@@ -1061,8 +1065,11 @@ def load_courts(path_or_frame: str | Path | pd.DataFrame, mapping: dict[str, str
     courts = canon.loc[usable].reset_index(drop=True)
     issues = f_log.frame()
     issues = issues.loc[usable[issues["position"].to_numpy()]] if len(issues) else issues
-    return LoadedCourts(courts, _finish_issues(q_log.frame()), _finish_issues(issues), source, table.sha256,
-                        table.encoding, n, table.blank_rows, headers, unmapped, _table_notes(table))
+    return LoadedCourts(courts=courts, quarantine=_finish_issues(q_log.frame()),
+                        field_issues=_finish_issues(issues), source=source, sha256=table.sha256,
+                        encoding=table.encoding, rows_read=n, blank_rows=table.blank_rows,
+                        file_format=table.file_format, columns=headers, unmapped_columns=unmapped,
+                        notes=_table_notes(table))
 
 
 def _mapping_keys(mapping: dict[str, str] | None) -> dict[str, str]:

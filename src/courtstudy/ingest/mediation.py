@@ -46,7 +46,7 @@ mediation, on that date, at that court, which is what 诉前调解收案 counts.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -101,34 +101,16 @@ _LINKED_KIND = {"filed_case_id": ("first", "一审（初）", "first-instance (�
                 "confirmation_case_id": ("confirmation", "特别程序（民特）", "special-procedure (民特)")}
 
 
-@dataclass
-class LoadedMediation:
+@dataclass(kw_only=True)
+class LoadedMediation(ld.LoadedExport):
     """Loaded pre-suit mediation records: ``records`` holds the accepted rows
     (:data:`courtstudy.core.schema.MEDIATION_COLUMNS`, canonical dtypes), ``source_rows`` their
     lines; ``quarantine`` and ``field_issues`` as for cases."""
 
     records: pd.DataFrame
-    quarantine: pd.DataFrame
-    field_issues: pd.DataFrame
-    source: Path | str
-    sha256: str
-    encoding: str | None
-    rows_read: int
-    blank_rows: int = 0
-    file_format: str = "csv"
-    source_rows: np.ndarray = field(default_factory=lambda: np.array([], dtype=np.int64))
-    columns: dict[str, str] = field(default_factory=dict)
-    unmapped_columns: list[str] = field(default_factory=list)
-    snapshot: dt.date | None = None
-    notes: dict = field(default_factory=dict)
 
-    def accounting(self) -> dict:
-        """rows_read, accepted, quarantined, balanced, by_reason, field issues (as for cases)."""
-        notes = dict(self.notes)
-        if self.snapshot is not None:
-            notes["snapshot"] = self.snapshot.isoformat()
-        return ld._accounting(self.rows_read, len(self.records), self.quarantine, self.field_issues,
-                              self.blank_rows, notes)
+    def n_accepted(self) -> int:
+        return len(self.records)
 
     def summary(self, lang: str = "zh") -> str:
         extra_zh, extra_en = [], []
