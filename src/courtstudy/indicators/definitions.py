@@ -233,9 +233,10 @@ MATURITY_RULES: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class Indicator:
-    """One indicator: name, labels, formula, inputs, how it is computed, good direction,
-    maturity rule and reasonable range."""
+class IndicatorIdentity:
+    """What every indicator of every catalogue states (this one and the first diversion's,
+    :mod:`courtstudy.indicators.diversion`): its name, its labels, its formula in words, the
+    good direction (``"up"``, ``"down"`` or None) and its kind (count, rate, days, ratio)."""
 
     name: str
     label_zh: str
@@ -243,15 +244,22 @@ class Indicator:
     formula: str
     better: str | None
     kind: str  # "count", "rate", "days", "ratio"
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_zh if lang == "zh" else self.label_en
+
+
+@dataclass(frozen=True)
+class Indicator(IndicatorIdentity):
+    """One indicator: name, labels, formula, inputs, how it is computed, good direction,
+    maturity rule and reasonable range."""
+
     value: Statistic
     inputs: tuple[str, ...] = ()
     maturity: str | None = None
     #: SPC 合理区间 (low, high) where one is published, with its source.
     reasonable_range: tuple[float | None, float | None] | None = None
     range_source: str = ""
-
-    def label(self, lang: str = "zh") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
 
     @property
     def appeal_based(self) -> bool:

@@ -51,6 +51,7 @@ import pandas as pd
 
 from courtstudy.core import categories
 from courtstudy.core.periods import FREQ_ALIASES, Period, parse_period, period_range
+from courtstudy.indicators.definitions import IndicatorIdentity
 from courtstudy.ingest.links import disputes as dispute_table
 from courtstudy.ingest.links import mediation_links
 
@@ -67,22 +68,13 @@ MATURITY_RULES: dict[str, tuple[str, str]] = {
 
 
 @dataclass(frozen=True)
-class DiversionIndicator:
+class DiversionIndicator(IndicatorIdentity):
     """One indicator of the first diversion: value = numerator / denominator (a count when
     ``denominator`` is None; ``days_median`` is a statistic over ``closed``)."""
 
-    name: str
-    label_zh: str
-    label_en: str
-    formula: str
-    better: str | None
-    kind: str  # "count", "rate", "days", "ratio"
     numerator: str
     denominator: str | None = None
     maturity: str | None = None
-
-    def label(self, lang: str = "zh") -> str:
-        return self.label_zh if lang == "zh" else self.label_en
 
 
 DIVERSION_INDICATORS: tuple[DiversionIndicator, ...] = (
