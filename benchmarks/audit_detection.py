@@ -18,6 +18,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+from _report import print_sections, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 WINDOWS = (3, 5, 10)
@@ -51,17 +52,6 @@ def one_seed(args: tuple[int, float]) -> dict[str, pd.DataFrame]:
     result = {k: pd.concat(v, ignore_index=True).assign(seed=seed) for k, v in out.items()}
     result["seconds"] = pd.DataFrame({"seed": [seed], "seconds": [time.perf_counter() - start]})
     return result
-
-
-def markdown(frame: pd.DataFrame) -> str:
-    def cell(v) -> str:
-        if isinstance(v, float):
-            return f"{v:.3f}"
-        return str(v)
-
-    head = "| " + " | ".join(map(str, frame.columns)) + " |\n|" + "---|" * len(frame.columns) + "\n"
-    return head + "\n".join("| " + " | ".join(cell(v) for v in row) + " |"
-                            for row in frame.itertuples(index=False)) + "\n"
 
 
 def main() -> None:
@@ -102,19 +92,14 @@ def main() -> None:
         ("Judges flagged on the same courts without planting (false alarms)", clean),
         ("Bunching test: courts with p < 0.01, planted and clean", bunching),
     ]
-    for title, table in sections:
-        print(f"\n## {title}\n")
-        print(table.to_string(index=False))
+    print_sections(sections)
     print(f"\nrun time {total:.0f} s")
     if args.no_write:
         return
     command = (f"nice -n 10 .venv/bin/python benchmarks/audit_detection.py --seeds {args.seeds} "
                f"--first-seed {args.first_seed} --scale {args.scale} --workers {args.workers}")
-    text = [HEADER.format(command=command, seconds=total, seeds=args.seeds, scale=args.scale)]
-    for title, table in sections:
-        text.append(f"\n## {title}\n\n{markdown(table)}")
-    Path(args.out).write_text("".join(text) + FOOTER, encoding="utf-8")
-    print(f"written {args.out}")
+    write_report(args.out, [HEADER.format(command=command, seconds=total, seeds=args.seeds, scale=args.scale)],
+                 sections, FOOTER)
 
 
 HEADER = """# Extension and deduction audit: precision and recall on planted irregularities

@@ -22,6 +22,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
+from _report import print_sections, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 #: Number of courts of each synthetic office, cycled over the offices.
@@ -65,15 +66,8 @@ def demo_backtest(methods: tuple[str, ...], draws: int, ets_draws: int) -> tuple
         time.perf_counter() - start
 
 
-def markdown(frame: pd.DataFrame) -> str:
-    def cell(v) -> str:
-        if isinstance(v, float):
-            return f"{v:.4f}" if abs(v) < 10 else f"{v:,.1f}"
-        return str(v)
-
-    head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
-    return head + "\n".join("| " + " | ".join(cell(v) for v in row) + " |"
-                            for row in frame.itertuples(index=False)) + "\n"
+def _number(v: float) -> str:
+    return f"{v:.4f}" if abs(v) < 10 else f"{v:,.1f}"
 
 
 def main() -> None:
@@ -187,9 +181,7 @@ def report(args, methods, synthetic: pd.DataFrame, demo: pd.DataFrame, total: fl
     sections.append(("Demo court, held-out years 2021-2023 (two or more past years each)", cov(demo_held)))
     sections.append(("Demo court: by year, all indicators pooled (2020 has one past year)",
                      cov(demo, by=("method", "year"))))
-    for title, table in sections:
-        print(f"\n## {title}\n")
-        print(table.to_string(index=False))
+    print_sections(sections)
     print(f"\nrun time {total:.0f} s")
     if args.no_write:
         return
@@ -200,13 +192,9 @@ def report(args, methods, synthetic: pd.DataFrame, demo: pd.DataFrame, total: fl
     n_synth = int((held["method"] == "stock").sum()) // 7
     n_demo = int((demo_held["method"] == "stock").sum()) // 7
     ets_courts = sum(OFFICE_SIZES[k % len(OFFICE_SIZES)] for k in range(min(args.ets_offices, args.offices)))
-    text = [HEADER.format(command=command, offices=args.offices, seconds=total, n_synth=n_synth,
+    write_report(args.out, [HEADER.format(command=command, offices=args.offices, seconds=total, n_synth=n_synth,
                           n_demo=n_demo, ets_offices=min(args.ets_offices, args.offices), ets_courts=ets_courts,
-                          ets_draws=args.ets_draws), "\n## Findings\n\n", summary(synthetic, demo)]
-    for title, table in sections:
-        text.append(f"\n## {title}\n\n{markdown(table)}")
-    Path(args.out).write_text("".join(text) + FOOTER, encoding="utf-8")
-    print(f"written {args.out}")
+                          ets_draws=args.ets_draws), "\n## Findings\n\n", summary(synthetic, demo)], sections, FOOTER, number=_number)
 
 
 HEADER = """# Year-end projection: backtest
