@@ -484,15 +484,14 @@ def labelled_detection(frame: pd.DataFrame | None, lang: str = "zh") -> pd.DataF
     return out.rename(columns={k: _pick(lang, v) for k, v in names.items()})
 
 
+#: Planted kinds of irregularity; a kind that is also a rule's code reads as the rule does.
 KIND_LABELS: dict[str, tuple[str, str]] = {
-    "extension_not_allowed": ("不允许延长而延长", "Extension where none is allowed"),
-    "extension_over_maximum": ("超过上限延长", "Extension beyond the maximum"),
+    **{code: RULE_LABELS[code] for code in ("extension_not_allowed", "extension_over_maximum",
+                                            "deduction_exceeds_duration", "late_conversion")},
     "rescued_by_deduction": ("以扣除挽救超限", "Overrun saved by a deduction"),
     "rescued_by_extension": ("以延长挽救超限", "Overrun saved by an extension"),
-    "deduction_exceeds_duration": ("扣除不少于审理天数", "Deduction as long as the case"),
     "padded_deduction": ("无需而扣除（做账法官）", "Needless deduction (dressing-up judge)"),
     "padded_extension": ("无需而延长（做账法官）", "Needless extension (dressing-up judge)"),
-    "late_conversion": ("临近届满转普通程序", "Late conversion to ordinary procedure"),
 }
 
 
