@@ -193,7 +193,11 @@ def diversion_wide(long: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
     return table
 
 
-def ratio_label(value: float, digits: int = 2) -> str:
+#: Decimals of the x in 1:x as court staff write it (a change below them reads as 持平).
+RATIO_DIGITS = 2
+
+
+def ratio_label(value: float, digits: int = RATIO_DIGITS) -> str:
     """案-件比 as court staff write it: ``1:1.37`` (empty when missing)."""
     return "" if value is None or not np.isfinite(value) else f"1:{value:.{digits}f}"
 

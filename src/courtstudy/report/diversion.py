@@ -25,6 +25,7 @@ from courtstudy.indicators.diversion import (
     BY_NAME,
     COURT_KINDS,
     DEFAULT_HORIZON_DAYS,
+    RATIO_DIGITS,
     compare_diversion,
     diversion_indicators,
     ratio_label,
@@ -299,10 +300,6 @@ def ratio_cohort(as_of: pd.Timestamp, horizon: int = DEFAULT_HORIZON_DAYS) -> Pe
     from courtstudy.core.periods import parse_period
 
     return parse_period(str(year))
-
-
-#: Decimals of the x in 1:x as printed (a change below them reads as 持平).
-RATIO_DIGITS = 2
 
 
 def ratio_table(inputs: DiversionInputs, cohort: Period, as_of: pd.Timestamp,

@@ -89,29 +89,21 @@ def few_courts_caveat(n_courts: int, effects: dict[str, OutcomeEffects], alpha: 
             (agree if ri.p_value < alpha else disagree).append(outcome_label(outcome, lang))
     # the shorter list is the one named: "all but X" reads better than six names
     most = len(agree) > 2 and len(agree) > len(disagree)
-    if lang == "zh":
-        text = (f"本研究只有{n_courts}个法院，上述“显著”依赖于对法院-月份共同波动的建模，"
-                "不能像法院很多时那样直接当作定论")
-        if most and disagree:
-            text += f"；不依赖该模型的随机化推断对除{'、'.join(disagree)}以外的各项同样显著"
-        elif most:
-            text += "；不依赖该模型的随机化推断对上述各项同样显著"
-        elif agree:
-            text += f"；不依赖该模型的随机化推断对{'、'.join(agree)}同样显著"
-        if disagree:
-            text += f"；对{'、'.join(disagree)}随机化推断不显著，应谨慎解读"
-        return text + "。"
-    text = (f"This study has only {n_courts} courts, so the significance above leans on the model of "
+    zh = lang == "zh"
+    agreed, disagreed = ("、" if zh else ", ").join(agree), ("、" if zh else ", ").join(disagree)
+    text = (f"本研究只有{n_courts}个法院，上述“显著”依赖于对法院-月份共同波动的建模，不能像法院很多时那样直接当作定论"
+            if zh else f"This study has only {n_courts} courts, so the significance above leans on the model of "
             "the shocks that court-months share and is not settled as it would be with many courts")
-    if most and disagree:
-        text += f"; randomisation inference, which needs no such model, is significant too for all but {', '.join(disagree)}"
-    elif most:
-        text += "; randomisation inference, which needs no such model, is significant too for each of them"
-    elif agree:
-        text += f"; randomisation inference, which needs no such model, is significant too for {', '.join(agree)}"
+    which = ((f"对除{disagreed}以外的各项", f"all but {disagreed}") if most and disagree
+             else ("对上述各项", "each of them") if most
+             else (f"对{agreed}", agreed) if agree else None)
+    if which:
+        text += (f"；不依赖该模型的随机化推断{which[0]}同样显著" if zh
+                 else f"; randomisation inference, which needs no such model, is significant too for {which[1]}")
     if disagree:
-        text += f"; it is not for {', '.join(disagree)}: read those with care"
-    return text + "."
+        text += (f"；对{disagreed}随机化推断不显著，应谨慎解读" if zh
+                 else f"; it is not for {disagreed}: read those with care")
+    return text + ("。" if zh else ".")
 
 
 def headline_basis(effects: dict[str, OutcomeEffects], alpha: float, lang: str = "zh",

@@ -282,8 +282,8 @@ class TriageStudy(StudyResults):
                            f"({level} {r.ci_low * s:.2f} to {r.ci_high * s:.2f}"
                            + ("" if sure else ", includes 0") + ")." + ("" if shared else f" Rests on: {rests[1]}."))
         # without a rollout the closing sentence below names the assumption, and why
-        if shared and rows and self.rollout is not None and any(RESTS_ON_LABELS.get(rows[0].rests_on, ("", ""))):
-            rests = RESTS_ON_LABELS[rows[0].rests_on]
+        rests = RESTS_ON_LABELS.get(rows[0].rests_on) if shared and rows else None
+        if rests and self.rollout is not None:
             out.append(text.pick(f"以上估计均依据：{rests[0]}。", f"All of these rest on: {rests[1]}.", lang))
         if self.rollout is None and len(out):
             out.append(text.pick(
