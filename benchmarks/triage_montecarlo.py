@@ -23,10 +23,15 @@ drives routing also drives every outcome) or ``0`` (it drives routing only).
 
     nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run --courts few --hidden 1 --reps 400 --jobs 2 \
         --max-minutes 35 --no-randomization
+    nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run --courts few --hidden 1 --reps 300 --jobs 2 \
+        --seed 20000 --no-randomization --headline-only   # the rollout design only, new seeds
     .venv/bin/python benchmarks/triage_montecarlo.py report      # docs/triage_montecarlo.md from every saved run
 
 Draws are saved under ``benchmarks/results/triage_mc_<courts>_h<hidden>.csv`` (one row per
-replication, method, inference and outcome) so the report can be rebuilt without re-running.
+replication, method, inference and outcome) so the report can be rebuilt without re-running;
+``--headline-only`` runs go to ``..._headline.csv`` and are pooled into the rollout rows of the
+same setting (without the cross-check and the like-for-like study a replication costs less, so more
+replications fit in the time to judge the headline's coverage against 93-97%).
 """
 
 from __future__ import annotations
@@ -52,8 +57,10 @@ COLUMNS = ["rep", "seed", "outcome", "method", "inference", "term", "estimate", 
            "truth", "n_routed"]
 
 
-def one_replication(seed: int, scale: float, courts: str, hidden: bool, randomization: bool) -> pd.DataFrame:
-    """Every method's estimate on one simulated court set, with its own truth."""
+def one_replication(seed: int, scale: float, courts: str, hidden: bool, randomization: bool,
+                    headline_only: bool = False) -> pd.DataFrame:
+    """Every method's estimate on one simulated court set, with its own truth (``headline_only``:
+    the rollout design's ITT, first stage and Wald-DiD with their analytic variances only)."""
     from courtstudy.simulate import simulate_court, triage_scenario
     from courtstudy.studies.triage import run_triage_study
     from courtstudy.studies.triage.designs import like_for_like_on_rollout_cases, used_case_ids
@@ -65,7 +72,7 @@ def one_replication(seed: int, scale: float, courts: str, hidden: bool, randomiz
     rows = []
     # --- rollout ----------------------------------------------------------------------------
     rsample = build_rollout_sample(sim.cases, sim.courts, as_of=sim.as_of)
-    res = run_rollout(rsample, randomization=randomization, tests=False, crosscheck=True, seed=seed)
+    res = run_rollout(rsample, randomization=randomization, tests=False, crosscheck=not headline_only, seed=seed)
     truth = rollout_truth(rsample, sim.latent, used=res.diagnostics["used"]).set_index(["outcome", "component"])
     tidy = res.tidy()
     keep = tidy[tidy["method"].isin(["rollout_itt", "rollout_first_stage", "rollout_wald", "rollout_wald_channel",
@@ -81,6 +88,10 @@ def one_replication(seed: int, scale: float, courts: str, hidden: bool, randomiz
                      else "court_clustered", "term": r.term if isinstance(r.term, str) else "", "estimate": r.estimate,
                      "std_error": r.std_error, "ci_low": r.ci_low, "ci_high": r.ci_high, "truth": t["truth"],
                      "n_routed": t["n"]})
+    if headline_only:
+        out = pd.DataFrame(rows)
+        out.insert(0, "seed", seed)
+        return out
     # --- like-for-like ------------------------------------------------------------------------
     study = run_triage_study(sim.cases, sim.courts, as_of=sim.as_of, cox=False, sensitivity=False, rollout=False)
     lfl_truth = sample_truth(study.sample, sim.latent).query("estimand == 'ATT'").set_index("outcome")
@@ -106,8 +117,8 @@ def one_replication(seed: int, scale: float, courts: str, hidden: bool, randomiz
 
 
 def _run_one(args: tuple) -> pd.DataFrame:
-    rep, seed, scale, courts, hidden, randomization = args
-    out = one_replication(seed, scale, courts, hidden, randomization)
+    rep, seed, scale, courts, hidden, randomization, headline_only = args
+    out = one_replication(seed, scale, courts, hidden, randomization, headline_only)
     out.insert(0, "rep", rep)
     return out
 
@@ -126,11 +137,13 @@ def _save(path: Path, draws: dict[int, pd.DataFrame], args: argparse.Namespace, 
     path.with_suffix(".json").write_text(json.dumps(
         {"courts": args.courts, "hidden": int(args.hidden), "reps": k, "reps_requested": args.reps,
          "scale": args.scale, "seed": args.seed, "jobs": args.jobs, "randomization": not args.no_randomization,
+         "headline_only": bool(args.headline_only),
          "minutes": round(seconds / 60, 1), "max_minutes": args.max_minutes,
          "command": "nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run "
                     f"--courts {args.courts} --hidden {int(args.hidden)} --reps {args.reps} "
                     f"--scale {args.scale} --seed {args.seed} --jobs {args.jobs} --max-minutes {args.max_minutes}"
-                    + (" --no-randomization" if args.no_randomization else "")}, indent=1), encoding="utf-8")
+                    + (" --no-randomization" if args.no_randomization else "")
+                    + (" --headline-only" if args.headline_only else "")}, indent=1), encoding="utf-8")
     return k
 
 
@@ -141,9 +154,10 @@ def run(args: argparse.Namespace) -> Path:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"triage_mc_{args.courts}_h{int(args.hidden)}.csv"
-    tasks = [(r, args.seed + r, args.scale, args.courts, bool(args.hidden), not args.no_randomization)
-             for r in range(args.reps)]
+    path = RESULTS / (f"triage_mc_{args.courts}_h{int(args.hidden)}"
+                      + ("_headline.csv" if args.headline_only else ".csv"))
+    tasks = [(r, args.seed + r, args.scale, args.courts, bool(args.hidden), not args.no_randomization,
+              bool(args.headline_only)) for r in range(args.reps)]
     start = time.perf_counter()
     draws: dict[int, pd.DataFrame] = {}
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
@@ -214,15 +228,31 @@ def _fmt(v: float, outcome: str) -> str:
     return f"{v:.2f}" if outcome.startswith(("days", "rmst")) else f"{100 * v:.2f}"
 
 
+def _read_draws(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, keep_default_na=False, na_values=[""]).fillna({"term": "", "inference": ""})
+
+
 def report(args: argparse.Namespace) -> str:
     import json
 
     sections = []
     verdicts = []
     compact = []
-    for path in sorted(RESULTS.glob("triage_mc_*.csv")):
+    for path in sorted(p for p in RESULTS.glob("triage_mc_*.csv") if not p.stem.endswith("_headline")):
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
-        table = summarise(pd.read_csv(path, keep_default_na=False, na_values=[""]).fillna({"term": "", "inference": ""}))
+        draws = _read_draws(path)
+        run_line = f"`{meta['command']}` ({meta['reps']} replications, {meta['minutes']} minutes)."
+        extra = path.with_name(f"{path.stem}_headline.csv")
+        if extra.exists():
+            # new seeds of the rollout design only, pooled into its rows (the other methods keep the full run's)
+            more = _read_draws(extra)
+            if set(more["seed"]) & set(draws["seed"]):
+                raise SystemExit(f"{extra.name} repeats seeds of {path.name}: run it with another --seed")
+            extra_meta = json.loads(extra.with_suffix(".json").read_text(encoding="utf-8"))
+            draws = pd.concat([draws, more], ignore_index=True)
+            run_line += (f" Rollout rows pooled with `{extra_meta['command']}` ({extra_meta['reps']} replications of "
+                         f"the rollout design only, new seeds; {extra_meta['minutes']} minutes).")
+        table = summarise(draws)
         table["m_order"] = table["method"].map({m: i for i, m in enumerate(ORDER)}).fillna(99)
         table["o_order"] = table["outcome"].map({m: i for i, m in enumerate(OUTCOME_ORDER)}).fillna(99)
         table = table.sort_values(["o_order", "m_order", "inference", "term"])
@@ -230,7 +260,7 @@ def report(args: argparse.Namespace) -> str:
         struct = ("demo courts (12; triage from -6, 0, +2, +3, +5 months, one never)" if meta["courts"] == "demo"
                   else "few courts (6; one per start date, +6 ... +30 months, one never)")
         lines = [f"### {struct}, {scen}", "",
-                 f"`{meta['command']}` ({meta['reps']} replications, {meta['minutes']} minutes).", "",
+                 run_line, "",
                  "| outcome | method | inference | term | reps | mean truth | bias | MC SE of bias | bias / truth "
                  "| RMSE | mean SE | SD of estimates | coverage | MC SE | coverage of mean truth | rejects 0 |",
                  "|---|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
@@ -367,6 +397,9 @@ def main() -> int:
     r.add_argument("--max-minutes", type=float, default=40.0,
                    help="stop submitting replications after this long (the draws done so far are kept)")
     r.add_argument("--no-randomization", action="store_true", help="skip the randomisation intervals")
+    r.add_argument("--headline-only", action="store_true",
+                   help="the rollout design only (ITT, first stage, Wald-DiD; no cross-check, no like-for-like): "
+                        "new seeds pooled into the rollout rows of the full run of the same setting")
     sub.add_parser("report", help="write docs/triage_montecarlo.md from the saved draws")
     args = parser.parse_args()
     if args.command == "run":
