@@ -395,7 +395,8 @@ def table_cmd(args: argparse.Namespace) -> int:
     table = summarise(draws)
     pooled = None
     if args.headline_draws:
-        extra = pd.concat([pd.read_csv(p) for p in args.headline_draws], ignore_index=True)
+        runs = {p: pd.read_csv(p) for p in args.headline_draws}
+        extra = pd.concat(runs.values(), ignore_index=True)
         analytic = draws[(draws["estimator"] == HEADLINE[0])
                          & draws["inference"].isin(["case", "court_month", "unit_cluster"])]
         both = pd.concat([analytic, extra], ignore_index=True)
@@ -410,13 +411,15 @@ def table_cmd(args: argparse.Namespace) -> int:
         f"--wcb-draws {args.wcb_draws} --cs-covariates-every 10 --out build/mc_{s}_{c}.csv"
         for (s, c), n in reps.items())
     if args.headline_draws:
-        extra_reps = extra.groupby(["setting", "scenario"], sort=False)["seed"].agg(["nunique", "min"])
+        # one line per run (file), each with its own seeds: runs of one setting were added in turns
         command += "\n" + "\n".join(
-            f"nice -n 10 .venv/bin/python benchmarks/fasttrack_montecarlo.py run --setting {s} "
-            f"--scenario {c} --reps {int(r['nunique'])} --seed {int(r['min'])} --jobs 2 --scale {args.scale:g} "
-            f"--headline-only --out build/mch_{s}_{c}.csv"
-            for (s, c), r in extra_reps.iterrows())
-    command += "\n.venv/bin/python benchmarks/fasttrack_montecarlo.py table build/mc_*.csv" + (
+            f"nice -n 10 .venv/bin/python benchmarks/fasttrack_montecarlo.py run --setting {d['setting'].iloc[0]} "
+            f"--scenario {d['scenario'].iloc[0]} --reps {d['seed'].nunique()} --seed {int(d['seed'].min())} "
+            f"--jobs 2 --scale {args.scale:g} --headline-only --out {path}"
+            for path, d in sorted(runs.items(), key=lambda kv: (kv[1]["setting"].iloc[0], kv[1]["scenario"].iloc[0],
+                                                                int(kv[1]["seed"].min()))))
+    command += (f"\n.venv/bin/python benchmarks/fasttrack_montecarlo.py table build/mc_*.csv --scale {args.scale:g} "
+                f"--ri-draws {args.ri_draws} --wcb-draws {args.wcb_draws}") + (
         " --headline-draws build/mch_*.csv" if args.headline_draws else "")
     text = to_markdown(table, command, scale=args.scale, ri_draws=args.ri_draws,
                        wcb_draws=args.wcb_draws, pooled=pooled)
