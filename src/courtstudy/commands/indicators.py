@@ -139,9 +139,16 @@ def handle(args: argparse.Namespace) -> int:
     period = _period_argument(args.period)
     if args.period == "custom" and not (args.start and args.end):
         raise CourtstudyError("--period custom: 自定义期间需要 --from 和 --to / needs --from and --to")
+    selected = [n.strip() for n in args.indicators.split(",") if n.strip()] or None
+    if selected:
+        from courtstudy.indicators.registry import resolve
+
+        try:  # before any file is read
+            selected = resolve(selected)
+        except ValueError as exc:
+            raise CourtstudyError(f"--indicators: {exc}") from exc
     cases, courts = _load(args.data, args.courts)
     mediation, links, related = _diversion_records(args, cases)
-    selected = [n.strip() for n in args.indicators.split(",") if n.strip()] or None
     by = [c.strip() for c in args.by.split(",") if c.strip()]
     court_filter = [c.strip() for c in args.court.split(",") if c.strip()] or None
     if court_filter and not isinstance(cases, str):
