@@ -217,3 +217,18 @@ def test_diversion_demo_reads_the_demo_files_as_notebook_02(small_demo, tmp_path
     assert len(courts) > 0
     assert cli.loc[courts, "Cases per dispute (1:x)"].to_numpy() == pytest.approx(
         ratio.loc[courts, "case_case_ratio"].to_numpy(), abs=1e-12)
+
+
+@pytest.mark.spark
+def test_register_indicators_on_spark_and_a_clear_error_for_the_rest(spark):
+    """On Spark the cases stay in the backend: the register's own indicators are computed (the
+    same table as diversion_indicators'), those that count cases say they need the pandas path."""
+    engine = IndicatorEngine(spark.createDataFrame(_cases().astype({"filed_date": "datetime64[ns]"})
+                                                   [["case_id", "court", "filed_date", "type_code"]]),
+                             as_of=AS_OF, connection=spark, mediation=_mediation())
+    got = engine.compute(by="court", period="2023Q1", indicators=["mediation_received", "mediation_mean_days"])
+    direct = _normalised(diversion_indicators(_mediation(), by="court", period="2023Q1", as_of=AS_OF,
+                                              indicators=["mediation_received", "mediation_mean_days"]), "court")
+    pd.testing.assert_frame_equal(got, direct)
+    with pytest.raises(ValueError, match="pandas DataFrame.*DuckDB/pandas path.*pyspark"):
+        engine.compute(by="court", period="2023Q1", indicators=["case_case_ratio"])
