@@ -104,6 +104,29 @@ def test_unknown_and_missing_inputs_are_named():
                                  indicators=["case_case_ratio"])["value"].tolist() == [7 / 4]
 
 
+def test_related_cases_join_the_disputes_only():
+    """Cases of other courts (an appeal, a first instance elsewhere) given as related cases are
+    counted in 案-件比, never as direct filings of the register's 诉前化解率."""
+    from courtstudy.core import schema
+
+    related = schema.conform_cases(pd.DataFrame({
+        "case_id": ["（2023）甲01民终2号", "（2023）丙民初1号"], "court": ["甲市中院", "丙"],
+        "filed_date": pd.to_datetime(["2023-05-01", "2023-02-01"]), "type_code": ["民终", "民初"]}))
+    links = pd.concat([_links(), pd.DataFrame({"case_id": ["（2023）甲01民终2号"], "linked_case_id": ["（2023）甲民初2号"],
+                                                "link": ["original"]}).astype("string")], ignore_index=True)
+    engine = IndicatorEngine(_cases(), as_of=AS_OF, mediation=_mediation(), links=links, related_cases=related)
+    got = engine.compute(by="court", period="2023Q1", indicators=DIVERSION).set_index(["court", "indicator"])
+    assert got.loc[("甲", "case_case_ratio"), "value"] == pytest.approx(8 / 4)     # + the appeal of 民初2
+    assert got.loc[("甲", "pre_suit_resolution_rate"), "value"] == pytest.approx(2 / 7)
+    assert ("丙", "pre_suit_resolution_rate") not in got.index and ("丙", "case_case_ratio") in got.index
+    every = pd.concat([_cases(), related], ignore_index=True)
+    disputes = [n for n in DIVERSION if "links" in registry.records_needed(n)]
+    direct = _normalised(diversion_indicators(_mediation(), every, links, by="court", period="2023Q1", as_of=AS_OF,
+                                              indicators=disputes), "court")
+    pd.testing.assert_frame_equal(
+        got.reset_index().loc[lambda f: f["indicator"].isin(disputes)].reset_index(drop=True)[direct.columns], direct)
+
+
 def test_register_only_on_a_backend_table_and_a_clear_error_for_the_rest(tmp_path):
     """Cases that stay in the backend (here a Parquet file on DuckDB; Spark the same way): the
     register's own indicators are computed, those that count cases say they need the pandas path."""

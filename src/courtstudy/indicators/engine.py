@@ -1002,14 +1002,23 @@ class IndicatorEngine:
 
     def _diversion(self, names: list[str], by: list[str], periods: list[Period],
                    court_filter: Sequence[str] | None, dispute_horizon: int) -> pd.DataFrame:
-        """The first diversion's indicators, in the engine's long table (same columns, dtypes)."""
+        """The first diversion's indicators, in the engine's long table (same columns, dtypes).
+        The related cases join the disputes of 案-件比 only (as in notebook 02): the register's
+        indicators count direct filings among the engine's own cases."""
         cases = self._frame
+        calls = [(names, cases)]
         if cases is not None and self.related_cases is not None:
             extra = self.related_cases.loc[~self.related_cases["case_id"].isin(cases["case_id"])]
-            cases = pd.concat([cases, extra], ignore_index=True)
-        long = diversion.diversion_indicators(
-            self.mediation, cases, self.links, by=by, period=periods, as_of=self.as_of,
-            horizon=dispute_horizon, indicators=names, court_filter=court_filter)
+            disputes = [n for n in names if "links" in registry.records_needed(n)]
+            calls = [(disputes, pd.concat([cases, extra], ignore_index=True)),
+                     ([n for n in names if n not in disputes], cases)]
+        # Each indicator's rows depend on its own quantities only, so one call per input set
+        # gives the rows of a single call.
+        parts = [diversion.diversion_indicators(
+            self.mediation, frame, self.links, by=by, period=periods, as_of=self.as_of,
+            horizon=dispute_horizon, indicators=subset, court_filter=court_filter)
+            for subset, frame in calls if subset]
+        long = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         out = pd.DataFrame({c: long[c].astype("string") for c in by})
         out["period"] = long["period"].astype("string")
         for c in ("period_start", "period_end"):
