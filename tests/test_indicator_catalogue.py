@@ -150,6 +150,15 @@ def test_court_filter_without_court_grouping():
     assert whole.to_dict() == pytest.approx(by_court.loc["甲"].to_dict())
 
 
+def test_one_query_function_takes_the_records():
+    from courtstudy.indicators import indicators
+
+    long = indicators(_cases(), by="court", period="2023Q1", as_of=AS_OF, mediation=_mediation(), links=_links())
+    assert set(long["indicator"]) == set(registry.NAMES)
+    got = long.loc[long["indicator"].isin(DIVERSION)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(got, _direct("court", "2023Q1"))
+
+
 def test_compare_knows_every_direction():
     assert registry.BY_NAME["case_case_ratio"].better == "down"
     long = pd.concat([_direct("court", "2022Q1"), _direct("court", "2023Q1")], ignore_index=True)
@@ -183,6 +192,8 @@ def test_cli_lists_the_catalogue(capsys):
         assert f"\n{name}," in listed
     assert main(["indicators", "demo", "--indicators", "结案率,no_such_rate"]) == 2
     assert "no_such_rate" in capsys.readouterr().err
+    assert main(["indicators", "demo", "--links", "cases", "--indicators", "case_case_ratio"]) == 2
+    assert "DATA must be an export file" in capsys.readouterr().err
 
 
 def test_cli_indicators_and_diversion_give_the_same_figures(small_demo, tmp_path):

@@ -61,6 +61,11 @@ def load_records(*, data: str, cases, as_of, mediation: str = "", links: str = "
     if related_path is not None:
         related = load_cases(related_path, snapshot=snapshot).cases
         related = related.loc[~related["case_id"].isin(cases["case_id"])].reset_index(drop=True)
+    if str(links).strip() == "cases" and case_export is None:
+        from courtstudy.core.errors import CourtstudyError
+
+        raise CourtstudyError("--links cases: 需要案件导出文件本身含关联列 / reads the link columns of the case "
+                              "export, so DATA must be an export file (the demo ships its links as --links demo)")
     source = case_export if str(links).strip() == "cases" else _demo_file(links, data, "case_links", "--links")
     if source is not None:
         every = pd.concat([cases, related], ignore_index=True) if related is not None else cases

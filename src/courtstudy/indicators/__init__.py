@@ -57,17 +57,21 @@ def indicators(cases: pd.DataFrame, by: str | Sequence[str] = ("court",),
                as_of: pd.Timestamp | str | None = None, courts: pd.DataFrame | None = None,
                court_filter: Sequence[str] | None = None, horizon: int = 365,
                backend=None, limits: pd.DataFrame | None = None,
-               connection=None) -> pd.DataFrame:
+               connection=None, *, mediation: pd.DataFrame | None = None,
+               links: pd.DataFrame | None = None,
+               related_cases: pd.DataFrame | None = None) -> pd.DataFrame:
     """The long indicator table of one query (registers the cases, computes, returns pandas).
 
     For several queries on the same cases build one :class:`IndicatorEngine` and call
     :meth:`IndicatorEngine.compute` repeatedly: the cases are registered once. Judge names
     are pseudonymised for publication by :mod:`courtstudy.report.pseudonym`. ``cases`` may
     also be a Parquet dataset path or a Spark DataFrame, ``connection`` a Spark session
-    (:class:`IndicatorEngine`).
+    (:class:`IndicatorEngine`). With ``mediation``, ``links`` and ``related_cases`` the first
+    diversion's indicators (诉前调解, 案-件比) are in the table too (:meth:`IndicatorEngine.attach`).
     """
     engine = IndicatorEngine(cases, courts=courts, backend=backend, as_of=as_of, limits=limits,
-                             connection=connection)
+                             connection=connection, mediation=mediation, links=links,
+                             related_cases=related_cases)
     return engine.compute(by=by, period=period, start=start, end=end, court_filter=court_filter,
                           horizon=horizon)
 
