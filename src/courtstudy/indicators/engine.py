@@ -726,6 +726,9 @@ class IndicatorEngine:
     (``"duckdb"``, ``"polars"``, ``"spark"``: :func:`connect`); ``connection`` is an Ibis
     backend or a Spark session (``spark_session()``) to run on. ``limits`` is a
     statutory-limits table (``courtstudy.core.limits.statutory_limits(extra=...)`` to extend it).
+    ``mediation``, ``links`` and ``related_cases`` are the first diversion's records
+    (:meth:`attach`): with them the engine also computes 诉前调解 and 案-件比 (module docstring,
+    step 4).
 
     Example::
 
