@@ -9,8 +9,15 @@ Register the cases once, then ask for any grouping and periods::
     yoy = compare(long, kind="yoy")             # previous value, change, direction, good
 
 :func:`indicators` does both steps for a single query. The catalogue (names, labels, formulas,
-better directions) is :data:`INDICATORS` / :func:`catalogue`; conventions are in
-:mod:`courtstudy.indicators.definitions`, the engine in :mod:`courtstudy.indicators.engine`.
+better directions) is :func:`catalogue`: the case indicators (:data:`INDICATORS`, conventions in
+:mod:`courtstudy.indicators.definitions`) and the first diversion's (诉前调解, 案-件比:
+:mod:`courtstudy.indicators.diversion`), one registry (:mod:`courtstudy.indicators.registry`).
+The engine (:mod:`courtstudy.indicators.engine`) computes any of them by name; the diversion
+indicators from the records given to it::
+
+    engine = IndicatorEngine(cases, mediation=register.records, links=links.links,
+                             related_cases=related)
+    long = engine.compute(by="court", period="year", indicators=["结案率", "诉前化解率", "case_case_ratio"])
 """
 
 from __future__ import annotations
@@ -22,13 +29,10 @@ import pandas as pd
 from courtstudy.core.periods import Period
 from courtstudy.indicators.compare import compare, headline
 from courtstudy.indicators.definitions import (
-    BY_NAME,
     GROUP_COLUMNS,
     INDICATOR_NAMES,
     INDICATORS,
     Indicator,
-    catalogue,
-    column_label,
 )
 from courtstudy.indicators.engine import (
     IndicatorEngine,
@@ -37,6 +41,7 @@ from courtstudy.indicators.engine import (
     prepare_cases,
     spark_session,
 )
+from courtstudy.indicators.registry import BY_NAME, NAMES, catalogue, column_label
 from courtstudy.indicators.survival import km_table
 
 __all__ = [
@@ -52,17 +57,21 @@ def indicators(cases: pd.DataFrame, by: str | Sequence[str] = ("court",),
                as_of: pd.Timestamp | str | None = None, courts: pd.DataFrame | None = None,
                court_filter: Sequence[str] | None = None, horizon: int = 365,
                backend=None, limits: pd.DataFrame | None = None,
-               connection=None) -> pd.DataFrame:
+               connection=None, *, mediation: pd.DataFrame | None = None,
+               links: pd.DataFrame | None = None,
+               related_cases: pd.DataFrame | None = None) -> pd.DataFrame:
     """The long indicator table of one query (registers the cases, computes, returns pandas).
 
     For several queries on the same cases build one :class:`IndicatorEngine` and call
     :meth:`IndicatorEngine.compute` repeatedly: the cases are registered once. Judge names
     are pseudonymised for publication by :mod:`courtstudy.report.pseudonym`. ``cases`` may
     also be a Parquet dataset path or a Spark DataFrame, ``connection`` a Spark session
-    (:class:`IndicatorEngine`).
+    (:class:`IndicatorEngine`). With ``mediation``, ``links`` and ``related_cases`` the first
+    diversion's indicators (诉前调解, 案-件比) are in the table too (:meth:`IndicatorEngine.attach`).
     """
     engine = IndicatorEngine(cases, courts=courts, backend=backend, as_of=as_of, limits=limits,
-                             connection=connection)
+                             connection=connection, mediation=mediation, links=links,
+                             related_cases=related_cases)
     return engine.compute(by=by, period=period, start=start, end=end, court_filter=court_filter,
                           horizon=horizon)
 
@@ -80,7 +89,7 @@ def wide(long: pd.DataFrame, lang: str | None = None) -> pd.DataFrame:
         raise ValueError(f"lang must be 'zh', 'en' or None, got {lang!r}")
     by = [c for c in long.columns if c in GROUP_COLUMNS]
     keys = [*by, "period_start", "period"]
-    order = [n for n in INDICATOR_NAMES if n in set(long["indicator"])]
+    order = [n for n in NAMES if n in set(long["indicator"])]
     frame = long.assign(**{c: long[c].astype("string").fillna("\x1f") for c in by})
     table = frame.set_index([*keys, "indicator"])["value"].unstack("indicator")
     table = table.reindex(columns=order)

@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from courtstudy.core.periods import parse_period
-from courtstudy.indicators.definitions import BY_NAME, GROUP_COLUMNS
+from courtstudy.indicators.definitions import GROUP_COLUMNS
+from courtstudy.indicators.registry import BY_NAME
 
 _FLAT = 1e-12
 
@@ -31,8 +32,8 @@ _FLAT = 1e-12
 def compare(long: pd.DataFrame, kind: str = "yoy",
             better: dict[str, str | None] | None = None) -> pd.DataFrame:
     """The long table with comparison columns (see the module docstring). ``better``: each
-    indicator's good direction, by default the case catalogue's (another catalogue, e.g.
-    :data:`courtstudy.indicators.diversion.DIVERSION_INDICATORS`, passes its own)."""
+    indicator's good direction, by default the catalogue's (both the case indicators and the
+    first diversion's: :mod:`courtstudy.indicators.registry`)."""
     if kind not in ("yoy", "pop"):
         raise ValueError(f"kind must be 'yoy' (year on year) or 'pop' (period on period), got {kind!r}")
     by = [c for c in long.columns if c in GROUP_COLUMNS]

@@ -51,7 +51,6 @@ from typing import Any
 import pandas as pd
 
 from courtstudy.core import categories, text
-from courtstudy.core.survival import MIN_HORIZON
 
 #: Appeal information settles this many days after closing (domain.md "Maturity").
 MATURITY_DAYS = 30
@@ -469,36 +468,15 @@ def catalogue(lang: str = "zh") -> pd.DataFrame:
 
 
 def catalogue_markdown() -> str:
-    """``docs/indicators.md``: the catalogue as a Markdown table (zh and en labels)."""
-    zh, en = catalogue("zh"), catalogue("en")
-    arrows = {"up": "↑", "down": "↓"}
-    lines = [
-        "# Indicator catalogue",
-        "",
-        "Generated from `courtstudy.indicators.definitions.INDICATORS` by `write_catalogue_doc()`",
-        "of that module; a test keeps this file equal to the catalogue. Better: ↑ higher is",
-        "better, ↓ lower is better. Maturity: when a figure is flagged immature (not compared",
-        "year on year); survival figures need at least "
-        f"{MIN_HORIZON} days of follow-up. Reasonable ranges",
-        "(SPC 合理区间) can be declared per indicator where a published figure is at hand; none is",
-        "shipped: the 2024 system's ranges are not in a source this project holds.",
-        "",
-        "| name | 中文 | English | formula | better | maturity | inputs |",
-        "|---|---|---|---|---|---|---|",
-    ]
-    for (_, a), (_, b) in zip(zh.iterrows(), en.iterrows(), strict=True):
-        cells = [f"`{a['name']}`", a["label"], b["label"], a["formula"],
-                 arrows.get(a["better"], "") if pd.notna(a["better"]) else "", b["maturity"],
-                 a["inputs"]]
-        lines.append("| " + " | ".join(str(c).replace("|", "\\|") for c in cells) + " |")
-    return "\n".join(lines) + "\n"
+    """``docs/indicators.md``: this catalogue and the first diversion's, as Markdown tables
+    (:func:`courtstudy.indicators.registry.catalogue_markdown`, the one catalogue users see)."""
+    from courtstudy.indicators import registry
 
+    return registry.catalogue_markdown()
 
 
 def write_catalogue_doc(path=None) -> None:
     """Write :func:`catalogue_markdown` to ``docs/indicators.md`` of the checkout (or ``path``)."""
-    from courtstudy.core.paths import PROJECT_ROOT
+    from courtstudy.indicators import registry
 
-    target = PROJECT_ROOT / "docs" / "indicators.md" if path is None else path
-    with open(target, "w", encoding="utf-8") as fh:
-        fh.write(catalogue_markdown())
+    registry.write_catalogue_doc(path)

@@ -76,6 +76,18 @@ class DiversionIndicator(IndicatorIdentity):
     denominator: str | None = None
     maturity: str | None = None
 
+    @property
+    def records(self) -> tuple[str, ...]:
+        """The inputs it is computed from besides the period: ``mediation`` (the register),
+        ``cases`` (the case export, for direct filings and the disputes), ``links`` (the link
+        columns that group cases into disputes)."""
+        quantities = {self.numerator, self.denominator} - {None}
+        if quantities & set(DISPUTE_QUANTITIES):
+            return ("cases", "links")
+        if quantities & {"entering", "direct_filed"}:
+            return ("mediation", "cases")
+        return ("mediation",)
+
 
 DIVERSION_INDICATORS: tuple[DiversionIndicator, ...] = (
     DiversionIndicator("mediation_received", "诉前调解收案", "Pre-suit mediation received",
@@ -261,11 +273,13 @@ def _mediation_quantities(mediation: pd.DataFrame, cases: pd.DataFrame | None, l
 
 
 def _dispute_quantities(records: pd.DataFrame, by: list[str], p: Period, as_of: pd.Timestamp,
-                        horizon: int) -> tuple[pd.DataFrame, bool]:
+                        horizon: int, courts: Sequence[str] | None = None) -> tuple[pd.DataFrame, bool]:
     court_cases = records.loc[records["kind"].isin(categories.COURT_CASE_KINDS)]
     first = court_cases.sort_values(["date", "record_id"], kind="stable").drop_duplicates("dispute_id")
     first = first.set_index("dispute_id")
     in_p = first.loc[_in(first["date"], p, as_of)]
+    if courts is not None:
+        in_p = in_p.loc[in_p["court"].isin(set(courts)).fillna(False)]
     immature = bool(len(in_p)) and bool((in_p["date"] + pd.Timedelta(days=horizon) > as_of).any())
     if len(in_p) == 0:
         return pd.DataFrame(columns=["disputes", *(f"cases_{k}" for k in COURT_KINDS), "cases"]), False
@@ -289,13 +303,17 @@ def diversion_indicators(mediation: pd.DataFrame | None = None, cases: pd.DataFr
                          period: str | Period | Iterable[str | Period] = "quarter",
                          start: pd.Timestamp | str | None = None, end: pd.Timestamp | str | None = None,
                          as_of: pd.Timestamp | str | None = None, horizon: int = DEFAULT_HORIZON_DAYS,
-                         indicators: Sequence[str] | None = None) -> pd.DataFrame:
+                         indicators: Sequence[str] | None = None,
+                         court_filter: Sequence[str] | None = None) -> pd.DataFrame:
     """The long table of the diversion indicators (module docstring).
 
     ``mediation``: canonical mediation records (:func:`courtstudy.ingest.mediation.load_mediation`);
     ``cases``: canonical cases (direct filings; with ``links``, the disputes of 案-件比);
     ``links``: canonical links (:func:`courtstudy.ingest.links.load_links`). Indicators whose
     inputs are not given are left out. ``as_of`` defaults to the latest date in the data.
+    ``court_filter`` keeps the records of those courts, their direct filings and the disputes
+    first filed there (a dispute's later cases at other courts still count in its 件), as
+    :meth:`courtstudy.indicators.engine.IndicatorEngine.compute` filters courts.
     """
     by = [by] if isinstance(by, str) else list(by)
     bad = [c for c in by if c not in GROUPS]
@@ -325,6 +343,13 @@ def diversion_indicators(mediation: pd.DataFrame | None = None, cases: pd.DataFr
             every_link = pd.concat([every_link, mediation_links(mediation)[["case_id", "linked_case_id", "link"]]],
                                    ignore_index=True).drop_duplicates()
         records = dispute_table(cases, every_link, mediation)
+    if court_filter is not None:
+        # filtered after the disputes are formed: a dispute's cases at other courts stay in it
+        wanted = set(court_filter)
+        if mediation is not None:
+            mediation = mediation.loc[mediation["court"].isin(wanted).fillna(False)]
+        if cases is not None:
+            cases = cases.loc[cases["court"].isin(wanted).fillna(False)]
     rows = []
     for p in _periods(period, start, end, every.min(), as_of):
         q = pd.DataFrame()
@@ -334,7 +359,7 @@ def diversion_indicators(mediation: pd.DataFrame | None = None, cases: pd.DataFr
             q = _mediation_quantities(mediation, cases, links, by, p, as_of)
             open_any = q.pop("open") > 0
         if records is not None:
-            d, immature_disputes = _dispute_quantities(records, by, p, as_of, horizon)
+            d, immature_disputes = _dispute_quantities(records, by, p, as_of, horizon, court_filter)
             q = q.join(d, how="outer") if len(q.columns) else d
         for name in names:
             ind = BY_NAME[name]

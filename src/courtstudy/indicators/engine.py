@@ -32,6 +32,17 @@ How it works:
    * pending_over_Xm(k) = number of cases with start_X <= k < closed bucket, where start_X is the
      bucket of filed_date + X calendar months + 1 day (a case is "over X months" at the end of a
      period when filed_date + X months < end).
+
+4. **The first diversion's indicators** (诉前调解, 案-件比: :mod:`courtstudy.indicators.diversion`)
+   are selected by name like the others (the one catalogue is :mod:`courtstudy.indicators.registry`)
+   and computed from the records given to the engine (``mediation=``, ``links=``,
+   ``related_cases=``, or :meth:`IndicatorEngine.attach`) by
+   :func:`~courtstudy.indicators.diversion.diversion_indicators`, over the same periods, groups,
+   as-of date and court filter, into the same long table. They are a pandas computation (a
+   register and a graph of cases, not aggregations of the prepared per-case facts; the registry's
+   docstring says why they stay there): the indicators that need the cases need them as a pandas
+   frame, so with cases that stay in Spark or a Parquet dataset only the register's own indicators
+   can be computed, and asking for the others is an error that says so.
 """
 
 from __future__ import annotations
@@ -50,11 +61,11 @@ import pyarrow.compute as pc
 from courtstudy.core import calendar, survival
 from courtstudy.core import limits as _limits
 from courtstudy.core.periods import FREQ_ALIASES, FREQ_MONTHS, Period, parse_period, period_range
+from courtstudy.indicators import diversion, registry
 from courtstudy.indicators.definitions import (
     APPEALED,
     BY_NAME,
     GROUP_COLUMNS,
-    INDICATOR_NAMES,
     MATURE,
     MAX_UNDECIDED_SHARE,
     UNDECIDED,
@@ -715,6 +726,9 @@ class IndicatorEngine:
     (``"duckdb"``, ``"polars"``, ``"spark"``: :func:`connect`); ``connection`` is an Ibis
     backend or a Spark session (``spark_session()``) to run on. ``limits`` is a
     statutory-limits table (``courtstudy.core.limits.statutory_limits(extra=...)`` to extend it).
+    ``mediation``, ``links`` and ``related_cases`` are the first diversion's records
+    (:meth:`attach`): with them the engine also computes 诉前调解 and 案-件比 (module docstring,
+    step 4).
 
     Example::
 
@@ -725,10 +739,18 @@ class IndicatorEngine:
 
     def __init__(self, cases, courts: pd.DataFrame | None = None,
                  backend=None, as_of: pd.Timestamp | str | None = None,
-                 limits: pd.DataFrame | None = None, *, connection=None) -> None:
+                 limits: pd.DataFrame | None = None, *, connection=None,
+                 mediation: pd.DataFrame | None = None, links: pd.DataFrame | None = None,
+                 related_cases: pd.DataFrame | None = None) -> None:
         import ibis
 
         self.courts = courts
+        # The first diversion's inputs (attach()); the cases frame itself (a reference, not a
+        # copy) for the diversion indicators that count cases: None when the cases stay in a
+        # backend.
+        self._frame = cases if isinstance(cases, pd.DataFrame) else None
+        self.mediation = self.links = self.related_cases = None
+        self.attach(mediation=mediation, links=links, related_cases=related_cases)
         self.filed_after_as_of = 0
         self._dictionaries: dict[str, tuple[str, ...]] = {}
         if isinstance(cases, ibis.Table) and "filed_date" not in cases.columns:
@@ -851,6 +873,33 @@ class IndicatorEngine:
                 scratch.disconnect()
         return self.con.to_pyarrow(expr)
 
+    def attach(self, mediation: pd.DataFrame | None = None, links: pd.DataFrame | None = None,
+               related_cases: pd.DataFrame | None = None) -> IndicatorEngine:
+        """Give the engine the first diversion's records (each optional; None keeps what it
+        has): ``mediation``, canonical mediation records
+        (:func:`courtstudy.ingest.mediation.load_mediation`); ``links``, canonical links between
+        cases (:func:`courtstudy.ingest.links.load_links`); ``related_cases``, canonical cases of
+        the disputes that are not in the engine's cases (appeals, retrial petitions and
+        confirmations at other courts), counted in 案-件比 only. Returns the engine."""
+        if mediation is not None:
+            self.mediation = mediation
+        if links is not None:
+            self.links = links
+        if related_cases is not None:
+            self.related_cases = related_cases
+        return self
+
+    def available(self) -> tuple[str, ...]:
+        """The names of every indicator the engine can compute with the records it has
+        (catalogue order): the case catalogue's, and the first diversion's whose records were
+        given (:meth:`attach`)."""
+        return tuple(n for n in registry.NAMES if not self._lacking(n))
+
+    def _lacking(self, name: str) -> list[str]:
+        have = {"cases": self._frame is not None or registry.CATALOGUE_OF[name] == "cases",
+                "mediation": self.mediation is not None, "links": self.links is not None}
+        return [r for r in registry.records_needed(name) if not have[r]]
+
     # -- periods --------------------------------------------------------------------------
     def periods(self, period: str | Period | Iterable[str | Period] = "quarter",
                 start: pd.Timestamp | str | None = None,
@@ -875,7 +924,8 @@ class IndicatorEngine:
                 period: str | Period | Iterable[str | Period] = "quarter",
                 start: pd.Timestamp | str | None = None, end: pd.Timestamp | str | None = None,
                 court_filter: Sequence[str] | None = None, horizon: int = 365,
-                indicators: Sequence[str] | None = None) -> pd.DataFrame:
+                indicators: Sequence[str] | None = None,
+                dispute_horizon: int = diversion.DEFAULT_HORIZON_DAYS) -> pd.DataFrame:
         """The long, tidy indicator table.
 
         Columns: the group columns of ``by``, ``period`` (label), ``period_start``,
@@ -887,6 +937,12 @@ class IndicatorEngine:
         horizon in days (:func:`courtstudy.core.survival.supported_horizon` gives the one a
         period's follow-up supports). Judge names are real: publication pseudonymises them
         (:mod:`courtstudy.report.pseudonym`).
+
+        ``indicators``: names or labels of either catalogue (:mod:`courtstudy.indicators.registry`;
+        default: every indicator the engine has the records for, :meth:`available`). The first
+        diversion's (诉前调解, 案-件比) come from :func:`courtstudy.indicators.diversion.diversion_indicators`
+        on the records given to the engine, grouped by court or cause only; ``dispute_horizon``
+        is their 案-件比 follow-up in days (not the RMST ``horizon``).
         """
         by = [by] if isinstance(by, str) else list(by)
         unknown = [c for c in by if c not in GROUP_COLUMNS]
@@ -895,19 +951,87 @@ class IndicatorEngine:
         absent = [c for c in by if c not in self.group_columns]
         if absent:
             raise ValueError(f"the cases have no column {absent} to group by")
-        names = list(INDICATOR_NAMES if indicators is None else indicators)
-        bad = [i for i in names if i not in BY_NAME]
-        if bad:
-            raise ValueError(f"unknown indicator(s) {bad}: see courtstudy.indicators.catalogue()")
+        names = list(self.available() if indicators is None else registry.resolve(indicators))
+        case_names = [n for n in names if registry.CATALOGUE_OF[n] == "cases"]
+        diversion_names = [n for n in names if registry.CATALOGUE_OF[n] == "diversion"]
         if horizon <= 0:
             raise ValueError(f"the RMST horizon must be positive, got {horizon}")
-        grid = _make_grid(self.periods(period, start, end))
-        stats = [BY_NAME[n].value for n in names]
-        survival_needed = any(isinstance(getattr(v, a, None), Survival) for v in stats
-                              for a in ("quantity", "numerator", "denominator", "basis"))
-        raw = self._aggregate(by, grid, court_filter, survival_needed)
-        long = self._assemble(by, grid, raw, names, court_filter, float(horizon))
-        return long
+        periods = self.periods(period, start, end)
+        if diversion_names:
+            self._check_diversion(diversion_names, by)
+        parts = []
+        if case_names or not diversion_names:
+            grid = _make_grid(periods)
+            stats = [BY_NAME[n].value for n in case_names]
+            survival_needed = any(isinstance(getattr(v, a, None), Survival) for v in stats
+                                  for a in ("quantity", "numerator", "denominator", "basis"))
+            raw = self._aggregate(by, grid, court_filter, survival_needed)
+            parts.append(self._assemble(by, grid, raw, case_names, court_filter, float(horizon)))
+        if not diversion_names:
+            return parts[0]
+        parts.append(self._diversion(diversion_names, by, periods, court_filter, dispute_horizon))
+        long = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        position = {n: i for i, n in enumerate(names)}
+        # the order of a case-only table: group, then period, then the indicators as asked
+        return (long.assign(_order=long["indicator"].map(position))
+                .sort_values([*by, "period_start", "_order"], kind="stable", na_position="last")
+                .drop(columns="_order").reset_index(drop=True))
+
+    def _check_diversion(self, names: list[str], by: list[str]) -> None:
+        """A clear error when a diversion indicator cannot be computed: a grouping it does not
+        have, or records the engine was not given (naming them and how to give them)."""
+        def named(ns) -> str:
+            return ", ".join(f"{n} ({registry.BY_NAME[n].label_zh})" for n in ns)
+
+        bad = [c for c in by if c not in diversion.GROUPS]
+        if bad:
+            raise ValueError(f"indicator(s) {named(names)} can be grouped by {list(diversion.GROUPS)} only, "
+                             f"not {bad}: compute them in a separate query")
+        lacking: dict[str, list[str]] = {}
+        for name in names:
+            for record in self._lacking(name):
+                lacking.setdefault(record, []).append(name)
+        how = {"mediation": "the mediation register (诉前调解登记表): pass mediation= (canonical records, "
+                            "courtstudy.ingest.mediation.load_mediation) to IndicatorEngine or attach(), "
+                            "or --mediation FILE to `courtstudy indicators`",
+               "links": "the case links (原审案号, 执行依据, 诉前调解案号): pass links= "
+                        "(courtstudy.ingest.links.load_links) to IndicatorEngine or attach(), or --links FILE "
+                        "to `courtstudy indicators`",
+               "cases": "the cases as a pandas DataFrame: the first diversion's indicators are computed in "
+                        "pandas (the DuckDB/pandas path), and this engine's cases stay in the "
+                        f"{getattr(self.con, 'name', 'backend')} backend; load them with load_cases()"}
+        if lacking:
+            raise ValueError("; ".join(f"indicator(s) {named(ns)} need {how[r]}" for r, ns in lacking.items()))
+
+    def _diversion(self, names: list[str], by: list[str], periods: list[Period],
+                   court_filter: Sequence[str] | None, dispute_horizon: int) -> pd.DataFrame:
+        """The first diversion's indicators, in the engine's long table (same columns, dtypes).
+        The related cases join the disputes of 案-件比 only (as in notebook 02): the register's
+        indicators count direct filings among the engine's own cases."""
+        cases = self._frame
+        calls = [(names, cases)]
+        if cases is not None and self.related_cases is not None:
+            extra = self.related_cases.loc[~self.related_cases["case_id"].isin(cases["case_id"])]
+            disputes = [n for n in names if "links" in registry.records_needed(n)]
+            calls = [(disputes, pd.concat([cases, extra], ignore_index=True)),
+                     ([n for n in names if n not in disputes], cases)]
+        # Each indicator's rows depend on its own quantities only, so one call per input set
+        # gives the rows of a single call.
+        parts = [diversion.diversion_indicators(
+            self.mediation, frame, self.links, by=by, period=periods, as_of=self.as_of,
+            horizon=dispute_horizon, indicators=subset, court_filter=court_filter)
+            for subset, frame in calls if subset]
+        long = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        out = pd.DataFrame({c: long[c].astype("string") for c in by})
+        out["period"] = long["period"].astype("string")
+        for c in ("period_start", "period_end"):
+            out[c] = pd.to_datetime(long[c]).astype("datetime64[s]")
+        out["indicator"] = long["indicator"].astype("string")
+        for c in ("value", "numerator", "denominator"):
+            out[c] = pd.to_numeric(long[c]).astype("float64")
+        for c in ("immature", "incomplete"):
+            out[c] = long[c].astype(bool)
+        return out
 
     def _aggregate(self, by: list[str], grid: _Grid, courts: Sequence[str] | None,
                    survival_needed: bool = True) -> dict[str, pd.DataFrame]:

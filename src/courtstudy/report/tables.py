@@ -112,10 +112,10 @@ def _t(lang: str, zh: str, en: str) -> str:
 
 
 def _indicator_kinds() -> dict[str, str]:
-    from courtstudy.indicators import INDICATORS
+    from courtstudy.indicators.registry import ALL_INDICATORS
 
     mapping = {"rate": "percent", "count": "count", "days": "days", "ratio": "ratio"}
-    return {i.name: mapping.get(i.kind, "number") for i in INDICATORS}
+    return {i.name: mapping.get(i.kind, "number") for i in ALL_INDICATORS}
 
 
 # ----------------------------------------------------------------------------------- labels
@@ -123,7 +123,7 @@ def column_label(name: Any, lang: str = "zh", kind: str | None = None) -> str:
     """Header of column ``name`` in ``lang``, with the unit of ``kind`` (件/天/元) unless the
     label already ends with a bracketed unit. Unknown names are returned as given."""
     from courtstudy.core import schema, text
-    from courtstudy.indicators.definitions import BY_NAME
+    from courtstudy.indicators.registry import BY_NAME
 
     if not isinstance(name, str):
         return str(name)
@@ -152,7 +152,7 @@ def translate_values(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     (catalogue names) and quarantine ``reason`` codes; booleans as 是/否 (Yes/No). Other
     columns are left alone. Returns a copy."""
     from courtstudy.core import schema
-    from courtstudy.indicators.definitions import BY_NAME
+    from courtstudy.indicators.registry import BY_NAME
 
     out = frame.copy()
     for column in out.columns:
