@@ -1,0 +1,133 @@
+"""Where the fast-track headline's court-month variance comes from, part by part.
+
+The headline interval (imputation, case + court-month variance) adds to the case-level variance
+a court-month component estimated by method of moments
+(:func:`courtstudy.studies.staggered.variance.estimate_shock_model`): a stationary AR(1) (variance,
+correlation ``rho``) plus a slow drift of each court. This script splits each replication's
+variance of the overall estimate into the three parts (case, AR(1), drift) and reports, per
+outcome, the coverage of 95% intervals built from the case part alone, from case + AR(1), and
+from all three (the headline), the mean standard error against the spread of the estimates, the
+mean and spread of the estimated ``rho`` (the simulated shocks on log trial days have 0.5), and
+how often the drift is estimated above zero, with the headline's coverage in those replications
+and in the others.
+
+    nice -n 10 .venv/bin/python benchmarks/shock_model_diagnostic.py run --setting 12courts \\
+        --scenario shocks --reps 200 --seed 71000 --jobs 2 --out build/shock_diag_12courts_shocks.csv
+    .venv/bin/python benchmarks/shock_model_diagnostic.py table build/shock_diag_12courts_shocks.csv
+
+Replications are those of ``benchmarks/fasttrack_montecarlo.py`` (same settings, scenarios and
+truth; scale 0.3), factual world only.
+"""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import argparse  # noqa: E402
+import sys  # noqa: E402
+import warnings  # noqa: E402
+from concurrent.futures import ProcessPoolExecutor  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+OUTCOMES = ("closed_90", "closed_180", "rmst")
+
+
+def _part(v: np.ndarray, model) -> float:
+    """``v' Gamma v`` summed over courts: the court-month variance of the estimate ``v`` (U, T)
+    under ``model``'s covariance."""
+    return float(np.einsum("ut,ts,us->", v, model.covariance(v.shape[1]), v))
+
+
+def replicate(task: tuple[str, str, int, float]) -> list[dict]:
+    setting, scenario, seed, scale = task
+    warnings.simplefilter("ignore")
+    import fasttrack_montecarlo as mc
+
+    from courtstudy.simulate.rollout import simulate_rollout
+    from courtstudy.studies.fasttrack.cases import build_case_sample
+    from courtstudy.studies.staggered import staggered_effects
+    from courtstudy.studies.staggered.variance import ShockModel
+
+    worlds = simulate_rollout(seed=seed, scale=scale, **mc.SETTINGS[setting],
+                              court_month_shock_sd=mc.SCENARIOS[scenario])
+    sample = build_case_sample(worlds.factual, worlds.courts, as_of=worlds.as_of, outcomes=OUTCOMES)
+    null = build_case_sample(worlds.no_effect, worlds.courts, as_of=worlds.as_of, outcomes=OUTCOMES)
+    data = sample.data
+    result = staggered_effects(data, list(OUTCOMES), randomization=False)
+    rows = []
+    for outcome in OUTCOMES:
+        eff = result.effects[outcome]
+        tau = np.nan_to_num(mc._cell_means(data, sample.data.outcomes[outcome] - null.data.outcomes[outcome]))
+        v = eff.weights[eff.index("overall")]
+        model = eff.shock_model
+
+        rows.append({"setting": setting, "scenario": scenario, "seed": seed, "outcome": outcome,
+                     "estimate": eff.estimate, "truth": float((eff.truth_weights * tau).sum()),
+                     "var_case": float(eff.covariances["case"][0, 0]),
+                     "var_ar": _part(v, ShockModel(model.variance, model.rho, model.n_cells, model.raw_excess)),
+                     "var_drift": _part(v, ShockModel(0.0, 0.0, model.n_cells, model.raw_excess, model.drift)),
+                     "var_headline": float(eff.covariances["court_month"][0, 0]),
+                     "rho": model.rho, "drift": model.drift})
+    return rows
+
+
+def summarise(draws: pd.DataFrame) -> pd.DataFrame:
+    out = []
+    for (setting, scenario, outcome), g in draws.groupby(["setting", "scenario", "outcome"], sort=False):
+        error = (g["estimate"] - g["truth"]).abs()
+        sd = (g["estimate"] - g["truth"]).std(ddof=1)
+        row = {"setting": setting, "scenario": scenario, "outcome": outcome, "reps": len(g)}
+        parts = {"case": g["var_case"], "case + AR(1)": g["var_case"] + g["var_ar"],
+                 "headline (case + AR(1) + drift)": g["var_headline"]}
+        for name, var in parts.items():
+            se = np.sqrt(var)
+            row[f"coverage, {name}"] = float((error <= 1.959964 * se).mean())
+            row[f"mean se / sd, {name}"] = float(se.mean() / sd)
+        drift = g["drift"] > 0
+        covered = error <= 1.959964 * np.sqrt(g["var_headline"])
+        row.update({"mean rho": g["rho"].mean(), "sd rho": g["rho"].std(ddof=1),
+                    "share drift > 0": float(drift.mean()),
+                    "headline coverage, drift > 0": float(covered[drift].mean()) if drift.any() else np.nan,
+                    "headline coverage, drift = 0": float(covered[~drift].mean()) if (~drift).any() else np.nan})
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="simulate and save the parts of each replication's variance")
+    r.add_argument("--setting", choices=("4courts", "6courts", "12courts"), default="12courts")
+    r.add_argument("--scenario", choices=("case_noise", "shocks"), default="shocks")
+    r.add_argument("--reps", type=int, default=200)
+    r.add_argument("--seed", type=int, default=71000)
+    r.add_argument("--scale", type=float, default=0.3)
+    r.add_argument("--jobs", type=int, default=2)
+    r.add_argument("--out", required=True)
+    t = sub.add_parser("table", help="summarise saved draws")
+    t.add_argument("draws", nargs="+")
+    args = parser.parse_args(argv)
+    if args.command == "run":
+        tasks = [(args.setting, args.scenario, args.seed + i, args.scale) for i in range(args.reps)]
+        with ProcessPoolExecutor(max(1, args.jobs)) as pool:
+            rows = [row for chunk in pool.map(replicate, tasks) for row in chunk]
+        draws = pd.DataFrame(rows)
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        draws.to_csv(args.out, index=False)
+    else:
+        draws = pd.concat([pd.read_csv(p) for p in args.draws], ignore_index=True)
+    table = summarise(draws).set_index(["setting", "scenario", "outcome"]).T
+    with pd.option_context("display.width", 200, "display.float_format", "{:.3f}".format):
+        print(table.to_string())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
