@@ -10,12 +10,19 @@ with the mediation stage accounted for (selection of who reaches court), a Monte
 case-level estimates, report sections.
 """
 
-from courtstudy.studies.diversion.cases import CASE_OUTCOMES, filed_case_effects, filed_case_sample
+from courtstudy.studies.diversion.cases import (
+    CASE_OUTCOMES,
+    filed_case_data,
+    filed_case_effects,
+    filed_case_sample,
+)
 from courtstudy.studies.diversion.filings import (
     PANEL_OUTCOMES,
     filings_panel,
+    filings_randomization,
     mediation_start_effects,
     mediation_starts,
 )
 
-__all__ = ["CASE_OUTCOMES", "filed_case_effects", "filed_case_sample", "PANEL_OUTCOMES", "filings_panel", "mediation_start_effects", "mediation_starts"]
+__all__ = ["CASE_OUTCOMES", "filed_case_data", "filed_case_effects", "filed_case_sample", "PANEL_OUTCOMES",
+           "filings_panel", "filings_randomization", "mediation_start_effects", "mediation_starts"]

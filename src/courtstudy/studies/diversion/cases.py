@@ -46,15 +46,25 @@ def filed_case_sample(cases: pd.DataFrame, as_of: pd.Timestamp | str) -> pd.Data
     return civil.reset_index(drop=True)
 
 
+def filed_case_data(cases: pd.DataFrame, starts: Mapping[str, pd.Timestamp], as_of: pd.Timestamp | str,
+                    outcomes: Sequence[str] = CASE_OUTCOMES, period: str = "quarter", start=None, end=None):
+    """:class:`~courtstudy.studies.staggered.StaggeredData` of :func:`filed_case_sample`, courts
+    as units, ``starts`` as adoption dates (NaT or absent = never)."""
+    from courtstudy.studies.staggered import prepare_staggered_data
+
+    sample = filed_case_sample(cases, as_of)
+    adoption = {str(c): starts.get(c) for c in sample["court"].dropna().astype(str).unique()}
+    return prepare_staggered_data(sample, unit="court", time="filed_date", adoption=adoption,
+                                  outcomes=list(outcomes), period=period, start=start, end=end)
+
+
 def filed_case_effects(cases: pd.DataFrame, starts: Mapping[str, pd.Timestamp], as_of: pd.Timestamp | str,
                        outcomes: Sequence[str] = CASE_OUTCOMES, period: str = "quarter",
                        start=None, end=None, **options):
     """:class:`~courtstudy.studies.staggered.StaggeredResult` of the start of mediation on the
     filed cases' outcomes (module docstring); ``options`` go to ``staggered_effects``."""
-    from courtstudy.studies.staggered import prepare_staggered_data, staggered_effects
+    from courtstudy.studies.staggered import staggered_effects
 
-    sample = filed_case_sample(cases, as_of)
-    data = prepare_staggered_data(sample, unit="court", time="filed_date", adoption=dict(starts),
-                                  outcomes=list(outcomes), period=period, start=start, end=end)
+    data = filed_case_data(cases, starts, as_of, outcomes, period=period, start=start, end=end)
     settings = {"estimator": "imputation", "covariates": False, "randomization": False, **options}
     return staggered_effects(data, list(outcomes), **settings)
