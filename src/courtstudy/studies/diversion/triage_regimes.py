@@ -24,6 +24,11 @@ Design (our convention, docs/assumptions.md "Triage and the mediation stage"):
   difference "beyond sampling error" is one whose Holm-adjusted p-value is below ``alpha``.
   Caveat: court-period shocks common to a regime's cases are not in these standard errors, so
   the test errs towards finding a difference.
+* Cases filed after a court's fast-track team started (``concurrent``) are left out of both
+  regimes, as the triage rollout leaves them out: that reform would otherwise be part of the
+  "after" regime. What remains is still a before/after contrast within courts: anything else
+  that changed in those courts between the regimes (calendar time) is in the difference too;
+  the staggered starts spread the regimes over calendar time, they do not remove it.
 * The population that changes: the mix of the cases reaching the triage desk and of those
   routed simple in each regime (:func:`regime_mix`: shares by claim band and by cause, the
   routed share), beside the causal change in the mix from the case-level staggered DiD of
@@ -96,14 +101,20 @@ class RegimeComparison:
         """Sentences computed from the tables: the courts and cases compared, each outcome that
         differs beyond sampling error (or that none does), and the change in who is routed."""
         from courtstudy.core import text
+        from courtstudy.studies.triage.sample import outcome_label
 
         labels = labels or {}
         zh = lang == "zh"
 
         def name(outcome: str) -> str:
-            pair = labels.get(outcome, (outcome, outcome))
-            return pair[0] if zh else pair[1]
+            if outcome in labels:
+                return labels[outcome][0 if zh else 1]
+            return outcome_label(outcome, lang)
 
+        if len(self.effects["regime"].unique()) != len(REGIMES):
+            return [("没有法院在诉前调解开始前后都有足够的简案和繁案，无法分阶段比较。" if zh else
+                     "No court has enough simple and complex cases both before and after its start of pre-suit "
+                     "mediation to compare the regimes.")]
         out = []
         nb, na = self.n_cases.get("before", 0), self.n_cases.get("after", 0)
         out.append(f"比较 {len(self.courts)} 个在研究期内开始诉前调解的法院：开始前立案 {nb:,} 件、开始后立案 {na:,} 件，"
@@ -118,10 +129,10 @@ class RegimeComparison:
             return out
         if len(differs) == 0:
             worst = diff.loc[diff["p_holm"].idxmin()]
-            out.append(f"各项结果的分流效果在诉前调解开始前后的差异都在抽样误差之内（多重比较校正后最小 p = {worst['p_holm']:.2f}，"
+            out.append(f"各项结果的分流效果在诉前调解开始前后的差异都在抽样误差之内（多重比较校正后最小 p = {worst['p_holm']:.3f}，"
                        f"{name(str(worst['outcome']))}）。" if zh else
                        f"For no outcome does triage's effect differ between the regimes beyond sampling error "
-                       f"(smallest Holm-adjusted p = {worst['p_holm']:.2f}, {name(str(worst['outcome']))}).")
+                       f"(smallest Holm-adjusted p = {worst['p_holm']:.3f}, {name(str(worst['outcome']))}).")
         for _, row in differs.iterrows():
             scale, unit_zh, unit_en = (100.0, "个百分点", " percentage points") if row["unit"] == "risk_difference" \
                 else (1.0, "天", " days")
@@ -134,11 +145,44 @@ class RegimeComparison:
                        f"{'larger' if d > 0 else 'smaller'} after the start than before ({level} interval "
                        f"{lo:.1f} to {hi:.1f}, Holm-adjusted p = {row['p_holm']:.3f}), beyond sampling error.")
         routed = self.mix.loc[self.mix["dimension"] == "routed"]
-        if len(routed):
+        bands = self.mix.loc[(self.mix["dimension"] == "claim_band") & (self.mix["level"] != "(missing)")]
+        if len(routed) and len(bands):
+            from courtstudy.studies.triage.labels import claim_band_label
+
             b, a = float(routed["before"].iloc[0]), float(routed["after"].iloc[0])
-            out.append(f"分为简案的比例由开始前的 {b:.1%} 变为开始后的 {a:.1%}。" if zh else
-                       f"The share routed simple went from {b:.1%} before the start to {a:.1%} after.")
+            moved = bands.loc[bands["change"].abs().idxmax()]
+            band = claim_band_label(str(moved["level"]), lang)
+            change = float(moved["change"]) * 100
+            out.append(f"进入分流的案件构成：标的额{band}的案件占比由 {moved['before']:.1%} 变为 {moved['after']:.1%}"
+                       f"（{'上升' if change >= 0 else '下降'} {abs(change):.1f} 个百分点，各标的额区间中变化最大）；"
+                       f"分为简案的比例由 {b:.1%} 变为 {a:.1%}。" if zh else
+                       f"Who reaches the triage desk: the share of cases with a claim of {band} went from "
+                       f"{moved['before']:.1%} to {moved['after']:.1%} ({'up' if change >= 0 else 'down'} "
+                       f"{abs(change):.1f} points, the largest change of any claim band); the share routed simple "
+                       f"went from {b:.1%} to {a:.1%}.")
         return out
+
+    def table(self, lang: str = "zh") -> pd.DataFrame:
+        """Effects by regime and their difference, one block per outcome: ``outcome``,
+        ``mediation_regime`` (labelled), ``estimate``, ``ci_low``, ``ci_high``, ``p_holm`` (on the
+        difference rows), ``unit`` (canonical outcome and unit codes: the triage study's
+        :func:`~courtstudy.studies.triage.labels.reader_table` labels and scales them)."""
+        i = 0 if lang == "zh" else 1
+        rows = []
+        diffs = self.differences.set_index("outcome")
+        for outcome in dict.fromkeys(self.effects["outcome"]):
+            part = self.effects.loc[self.effects["outcome"] == outcome]
+            for _, r in part.iterrows():
+                rows.append({"outcome": outcome, "mediation_regime": REGIME_LABELS[r["regime"]][i],
+                             "estimate": r["estimate"], "ci_low": r["ci_low"], "ci_high": r["ci_high"],
+                             "p_holm": np.nan, "unit": r["unit"]})
+            if outcome in diffs.index:
+                d = diffs.loc[outcome]
+                rows.append({"outcome": outcome, "mediation_regime": ("差值（开始后减开始前）", "difference (after - before)")[i],
+                             "estimate": d["difference"], "ci_low": d["ci_low"], "ci_high": d["ci_high"],
+                             "p_holm": d["p_holm"], "unit": d["unit"]})
+        return pd.DataFrame(rows, columns=["outcome", "mediation_regime", "estimate", "ci_low", "ci_high", "p_holm",
+                                           "unit"])
 
 
 def regime_mix(frame: pd.DataFrame, regime: pd.Series, routed: np.ndarray, top_causes: int = 5) -> pd.DataFrame:
@@ -176,18 +220,25 @@ def regime_mix(frame: pd.DataFrame, regime: pd.Series, routed: np.ndarray, top_c
 
 
 def triage_by_mediation_regime(sample, starts: Mapping[str, pd.Timestamp], *, outcomes: Sequence[str] | None = None,
-                               estimand: str = "ATT", alpha: float = 0.05, min_arm: int = 30) -> RegimeComparison:
+                               estimand: str = "ATT", alpha: float = 0.05, min_arm: int = 30,
+                               concurrent: Mapping[str, pd.Timestamp] | None = None) -> RegimeComparison:
     """The like-for-like triage effect within each mediation regime and their difference
     (module docstring). ``sample``: the triage study's :class:`~courtstudy.studies.triage.AnalysisSample`;
-    ``starts``: court -> mediation start."""
+    ``starts``: court -> mediation start; ``concurrent``: court -> start of another reform
+    (a fast-track team): cases filed on or after it are left out of both regimes."""
     from courtstudy.studies.triage import estimate_effects
 
     frame = sample.frame
     regime = mediation_regime(frame, starts)
-    both = regime.groupby(frame["court"].astype(str)).agg(lambda r: set(r) == set(REGIMES))
+    eligible = np.ones(len(frame), dtype=bool)
+    if concurrent:
+        other = pd.to_datetime(frame["court"].astype(str).map(lambda c: concurrent.get(c)))
+        eligible = ~(other.notna() & (pd.to_datetime(frame["filed_date"]) >= other)).to_numpy()
+    court = frame["court"].astype(str)
+    both = regime[eligible].groupby(court[eligible]).agg(lambda r: set(r) == set(REGIMES))
     courts = sorted(both.index[both])
-    left_out = sorted(both.index[~both])
-    keep = frame["court"].astype(str).isin(courts).to_numpy()
+    left_out = sorted(set(court) - set(courts))
+    keep = court.isin(courts).to_numpy() & eligible
     names = [k for k, o in sample.outcomes.items() if o.kind != "duration"] if outcomes is None else list(outcomes)
     z = sps.norm.ppf(1 - alpha / 2)
     effect_rows = []
