@@ -136,13 +136,15 @@ class MediationStartStudy:
         if self.skipped is not None:
             return [self.why_skipped(lang)]
         c = self.courts
-        out = [_t(lang,
-                  f"比较 {c.get('starting', 0)} 个在 {self.periods[0]} 至 {self.periods[1]} 间开始诉前调解的法院与同期尚未开始的法院"
-                  f"（其中 {c.get('comparison', 0)} 个法院在数据期内始终未开始）；{c.get('always', 0)} 个法院在数据开始前已开始，没有开始前的数据，未纳入比较。",
-                  f"{c.get('starting', 0)} courts that started pre-suit mediation between {self.periods[0]} and "
-                  f"{self.periods[1]} are compared with courts that had not started yet ({c.get('comparison', 0)} of them "
-                  f"never started within the data); {c.get('always', 0)} courts started before the data begin and, "
-                  "with no before-period, are left out.")]
+        zh = (f"比较 {c.get('starting', 0)} 个在 {self.periods[0]} 至 {self.periods[1]} 间开始诉前调解的法院与同期尚未开始的法院"
+              f"（其中 {c.get('comparison', 0)} 个法院在数据期内始终未开始）")
+        en = (f"{c.get('starting', 0)} courts that started pre-suit mediation between {self.periods[0]} and "
+              f"{self.periods[1]} are compared with courts that had not started yet ({c.get('comparison', 0)} of them "
+              "never started within the data)")
+        if c.get("always", 0):
+            zh += f"；{c['always']} 个法院在数据开始前已开始，没有开始前的数据，未纳入比较"
+            en += f"; {c['always']} courts started before the data begin and, with no before-period, are left out"
+        out = [_t(lang, zh + "。", en + ".")]
         rows = self.effects.loc[self.effects["outcome"] != "log_filed"]
         if len(rows):
             phrases = [self._effect_phrase(r, lang) for _, r in rows.iterrows()]
