@@ -158,7 +158,8 @@ def run(args: argparse.Namespace) -> int:
     pd.DataFrame(rows).to_csv(out, index=False)
     if failed:
         Path(str(out) + ".failed.txt").write_text("\n".join(failed) + "\n", encoding="utf-8")
-    print(f"{len(tasks)} replications asked, {len(failed)} failed, {time.perf_counter() - start:.0f} s -> {out}")
+    done = pd.DataFrame(rows)["seed"].nunique() if rows else 0
+    print(f"{done} of {len(tasks)} replications done, {len(failed)} failed, {time.perf_counter() - start:.0f} s -> {out}")
     return 0
 
 

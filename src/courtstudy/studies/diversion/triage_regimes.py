@@ -153,7 +153,7 @@ class RegimeComparison:
             moved = bands.loc[bands["change"].abs().idxmax()]
             band = claim_band_label(str(moved["level"]), lang)
             change = float(moved["change"]) * 100
-            out.append(f"进入分流的案件构成：标的额为 {band} 的案件占比由 {moved['before']:.1%} 变为 {moved['after']:.1%}"
+            out.append(f"进入分流的案件构成：标的额为 {band}的案件占比由 {moved['before']:.1%} 变为 {moved['after']:.1%}"
                        f"（{'上升' if change >= 0 else '下降'} {abs(change):.1f} 个百分点，各标的额区间中变化最大）；"
                        f"分为简案的比例由 {b:.1%} 变为 {a:.1%}。" if zh else
                        f"Who reaches the triage desk: the share of cases with a claim of {band} went from "
