@@ -26,6 +26,8 @@ import numpy as np
 import pandas as pd
 
 from courtstudy.core import text
+from courtstudy.studies.fasttrack.labels import INFERENCE as _FASTTRACK_INFERENCE
+from courtstudy.studies.triage.labels import INFERENCE_NAMES as _TRIAGE_INFERENCE
 
 #: Interval of the filings effect: randomisation inference over start dates (the Monte Carlo:
 #: the court-clustered interval under-covers with a dozen courts).
@@ -44,11 +46,13 @@ SCALES: dict[str, str] = {"log_filed": "percent", "log_claim": "percent", "close
                           "appealed": "points"}
 UNITS: dict[str, tuple[str, str]] = {"percent": ("%（变化率）", "% (change)"),
                                      "points": ("百分点", "percentage points")}
+#: How each interval was computed: the triage study's words for start dates and case-level
+#: variance, the fast-track study's for clustering; court-quarter shocks are this study's own.
 INFERENCE_LABELS: dict[str, tuple[str, str]] = {
-    "randomization": ("对开始日期的随机化推断", "randomisation inference over start dates"),
+    "randomization": _TRIAGE_INFERENCE["randomization"],
     "court_month": ("案件层面方差＋法院-季度共同冲击", "case-level variance plus court-quarter shocks"),
-    "unit_cluster": ("按法院聚类", "clustered by court"),
-    "case": ("案件层面方差", "case-level variance"),
+    "unit_cluster": _FASTTRACK_INFERENCE["unit_cluster"],
+    "case": _TRIAGE_INFERENCE["case"],
 }
 WHY: dict[str, tuple[str, str]] = {
     "randomization": ("法院只有十几个时，按法院聚类的标准误偏窄（模拟检验中区间覆盖真值的比例低于名义水平），"
