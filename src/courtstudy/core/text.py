@@ -72,6 +72,8 @@ COLUMN_LABELS: dict[str, tuple[str, str]] = {
     "like_for_like": ("同类案件比较", "Like-for-like"),
     "difference": ("差值", "Difference"),
     "disagree": ("差异超出抽样误差", "Beyond sampling error"),
+    "mediation_regime": ("诉前调解阶段", "Pre-suit mediation stage"),
+    "p_holm": ("p 值（多重比较校正）", "p-value (Holm-adjusted)"),
     "wald": ("估计值", "Estimate"),
     "first_stage": ("第一阶段", "First stage"),
     "delta": ("允许的繁案变化", "Allowed change of complex cases"),

@@ -46,15 +46,42 @@ def filed_case_sample(cases: pd.DataFrame, as_of: pd.Timestamp | str) -> pd.Data
     return civil.reset_index(drop=True)
 
 
-def filed_case_effects(cases: pd.DataFrame, starts: Mapping[str, pd.Timestamp], as_of: pd.Timestamp | str,
-                       outcomes: Sequence[str] = CASE_OUTCOMES, period: str = "quarter",
-                       start=None, end=None, **options):
-    """:class:`~courtstudy.studies.staggered.StaggeredResult` of the start of mediation on the
-    filed cases' outcomes (module docstring); ``options`` go to ``staggered_effects``."""
-    from courtstudy.studies.staggered import prepare_staggered_data, staggered_effects
+def filed_case_data(cases: pd.DataFrame, starts: Mapping[str, pd.Timestamp], as_of: pd.Timestamp | str,
+                    outcomes: Sequence[str] = CASE_OUTCOMES, period: str = "quarter", start=None, end=None,
+                    concurrent: Mapping[str, pd.Timestamp] | None = None):
+    """:class:`~courtstudy.studies.staggered.StaggeredData` of :func:`filed_case_sample`, courts
+    as units, ``starts`` as adoption dates (NaT or absent = never). ``concurrent``: court -> the
+    start of another reform that changes how cases are handled (a fast-track team): the court's
+    cases filed on or after it are left out, so that reform is not credited to mediation (the
+    triage rollout's convention, :mod:`courtstudy.studies.triage.rollout`); the count is in
+    ``notes``."""
+    from courtstudy.studies.staggered import prepare_staggered_data
 
     sample = filed_case_sample(cases, as_of)
-    data = prepare_staggered_data(sample, unit="court", time="filed_date", adoption=dict(starts),
+    dropped = 0
+    if concurrent:
+        other = pd.to_datetime(sample["court"].astype(str).map(lambda c: concurrent.get(c)))
+        after = (other.notna() & (sample["filed_date"] >= other)).to_numpy()
+        dropped = int(after.sum())
+        sample = sample.loc[~after].reset_index(drop=True)
+    adoption = {str(c): starts.get(c) for c in sample["court"].dropna().astype(str).unique()}
+    data = prepare_staggered_data(sample, unit="court", time="filed_date", adoption=adoption,
                                   outcomes=list(outcomes), period=period, start=start, end=end)
+    if dropped:
+        data.notes.setdefault("zh", []).append(f"{dropped} 件在本院另一项改革（速裁团队）开始后立案的案件未纳入。")
+        data.notes.setdefault("en", []).append(f"{dropped} cases filed after their court started another reform "
+                                               "(a fast-track team) are left out.")
+    return data
+
+
+def filed_case_effects(cases: pd.DataFrame, starts: Mapping[str, pd.Timestamp], as_of: pd.Timestamp | str,
+                       outcomes: Sequence[str] = CASE_OUTCOMES, period: str = "quarter",
+                       start=None, end=None, concurrent: Mapping[str, pd.Timestamp] | None = None, **options):
+    """:class:`~courtstudy.studies.staggered.StaggeredResult` of the start of mediation on the
+    filed cases' outcomes (module docstring); ``options`` go to ``staggered_effects``."""
+    from courtstudy.studies.staggered import staggered_effects
+
+    data = filed_case_data(cases, starts, as_of, outcomes, period=period, start=start, end=end,
+                           concurrent=concurrent)
     settings = {"estimator": "imputation", "covariates": False, "randomization": False, **options}
     return staggered_effects(data, list(outcomes), **settings)
