@@ -109,6 +109,14 @@ def test_bad_parameter_files_are_refused(small, notebooks, tmp_path, text, needl
                      reports_folder=tmp_path / "r", params_file=params, check_data=False)
 
 
+def test_relative_reports_folder_is_taken_from_where_the_command_runs(small, notebooks, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    plan = plan_edition("e", data=str(small["cases"]), notebooks_folder=notebooks,
+                        reports_folder="build/reports", check_data=False)
+    assert plan.folder == tmp_path / "build" / "reports"
+    assert plan.target == tmp_path / "build" / "reports" / "e"
+
+
 # ------------------------------------------------------------------------ lock, dead builds, log
 def test_lock_log_and_a_broken_manifest_in_the_reports_folder(small, notebooks, tmp_path):
     """A second run of an edition being built is refused; a lock left by a dead process is

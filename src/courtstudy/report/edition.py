@@ -377,7 +377,9 @@ def plan_edition(name: str, *, data: str = "demo", courts: str = "", period: str
             notebook_parameters, params_info = read_notebook_parameters(params_file, chosen)
         except ParameterFileError as exc:
             raise EditionError(str(exc)) from exc
-    folder = Path(reports_folder) if reports_folder is not None else reports_dir()
+    # absolute now: the notebooks run with their own folder as working directory, where a
+    # relative path would put the build
+    folder = Path(reports_folder).resolve() if reports_folder is not None else reports_dir()
     blocker = next((p for p in [folder, *folder.parents] if p.exists()), None)
     if blocker is not None and not blocker.is_dir():
         raise EditionError(f"--reports-dir {folder}: {blocker} 是文件，不能在其中建文件夹 / {blocker} is a "
