@@ -148,8 +148,8 @@ def filed_case_indicators(cases: pd.DataFrame, mediation: pd.DataFrame, links: p
     engine's long table (:func:`courtstudy.indicators.indicators`) over the civil first-instance
     cases (民初) of each route, with a ``route`` column (``via_mediation``: named by a record's
     转立案案号 or carrying a 诉前调解案号 link; ``direct``: the others). A descriptive
-    comparison: failed mediations are not a random draw of disputes (the study of the first
-    diversion is not done yet)."""
+    comparison: failed mediations are not a random draw of disputes (what the start of
+    mediation did to the filed cases is estimated by :mod:`courtstudy.studies.diversion`)."""
     from courtstudy.indicators import indicators as case_indicators
 
     civil_first = cases.loc[cases["type_code"].eq("民初").fillna(False)].reset_index(drop=True)
