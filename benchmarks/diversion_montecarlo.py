@@ -51,15 +51,6 @@ PANEL_END = "2023-12-31"
 INFERENCES = ("case", "court_month", "unit_cluster", "randomization")
 
 
-def _cell_means(data, values: np.ndarray) -> np.ndarray:
-    n_cells = data.n_units * data.n_periods
-    ok = np.isfinite(values)
-    s = np.bincount(data.cell[ok], values[ok], minlength=n_cells)
-    n = np.bincount(data.cell[ok], minlength=n_cells)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (s / n).reshape(data.n_units, data.n_periods)
-
-
 def _filings_rows(seed: int, world, court, starts, ri_draws: int) -> list[dict]:
     from scipy import stats as sps
 
@@ -117,7 +108,7 @@ def replicate(task: tuple) -> list[dict]:
     res, res0 = staggered_effects(data, outcomes, **options), staggered_effects(null, outcomes, **options)
     for outcome in outcomes:
         eff, eff0 = res.effects[outcome], res0.effects[outcome]
-        tau = np.nan_to_num(_cell_means(data, data.outcomes[outcome]) - _cell_means(null, null.outcomes[outcome]))
+        tau = np.nan_to_num(data.cell_means(data.outcomes[outcome]) - null.cell_means(null.outcomes[outcome]))
         truth = float((eff.truth_weights * tau).sum())
         for inference in INFERENCES:
             low, high, _ = eff.interval(inference)

@@ -68,15 +68,6 @@ HEADLINE = ("imputation", "court_month")
 MIN_TARGET_COURTS = 6
 
 
-def _cell_means(data, values: np.ndarray) -> np.ndarray:
-    n_cells = data.n_units * data.n_periods
-    ok = np.isfinite(values)
-    s = np.bincount(data.cell[ok], values[ok], minlength=n_cells)
-    n = np.bincount(data.cell[ok], minlength=n_cells)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return (s / n).reshape(data.n_units, data.n_periods)
-
-
 def _twfe(y: np.ndarray, d: np.ndarray) -> tuple[float, float]:
     """TWFE on a balanced unit x period matrix, CR1 by unit (fixest's small-sample factor)."""
     from courtstudy.studies.fasttrack.twfe import _demean_two_way
@@ -131,7 +122,7 @@ def replicate(task: tuple) -> list[dict]:
     rows = []
     z = sps.norm.ppf(0.975)
     for outcome in OUTCOMES:
-        tau_cell = np.nan_to_num(_cell_means(data, effect[outcome]))
+        tau_cell = np.nan_to_num(data.cell_means(effect[outcome]))
         for est_name, res in runs.items():
             eff, eff0 = res.effects[outcome], res.effects[f"{outcome}__null"]
             truth = float((eff.truth_weights * tau_cell).sum())
@@ -158,11 +149,11 @@ def replicate(task: tuple) -> list[dict]:
         if headline_only:
             continue
         # the court-month panel (the previous study): CS simple ATT and TWFE
-        y = _cell_means(data, data.outcomes[outcome])
-        y0 = _cell_means(data, data.outcomes[f"{outcome}__null"])
+        y = data.cell_means(data.outcomes[outcome])
+        y0 = data.cell_means(data.outcomes[f"{outcome}__null"])
         cohorts = np.where(data.cohort >= 0, data.cohort + 1, 0)
         d = (np.arange(data.n_periods)[None, :] >= data.cohort[:, None]) & (data.cohort[:, None] >= 0)
-        tau = _cell_means(data, effect[outcome])
+        tau = data.cell_means(effect[outcome])
         # CS simple on the panel: cells (g, t >= g) weighted by the cohort's share of courts
         share = {g: np.mean(cohorts == g) for g in np.unique(cohorts[cohorts > 0])}
         w = np.where(d, np.array([share.get(g, 0.0) for g in cohorts])[:, None], 0.0)

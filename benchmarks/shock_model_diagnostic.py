@@ -64,7 +64,7 @@ def replicate(task: tuple[str, str, int, float]) -> list[dict]:
     rows = []
     for outcome in OUTCOMES:
         eff = result.effects[outcome]
-        tau = np.nan_to_num(mc._cell_means(data, sample.data.outcomes[outcome] - null.data.outcomes[outcome]))
+        tau = np.nan_to_num(data.cell_means(sample.data.outcomes[outcome] - null.data.outcomes[outcome]))
         v = eff.weights[eff.index("overall")]
         model = eff.shock_model
 

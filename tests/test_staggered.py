@@ -413,3 +413,14 @@ def test_honest_did_runs_and_its_sentence_follows_the_numbers():
 def test_multiset_count():
     cohort = np.array([1, 1, 2, -1])
     assert n_reassignments(cohort) == len(set(itertools.permutations(cohort.tolist()))) == 12
+
+
+def test_cell_means_by_hand():
+    # two units x two periods; NaN outcomes do not count, an empty cell is NaN
+    unit = np.array([0, 0, 0, 1, 1])
+    period = np.array([0, 0, 1, 0, 0])
+    data = StaggeredData(("a", "b"), ("p0", "p1"), "month", unit, period, np.array([1, -1]),
+                         {}, np.zeros((5, 0)), (), np.arange(5))
+    means = data.cell_means(np.array([1.0, 3.0, 5.0, np.nan, 4.0]))
+    assert means[0, 0] == 2.0 and means[0, 1] == 5.0 and means[1, 0] == 4.0
+    assert np.isnan(means[1, 1])

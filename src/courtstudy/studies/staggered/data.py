@@ -75,6 +75,16 @@ class StaggeredData:
         """Cell code of each case: ``unit * n_periods + period``."""
         return self.unit * self.n_periods + self.period
 
+    def cell_means(self, values: np.ndarray) -> np.ndarray:
+        """Mean of a per-case ``values`` in each unit x period cell (U, T), over the cases where
+        it is finite; NaN in a cell without any."""
+        n_cells = self.n_units * self.n_periods
+        ok = np.isfinite(values)
+        total = np.bincount(self.cell[ok], values[ok], minlength=n_cells)
+        count = np.bincount(self.cell[ok], minlength=n_cells)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return (total / count).reshape(self.n_units, self.n_periods)
+
     def treated(self, cohort: np.ndarray | None = None) -> np.ndarray:
         """Whether each case was filed on or after its unit's adoption (under ``cohort``, by
         default the observed one)."""
