@@ -40,11 +40,11 @@ import argparse  # noqa: E402
 import sys  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from _replications import run_replications  # noqa: E402
 
 CASE_END = "2023Q4"
 PANEL_END = "2023-12-31"
@@ -128,29 +128,8 @@ def replicate(task: tuple) -> list[dict]:
 
 def run(args: argparse.Namespace) -> int:
     tasks = [(args.seed + r, args.scale, args.never, args.ri_draws) for r in range(args.reps)]
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    start, rows, failed = time.perf_counter(), [], []
-    with ProcessPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(replicate, t) for t in tasks]
-        for i, (task, fut) in enumerate(zip(tasks, futures, strict=True)):
-            if time.perf_counter() - start > 60 * args.max_minutes:
-                for later in futures[i:]:
-                    later.cancel()
-                print(f"stopped after {i} replications: --max-minutes {args.max_minutes}", flush=True)
-                break
-            try:
-                rows.extend(fut.result())
-            except Exception as exc:  # reported, never silently dropped
-                failed.append(f"seed {task[0]}: {type(exc).__name__}: {exc}")
-            if (i + 1) % 10 == 0:
-                pd.DataFrame(rows).to_csv(out, index=False)
-                print(f"{i + 1}/{len(tasks)} done, {time.perf_counter() - start:.0f} s", flush=True)
-    pd.DataFrame(rows).to_csv(out, index=False)
-    if failed:
-        Path(str(out) + ".failed.txt").write_text("\n".join(failed) + "\n", encoding="utf-8")
-    done = pd.DataFrame(rows)["seed"].nunique() if rows else 0
-    print(f"{done} of {len(tasks)} replications done, {len(failed)} failed, {time.perf_counter() - start:.0f} s -> {out}")
+    run_replications(replicate, tasks, args.out, jobs=args.jobs, seed_of=lambda task: task[0],
+                     max_minutes=args.max_minutes)
     return 0
 
 

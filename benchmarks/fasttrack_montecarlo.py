@@ -48,11 +48,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import argparse  # noqa: E402
 import time  # noqa: E402
 import warnings  # noqa: E402
-from concurrent.futures import ProcessPoolExecutor  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
+from _replications import run_replications  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "src" / "courtstudy" / "studies" / "fasttrack" / "reference" / "montecarlo_headline.csv"
@@ -183,27 +183,7 @@ def run(args: argparse.Namespace) -> int:
               args.cs_covariates_every > 0 and i % args.cs_covariates_every == 0, args.scale,
               args.headline_only)
              for i, s in enumerate(seeds)]
-    start = time.perf_counter()
-    rows: list[dict] = []
-    failed: list[str] = []
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with ProcessPoolExecutor(args.jobs) as pool:
-        futures = [pool.submit(replicate, t) for t in tasks]
-        for i, (task, fut) in enumerate(zip(tasks, futures, strict=True)):
-            try:
-                rows.extend(fut.result())
-            except Exception as exc:  # reported, never silently dropped
-                failed.append(f"seed {task[2]}: {type(exc).__name__}: {exc}")
-            if (i + 1) % 10 == 0:
-                pd.DataFrame(rows).to_csv(out, index=False)
-                print(f"{i + 1}/{len(tasks)} done, {time.perf_counter() - start:.0f} s", flush=True)
-    frame = pd.DataFrame(rows)
-    frame.to_csv(out, index=False)
-    if failed:
-        Path(str(out) + ".failed.txt").write_text("\n".join(failed) + "\n", encoding="utf-8")
-    print(f"{len(tasks)} replications ({len(failed)} failed) in {time.perf_counter() - start:.0f} s "
-          f"-> {out}")
+    run_replications(replicate, tasks, args.out, jobs=args.jobs, seed_of=lambda task: task[2])
     return 0
 
 
