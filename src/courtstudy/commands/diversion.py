@@ -68,8 +68,7 @@ def load_records(*, data: str, cases, as_of, mediation: str = "", links: str = "
                               "export, so DATA must be an export file (the demo ships its links as --links demo)")
     source = case_export if str(links).strip() == "cases" else _demo_file(links, data, "case_links", "--links")
     if source is not None:
-        every = pd.concat([cases, related], ignore_index=True) if related is not None else cases
-        loaded_links = load_links(source, cases=every, mediation=records)
+        loaded_links = load_links(source, cases=_with_related(cases, related), mediation=records)
         print(_links_summary(loaded_links.accounting(), lang), file=sys.stderr)
         if issues:
             folder = Path(issues)
@@ -89,7 +88,7 @@ def _demo(args):
     from courtstudy.report.notebook import load_data
 
     cases = load_data("demo", "").cases
-    as_of = pd_timestamp(args.as_of) or default_as_of(cases)
+    as_of = _as_of_timestamp(args.as_of) or default_as_of(cases)
     note = ("示例数据：演示法院的诉前调解登记表、案件导出、案件关联与关联案件（data/demo，与报告 02 相同）" if args.lang == "zh"
             else "Demo data: the demo court's mediation register, case export, links and related cases "
                  "(data/demo, as report 02 reads them)")
@@ -97,11 +96,13 @@ def _demo(args):
     mediation, links, related = load_records(data="demo", cases=cases, as_of=as_of, mediation="demo",
                                              links="demo", related_cases="demo", lang=args.lang,
                                              issues=args.issues)
-    every = pd_concat(cases, related)
+    every = _with_related(cases, related)
     return mediation, every, links, as_of
 
 
-def pd_concat(cases, related):
+def _with_related(cases, related):
+    """The cases and, when given, the other courts' cases of their disputes (related cases are
+    loaded without the ids ``cases`` already has)."""
     import pandas as pd
 
     return pd.concat([cases, related], ignore_index=True) if related is not None else cases
@@ -120,10 +121,10 @@ def _load(args):
                               "figures alone")
     cases = load_cases(Path(args.cases), snapshot=args.as_of or None).cases if args.cases else None
     mediation, links, related = load_records(
-        data="", cases=cases, as_of=pd_timestamp(args.as_of), mediation=args.mediation,
+        data="", cases=cases, as_of=_as_of_timestamp(args.as_of), mediation=args.mediation,
         links=args.links or "cases", related_cases=args.related_cases,
         case_export=Path(args.cases) if args.cases else None, lang=args.lang, issues=args.issues)
-    return mediation, pd_concat(cases, related), links, pd_timestamp(args.as_of)
+    return mediation, _with_related(cases, related), links, _as_of_timestamp(args.as_of)
 
 
 def _links_summary(acc: dict, lang: str) -> str:
@@ -134,7 +135,7 @@ def _links_summary(acc: dict, lang: str) -> str:
             f"{acc['links_to_cases_not_in_data']:,} to cases not in the data")
 
 
-def pd_timestamp(text: str):
+def _as_of_timestamp(text: str):
     import pandas as pd
 
     return pd.Timestamp(text) if text else None
