@@ -114,3 +114,22 @@ def test_scenario_arguments_are_checked():
     with pytest.raises(ValueError, match="triage_offsets_months"):
         simulate_court(scale=0.01, triage_offsets_months=())
     assert TrueEffects().without("triage").triage_small_claims_logit == 0.0
+
+
+def test_court_month_shocks_are_shared_by_a_court_month_and_change_nothing_else():
+    base = simulate_court(seed=21, scale=SCALE, **triage_scenario(hidden=True, courts="few"))
+    shocked = simulate_court(seed=21, scale=SCALE, **triage_scenario(hidden=True, courts="few",
+                                                                     court_month_shocks=0.3))
+    cols = ["court", "cause", "track", "procedure", "claim_amount", "filed_date"]
+    pd.testing.assert_frame_equal(base.cases[cols], shocked.cases[cols])
+    civil = base.latent["civil_first_instance"].to_numpy(dtype=bool)
+    shift = (shocked.latent["log_trial_days_base"] - base.latent["log_trial_days_base"]).to_numpy()[civil]
+    frame = base.cases.loc[civil, ["court", "filed_date"]].assign(
+        month=lambda f: f["filed_date"].dt.to_period("M"), shift=shift)
+    cell = frame.groupby(["court", "month"], observed=True)["shift"]
+    np.testing.assert_allclose(frame["shift"], cell.transform("mean"), atol=1e-12)
+    means = cell.mean().unstack("court")
+    assert 0.2 < float(means.stack().std()) < 0.4
+    lag1 = np.nanmean([means[c].autocorr(1) for c in means.columns])
+    assert 0.2 < lag1 < 0.8
+    assert (shocked.latent["duration_days_0"] != base.latent["duration_days_0"]).any()

@@ -19,6 +19,9 @@
 
 ``exclusion_violation`` (log trial days of the cases a triaging court leaves complex) breaks the
 exclusion restriction of the rollout design on purpose, for the tests of its partial test and bound.
+``court_month_shocks`` (sd on log trial days, AR(1) 0.5 within a court: a judge leaving, a
+clearance drive) adds what real courts have and the case-level variance misses; the fast-track
+Monte Carlo's "shocks" scenario uses 0.10.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ COURT_STRUCTURES: dict[str, dict[str, Any]] = {
 
 
 def triage_scenario(hidden: bool = True, courts: str = "demo", exclusion_violation: float = 0.0,
-                    effects: TrueEffects | None = None) -> dict[str, Any]:
+                    effects: TrueEffects | None = None, court_month_shocks: float = 0.0) -> dict[str, Any]:
     """Keyword arguments of :func:`~courtstudy.simulate.simulate_court` (add ``seed`` and
     ``scale``) for the triage scenario described in the module docstring."""
     if courts not in COURT_STRUCTURES:
@@ -51,4 +54,5 @@ def triage_scenario(hidden: bool = True, courts: str = "demo", exclusion_violati
     if exclusion_violation:
         effects = replace(effects, triage_complex_log_duration=float(exclusion_violation))
     return {"effects": effects, "hidden_confounding": HIDDEN_CONFOUNDING if hidden else 0.0,
-            "hidden_mediation": HIDDEN_MEDIATION if hidden else 0.0, **COURT_STRUCTURES[courts]}
+            "hidden_mediation": HIDDEN_MEDIATION if hidden else 0.0, "court_month_shock_sd": float(court_month_shocks),
+            **COURT_STRUCTURES[courts]}
