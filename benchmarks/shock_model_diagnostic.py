@@ -16,7 +16,13 @@ and in the others.
     .venv/bin/python benchmarks/shock_model_diagnostic.py table build/shock_diag_12courts_shocks.csv
 
 Replications are those of ``benchmarks/fasttrack_montecarlo.py`` (same settings, scenarios and
-truth; scale 0.3), factual world only.
+truth; scale 0.3), factual world only. ``--study triage`` does the same for the triage study's
+headline, the rollout Wald-DiD (:attr:`courtstudy.studies.staggered.RatioResult.variance_parts`),
+on the replications of ``benchmarks/triage_montecarlo.py`` (six courts, scale 0.25; ``--hidden``,
+``--shocks`` as there):
+
+    nice -n 10 .venv/bin/python benchmarks/shock_model_diagnostic.py run --study triage --hidden 1 \\
+        --reps 200 --seed 30000 --jobs 2 --out build/shock_diag_triage_h1.csv
 """
 
 from __future__ import annotations
@@ -78,6 +84,32 @@ def replicate(task: tuple[str, str, int, float]) -> list[dict]:
     return rows
 
 
+def replicate_triage(task: tuple[int, int, float, float]) -> list[dict]:
+    hidden, seed, scale, shocks = task
+    warnings.simplefilter("ignore")
+    from courtstudy.simulate import simulate_court, triage_scenario
+    from courtstudy.studies.triage.rollout import build_rollout_sample
+    from courtstudy.studies.triage.truth import rollout_truth
+    from courtstudy.studies.triage.wald import run_rollout
+
+    sim = simulate_court(seed=seed, scale=scale, **triage_scenario(hidden=bool(hidden), courts="few",
+                                                                   court_month_shocks=shocks))
+    sample = build_rollout_sample(sim.cases, sim.courts, as_of=sim.as_of)
+    result = run_rollout(sample, randomization=False, tests=False, crosscheck=False, seed=seed)
+    truth = rollout_truth(sample, sim.latent, used=result.diagnostics["used"]).set_index(["outcome", "component"])
+    scenario = ("hidden confounding" if hidden else "no confounding") + (f", shocks {shocks:g}" if shocks else "")
+    rows = []
+    for outcome, ratio in result.diagnostics["ratios"].items():
+        if (outcome, "total") not in truth.index:
+            continue
+        parts, model = ratio.variance_parts, ratio.shock_model
+        rows.append({"setting": "triage, 6 courts", "scenario": scenario, "seed": seed, "outcome": outcome,
+                     "estimate": ratio.estimate, "truth": float(truth.loc[(outcome, "total"), "truth"]),
+                     "var_case": parts["case"], "var_ar": parts["ar"], "var_drift": parts["drift"],
+                     "var_headline": ratio.std_errors["court_month"] ** 2, "rho": model.rho, "drift": model.drift})
+    return rows
+
+
 def summarise(draws: pd.DataFrame) -> pd.DataFrame:
     out = []
     for (setting, scenario, outcome), g in draws.groupby(["setting", "scenario", "outcome"], sort=False):
@@ -104,20 +136,29 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="simulate and save the parts of each replication's variance")
-    r.add_argument("--setting", choices=("4courts", "6courts", "12courts"), default="12courts")
+    r.add_argument("--study", choices=("fasttrack", "triage"), default="fasttrack")
+    r.add_argument("--setting", choices=("4courts", "6courts", "12courts"), default="12courts",
+                   help="fast-track only (the triage study's is six courts, one per start date)")
+    r.add_argument("--hidden", type=int, choices=(0, 1), default=1, help="triage only: hidden confounding")
+    r.add_argument("--shocks", type=float, default=0.0, help="triage only: court-month shock sd (0.10 as fast-track)")
     r.add_argument("--scenario", choices=("case_noise", "shocks"), default="shocks")
     r.add_argument("--reps", type=int, default=200)
     r.add_argument("--seed", type=int, default=71000)
-    r.add_argument("--scale", type=float, default=0.3)
+    r.add_argument("--scale", type=float, default=None, help="default 0.3 (fast-track), 0.25 (triage)")
     r.add_argument("--jobs", type=int, default=2)
     r.add_argument("--out", required=True)
     t = sub.add_parser("table", help="summarise saved draws")
     t.add_argument("draws", nargs="+")
     args = parser.parse_args(argv)
     if args.command == "run":
-        tasks = [(args.setting, args.scenario, args.seed + i, args.scale) for i in range(args.reps)]
+        if args.study == "triage":
+            scale = 0.25 if args.scale is None else args.scale
+            work, tasks = replicate_triage, [(args.hidden, args.seed + i, scale, args.shocks) for i in range(args.reps)]
+        else:
+            scale = 0.3 if args.scale is None else args.scale
+            work, tasks = replicate, [(args.setting, args.scenario, args.seed + i, scale) for i in range(args.reps)]
         with ProcessPoolExecutor(max(1, args.jobs)) as pool:
-            rows = [row for chunk in pool.map(replicate, tasks) for row in chunk]
+            rows = [row for chunk in pool.map(work, tasks) for row in chunk]
         draws = pd.DataFrame(rows)
         Path(args.out).parent.mkdir(parents=True, exist_ok=True)
         draws.to_csv(args.out, index=False)

@@ -267,6 +267,13 @@ def test_wald_ratio_is_the_ratio_of_effects_with_a_delta_method_se(data):
     # with a denominator effect of exactly one, the ratio's SE is the numerator's
     assert ratio.std_errors["case"] == pytest.approx(res.effects["y"].std_error("case"), rel=1e-6)
     assert ratio.ci_ri[0] < ratio.estimate < ratio.ci_ri[1]
+    # the parts of the court-month variance add up to it, and the case part is the case variance
+    parts = ratio.variance_parts
+    assert sum(parts.values()) == pytest.approx(ratio.std_errors["court_month"] ** 2, rel=1e-9)
+    assert parts["case"] == pytest.approx(ratio.std_errors["case"] ** 2, rel=1e-9)
+    assert min(parts.values()) >= 0
+    model = ratio.shock_model
+    assert (parts["drift"] == 0) == (model.drift == 0)
 
 
 # --- Callaway-Sant'Anna for repeated cross-sections ---------------------------------------------

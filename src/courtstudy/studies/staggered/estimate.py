@@ -27,7 +27,7 @@ share of cases routed, a Wald-DiD) use :func:`wald_ratio`; :func:`reestimate` an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -536,6 +536,11 @@ class RatioResult:
     ci_ri: tuple[float, float]
     n_assignments: int
     exact: bool
+    #: The court-month variance split into its parts (``case``, ``ar`` for the AR(1) shocks,
+    #: ``drift``; variances of the ratio, summing to ``std_errors["court_month"] ** 2``) and the
+    #: shock model they come from.
+    variance_parts: dict[str, float] = field(default_factory=dict)
+    shock_model: ShockModel | None = None
 
     def interval(self, variance: str = "court_month", alpha: float = 0.05) -> tuple[float, float]:
         z = sps.norm.ppf(1 - alpha / 2)
@@ -572,8 +577,10 @@ def wald_ratio(data: StaggeredData, numerator: str, denominator: str, *, covaria
     model = estimate_shock_model(lfit, 0, s2)
     case = lw.case_covariance(lin, s2)[0, 0]
     shock = shock_covariance(lw, model)[0, 0]
+    ar = shock_covariance(lw, replace(model, drift=0.0))[0, 0]
     ses = {"case": float(np.sqrt(case) / abs(eff[1])),
            "court_month": float(np.sqrt(case + shock) / abs(eff[1]))}
+    parts = {"case": float(case / eff[1] ** 2), "ar": float(ar / eff[1] ** 2), "drift": float((shock - ar) / eff[1] ** 2)}
     p_ri, ci, n_assign, exact = np.nan, (np.nan, np.nan), 0, False
     if randomization:
         assign, exact = reassignments(stats.cohort, ri_draws, seed)
@@ -593,7 +600,7 @@ def wald_ratio(data: StaggeredData, numerator: str, denominator: str, *, covaria
         if accepted:
             ci = (float(min(accepted)), float(max(accepted)))
     return RatioResult(numerator, denominator, ratio, float(eff[0]), float(eff[1]), ses, p_ri, ci,
-                       n_assign, exact)
+                       n_assign, exact, parts, model)
 
 
 def _cross(data: StaggeredData, rows: np.ndarray, y: np.ndarray) -> np.ndarray:

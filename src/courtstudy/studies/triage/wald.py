@@ -495,7 +495,7 @@ def run_rollout(sample: RolloutSample, *, inference: str = HEADLINE_INFERENCE, r
     effects = staggered_effects(data, [*names, *routed_cols], covariates=covariates, randomization=False,
                                 event_window=event_window, alpha=alpha)
     rows: list[dict] = []
-    used, event_study, pretrend = {}, {}, []
+    used, event_study, pretrend, ratios = {}, {}, [], {}
     for name in names:
         unit = UNITS[sample.outcomes[name].kind]
         for method, col in (("rollout_itt", name), ("rollout_first_stage", f"routed__{name}")):
@@ -522,13 +522,13 @@ def run_rollout(sample: RolloutSample, *, inference: str = HEADLINE_INFERENCE, r
                 pt = eff.pretrend
                 pretrend.append({"outcome": name, "stat": pt["stat"], "df": pt["df"], "p_value": pt["p_value"],
                                  "months": len(pt["event_times"])})
-        ratio_rows, _ = _ratio_rows(data, name, name, f"routed__{name}", unit=unit, method="rollout_wald",
+        ratio_rows, ratios[name] = _ratio_rows(data, name, name, f"routed__{name}", unit=unit, method="rollout_wald",
                                     term="overall", randomization=randomization, ri_draws=ri_draws, seed=seed,
                                     alpha=alpha)
         rows += ratio_rows
         used[name] = imputable_treated(sample, sample.outcomes[name].mask & np.isfinite(sample.outcomes[name].values))
     diagnostics: dict[str, Any] = {"used": used, "event_study": event_study,
-                                   "pretrend": pd.DataFrame(pretrend), "effects": effects}
+                                   "pretrend": pd.DataFrame(pretrend), "effects": effects, "ratios": ratios}
     if p_appeal is not None:
         split_rows = []
         for col, term, sign in (("appeals_ruled_out", "small_claims_channel", -1.0),
