@@ -58,7 +58,7 @@ COLUMNS = ["rep", "seed", "outcome", "method", "inference", "term", "estimate", 
 
 
 def one_replication(seed: int, scale: float, courts: str, hidden: bool, randomization: bool,
-                    headline_only: bool = False) -> pd.DataFrame:
+                    headline_only: bool = False, shocks: float = 0.0) -> pd.DataFrame:
     """Every method's estimate on one simulated court set, with its own truth (``headline_only``:
     the rollout design's ITT, first stage and Wald-DiD with their analytic variances only)."""
     from courtstudy.simulate import simulate_court, triage_scenario
@@ -68,7 +68,8 @@ def one_replication(seed: int, scale: float, courts: str, hidden: bool, randomiz
     from courtstudy.studies.triage.truth import rollout_truth, sample_truth
     from courtstudy.studies.triage.wald import run_rollout
 
-    sim = simulate_court(seed=seed, scale=scale, **triage_scenario(hidden=hidden, courts=courts))
+    sim = simulate_court(seed=seed, scale=scale, **triage_scenario(hidden=hidden, courts=courts,
+                                                                   court_month_shocks=shocks))
     rows = []
     # --- rollout ----------------------------------------------------------------------------
     rsample = build_rollout_sample(sim.cases, sim.courts, as_of=sim.as_of)
@@ -117,8 +118,8 @@ def one_replication(seed: int, scale: float, courts: str, hidden: bool, randomiz
 
 
 def _run_one(args: tuple) -> pd.DataFrame:
-    rep, seed, scale, courts, hidden, randomization, headline_only = args
-    out = one_replication(seed, scale, courts, hidden, randomization, headline_only)
+    rep, seed, scale, courts, hidden, randomization, headline_only, shocks = args
+    out = one_replication(seed, scale, courts, hidden, randomization, headline_only, shocks)
     out.insert(0, "rep", rep)
     return out
 
@@ -137,13 +138,14 @@ def _save(path: Path, draws: dict[int, pd.DataFrame], args: argparse.Namespace, 
     path.with_suffix(".json").write_text(json.dumps(
         {"courts": args.courts, "hidden": int(args.hidden), "reps": k, "reps_requested": args.reps,
          "scale": args.scale, "seed": args.seed, "jobs": args.jobs, "randomization": not args.no_randomization,
-         "headline_only": bool(args.headline_only),
+         "headline_only": bool(args.headline_only), "shocks": args.shocks,
          "minutes": round(seconds / 60, 1), "max_minutes": args.max_minutes,
          "command": "nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run "
                     f"--courts {args.courts} --hidden {int(args.hidden)} --reps {args.reps} "
                     f"--scale {args.scale} --seed {args.seed} --jobs {args.jobs} --max-minutes {args.max_minutes}"
                     + (" --no-randomization" if args.no_randomization else "")
-                    + (" --headline-only" if args.headline_only else "")}, indent=1), encoding="utf-8")
+                    + (" --headline-only" if args.headline_only else "")
+                    + (f" --shocks {args.shocks}" if args.shocks else "")}, indent=1), encoding="utf-8")
     return k
 
 
@@ -154,10 +156,10 @@ def run(args: argparse.Namespace) -> Path:
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
     RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / (f"triage_mc_{args.courts}_h{int(args.hidden)}"
+    path = RESULTS / (f"triage_mc_{args.courts}_h{int(args.hidden)}" + ("_shocks" if args.shocks else "")
                       + ("_headline.csv" if args.headline_only else ".csv"))
     tasks = [(r, args.seed + r, args.scale, args.courts, bool(args.hidden), not args.no_randomization,
-              bool(args.headline_only)) for r in range(args.reps)]
+              bool(args.headline_only), args.shocks) for r in range(args.reps)]
     start = time.perf_counter()
     draws: dict[int, pd.DataFrame] = {}
     with ProcessPoolExecutor(max(1, args.jobs)) as pool:
@@ -238,12 +240,16 @@ def report(args: argparse.Namespace) -> str:
     sections = []
     verdicts = []
     compact = []
-    for path in sorted(p for p in RESULTS.glob("triage_mc_*.csv") if not p.stem.endswith("_headline")):
+    full_runs = sorted(p for p in RESULTS.glob("triage_mc_*.csv") if not p.stem.endswith("_headline"))
+    # settings run with --headline-only alone (no full run to pool into): rollout rows only
+    alone = sorted(p for p in RESULTS.glob("triage_mc_*_headline.csv")
+                   if not p.with_name(p.name.replace("_headline", "")).exists())
+    for path in full_runs + alone:
         meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
         draws = _read_draws(path)
         run_line = f"`{meta['command']}` ({meta['reps']} replications, {meta['minutes']} minutes)."
         extra = path.with_name(f"{path.stem}_headline.csv")
-        if extra.exists():
+        if path in full_runs and extra.exists():
             # new seeds of the rollout design only, pooled into its rows (the other methods keep the full run's)
             more = _read_draws(extra)
             if set(more["seed"]) & set(draws["seed"]):
@@ -256,7 +262,8 @@ def report(args: argparse.Namespace) -> str:
         table["m_order"] = table["method"].map({m: i for i, m in enumerate(ORDER)}).fillna(99)
         table["o_order"] = table["outcome"].map({m: i for i, m in enumerate(OUTCOME_ORDER)}).fillna(99)
         table = table.sort_values(["o_order", "m_order", "inference", "term"])
-        scen = "hidden confounding" if meta["hidden"] else "no confounding"
+        scen = ("hidden confounding" if meta["hidden"] else "no confounding") + (
+            f", court-month shocks (sd {meta['shocks']:g})" if meta.get("shocks") else "")
         struct = ("demo courts (12; triage from -6, 0, +2, +3, +5 months, one never)" if meta["courts"] == "demo"
                   else "few courts (6; one per start date, +6 ... +30 months, one never)")
         lines = [f"### {struct}, {scen}", "",
@@ -328,7 +335,11 @@ complexity also lengthens trials, raises appeals and reversals and makes settlem
 (as in real courts); *no confounding*: it drives routing only. Routed cases go to small claims and
 simplified procedure, so the appeal effect against a world with no triage includes small
 claims' finality. Every replication redraws the courts (sizes, cause mixes, which court gets
-which start date) and the cases; the two scenarios use the same seeds (5000 + r).
+which start date) and the cases; the two scenarios use the same seeds (5000 + r). *Court-month
+shocks* (settings so marked; `--shocks 0.1`): each court's months share a shock on log trial days
+(sd 0.10, AR(1) 0.5: a judge leaving, a clearance drive), as in the fast-track Monte Carlo's
+"shocks" scenario; the other settings have none, so there the case-level variance is the right one
+and the court-month component can only add width.
 
 **Truths** (potential outcomes of `sim.latent`, per replication, on the cases each estimate uses):
 Wald-DiD and did_multiplegt: mean of Y(routed) - Y(no triage) over the routed cases filed after
@@ -345,8 +356,9 @@ sqrt(p(1 - p) / reps) (at least that of p = 0.95). "MC SE of bias" is SD(error) 
 "rejects 0" is the share of intervals excluding zero: power where the effect is large, and the
 false-positive rate where the true effect is about zero (reversal/remand and closed within the
 limit here, whose true effects on routed cases are a fraction of a point).
-Randomisation (Anderson-Rubin) intervals are left out of the Monte Carlo (`--no-randomization`:
-999 re-estimations per replication do not fit the time budget); the headline does not use them.
+Randomisation (Anderson-Rubin) intervals over start dates are left out of these runs
+(`--no-randomization`); the headline does not use them (a separate check of their coverage is in
+the note at the top).
 
 ## The headline: {headline}
 
@@ -397,6 +409,9 @@ def main() -> int:
     r.add_argument("--max-minutes", type=float, default=40.0,
                    help="stop submitting replications after this long (the draws done so far are kept)")
     r.add_argument("--no-randomization", action="store_true", help="skip the randomisation intervals")
+    r.add_argument("--shocks", type=float, default=0.0,
+                   help="court-by-month shocks on log trial days (sd; AR(1) 0.5 within a court), as the fast-track "
+                        "Monte Carlo's 'shocks' scenario (0.10); saved as a setting of its own")
     r.add_argument("--headline-only", action="store_true",
                    help="the rollout design only (ITT, first stage, Wald-DiD; no cross-check, no like-for-like): "
                         "new seeds pooled into the rollout rows of the full run of the same setting")
