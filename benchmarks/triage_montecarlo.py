@@ -388,8 +388,7 @@ DOC_NOTES = """Reading the tables:
   evidence for it.
 * **The raw difference** carries the case mix (recorded and hidden) in both scenarios.
 * **Court-month shocks**: in the settings so marked, compare the `case` and `court_month` rows of
-  the rollout: the case-level variance knows nothing of shocks shared by a court's cases in a
-  month; in the settings without shocks the court-month component can only add width.
+  the rollout: the case-level variance knows nothing of shocks shared by a court's cases in a month.
 * **did_multiplegt** (court-month panel, share routed as a non-binary treatment, court-clustered
   standard error): a cross-check only; its court-clustered interval rests on six courts.
 * **The appeal split** (`rollout_wald_channel`): the small-claims channel rests also on the model
