@@ -71,10 +71,12 @@ class ShockModel:
 @dataclass(frozen=True)
 class ResidualMaker:
     """What :func:`estimate_shock_model` needs of the cell-level fit, shared by outcomes with
-    the same cells: per lag ``k``, the sums of ``M'M`` and ``M'A1 M`` over same-unit pairs of
-    cells ``k`` periods apart, and the diagonals of both (``A1`` picks lag-one pairs)."""
+    the same cells: the residual maker ``m`` of the untreated cells, per lag ``k`` the sums of
+    ``M'M``, ``M'A1 M`` and ``M'Afar M`` over same-unit pairs of cells ``k`` periods apart, the
+    diagonals of the three, and the pairs of cells one and at least :data:`FAR_LAG` periods apart."""
 
     cells: np.ndarray
+    m: np.ndarray
     b0_by_lag: np.ndarray
     b1_by_lag: np.ndarray
     diag_b0: np.ndarray
@@ -83,6 +85,19 @@ class ResidualMaker:
     bfar_by_lag: np.ndarray
     diag_bfar: np.ndarray
     far_pairs: tuple[np.ndarray, np.ndarray]
+
+    def moments(self, r: np.ndarray) -> np.ndarray:
+        """``(sum r^2, sum of lag-one products, sum of products FAR_LAG or more apart)`` of the
+        residuals ``r`` (n_cells,) or of each row of ``r`` (draws, n_cells): (3,) or (draws, 3)."""
+        r = np.asarray(r, dtype=float)
+        i1, j1 = self.lag1_pairs
+        i_f, j_f = self.far_pairs
+        return np.stack([(r * r).sum(axis=-1), (r[..., i1] * r[..., j1]).sum(axis=-1),
+                         (r[..., i_f] * r[..., j_f]).sum(axis=-1)], axis=-1)
+
+    def noise_moments(self, noise: np.ndarray) -> np.ndarray:
+        """Expected :meth:`moments` of residuals of pure case noise with variances ``noise``."""
+        return np.array([self.diag_b0 @ noise, self.diag_b1 @ noise, self.diag_bfar @ noise])
 
 
 def residual_maker(fit: ImputationFit) -> ResidualMaker:
@@ -119,7 +134,7 @@ def residual_maker(fit: ImputationFit) -> ResidualMaker:
     b_far = m.T @ a_far @ m
     bf_by = np.bincount(lag_same.ravel(), b_far.ravel(), minlength=max_lag + 1)[:max_lag]
     i_far, j_far = np.nonzero(np.triu(far))
-    return ResidualMaker(cells, b0_by, b1_by, np.diag(b0).copy(), np.diag(b1).copy(), (i1, j1),
+    return ResidualMaker(cells, m, b0_by, b1_by, np.diag(b0).copy(), np.diag(b1).copy(), (i1, j1),
                          bf_by, np.diag(b_far).copy(), (i_far, j_far))
 
 
@@ -136,58 +151,111 @@ def estimate_shock_model(fit: ImputationFit, column: int, s2: np.ndarray,
     uu, tt = maker.cells[:, 0], maker.cells[:, 1]
     r = fit.residual_means()[uu, tt, column]
     noise = s2[uu, tt] / fit.stats.n[uu, tt]
-    q0 = float(r @ r)
-    i1, j1 = maker.lag1_pairs
-    q1 = float((r[i1] * r[j1]).sum())
-    i_f, j_f = maker.far_pairs
-    qf = float((r[i_f] * r[j_f]).sum())
-    d0 = float(maker.diag_b0 @ noise)
-    d1 = float(maker.diag_b1 @ noise)
-    df = float(maker.diag_bfar @ noise)
-    excess = q0 - d0
-    if excess <= 0 or len(r) < 3:
-        return ShockModel(0.0, 0.0, len(r), excess)
+    return _moment_model(maker, maker.moments(r), maker.noise_moments(noise))
+
+
+#: The AR(1) coefficients tried by :func:`estimate_shock_model`.
+RHO_GRID = np.linspace(*RHO_BOUNDS, 371)
+
+
+def _moment_model(maker: ResidualMaker, q: np.ndarray, d: np.ndarray) -> ShockModel:
+    """The shock model matching the moments ``q`` given their noise parts ``d`` (both (3,))."""
+    sigma2, rho, delta = _moment_solutions(maker, q[None, :], d)
+    return ShockModel(float(sigma2[0]), float(rho[0]), len(maker.cells), float(q[0] - d[0]), float(delta[0]))
+
+
+def _moment_solutions(maker: ResidualMaker, q: np.ndarray, d: np.ndarray
+                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(sigma2, rho, delta)`` matching each row of the moments ``q`` (n, 3) given their noise
+    parts ``d`` (3,), over all of :data:`RHO_GRID` at once (zeros where there is no excess)."""
+    n = len(q)
+    excess = q[:, 0] - d[0]
+    zeros = np.zeros(n)
+    if len(maker.cells) < 3:
+        return zeros, zeros, zeros
     lags = np.arange(len(maker.b0_by_lag))
     kernel = -lags / 2.0  # the drift's (conditional) covariance; constants are absorbed by M
     w0, w1, wf = (float(b @ kernel) for b in (maker.b0_by_lag, maker.b1_by_lag, maker.bfar_by_lag))
-    grid = np.linspace(*RHO_BOUNDS, 371)
-    powers = grid[:, None] ** lags[None, :]
-    p0 = powers @ maker.b0_by_lag
-    p1 = powers @ maker.b1_by_lag
-    pf = powers @ maker.bfar_by_lag
-    best = (np.inf, 0.0, 0.0, 0.0)
-    for rho, a0, a1, af in zip(grid, p0, p1, pf, strict=True):
-        if a0 <= 0:
-            continue
-        sigma2, delta = _nonnegative_solve(np.array([[a0, w0], [af, wf]]),
-                                           np.array([q0 - d0, qf - df]))
-        gap = abs(sigma2 * a1 + delta * w1 + d1 - q1)
-        if gap < best[0]:
-            best = (gap, float(rho), sigma2, delta)
-    _, rho, sigma2, delta = best
-    return ShockModel(sigma2, rho, len(r), excess, delta)
+    powers = RHO_GRID[:, None] ** lags[None, :]
+    a0, a1, af = powers @ maker.b0_by_lag, powers @ maker.b1_by_lag, powers @ maker.bfar_by_lag
+    sigma2, delta = _nonnegative_solve(a0[None, :], np.full((1, len(a0)), w0), af[None, :],
+                                       np.full((1, len(a0)), wf), excess[:, None], (q[:, 2] - d[2])[:, None])
+    gap = np.where(a0[None, :] > 0, np.abs(sigma2 * a1 + delta * w1 + d[1] - q[:, 1:2]), np.inf)
+    best = np.argmin(gap, axis=1)
+    rows = np.arange(n)
+    found = (excess > 0) & np.isfinite(gap[rows, best])
+    return (np.where(found, sigma2[rows, best], 0.0), np.where(found, RHO_GRID[best], 0.0),
+            np.where(found, delta[rows, best], 0.0))
 
 
-def _nonnegative_solve(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
-    """Least squares ``a x = b`` with ``x >= 0`` for two unknowns (the four candidate sets)."""
-    candidates = []
-    try:
-        x = np.linalg.solve(a, b)
-        if (x >= 0).all():
-            candidates.append(x)
-    except np.linalg.LinAlgError:
-        pass
-    for j in range(2):
-        col = a[:, j]
-        denom = float(col @ col)
-        x = np.zeros(2)
-        if denom > 0:
-            x[j] = max(float(col @ b) / denom, 0.0)
-        candidates.append(x)
-    candidates.append(np.zeros(2))
-    errs = [float(np.sum((a @ x - b) ** 2)) for x in candidates]
-    x = candidates[int(np.argmin(errs))]
-    return float(x[0]), float(x[1])
+def _nonnegative_solve(a00: np.ndarray, a01: np.ndarray, a10: np.ndarray, a11: np.ndarray,
+                       b0: np.ndarray, b1: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Least squares ``[[a00, a01], [a10, a11]] x = (b0, b1)`` with ``x >= 0``, elementwise over
+    the grid: the best of the four candidate sets (both free, one of them, neither; the first
+    on ties)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        det = a00 * a11 - a01 * a10
+        both = ((a11 * b0 - a01 * b1) / det, (a00 * b1 - a10 * b0) / det)
+        n0, n1 = a00**2 + a10**2, a01**2 + a11**2
+        only0 = np.where(n0 > 0, np.maximum((a00 * b0 + a10 * b1) / n0, 0.0), 0.0)
+        only1 = np.where(n1 > 0, np.maximum((a01 * b0 + a11 * b1) / n1, 0.0), 0.0)
+    shape = np.broadcast_shapes(a00.shape, np.shape(b0))
+    zero = np.zeros(shape)
+    only0, only1 = np.broadcast_to(only0, shape), np.broadcast_to(only1, shape)
+    both_ok = np.isfinite(both[0]) & np.isfinite(both[1]) & (both[0] >= 0) & (both[1] >= 0)
+    candidates = [(np.where(both_ok, both[0], 0.0), np.where(both_ok, both[1], 0.0)),
+                  (only0, zero), (zero, only1), (zero, zero)]
+    errors = np.array([(a00 * x + a01 * y - b0) ** 2 + (a10 * x + a11 * y - b1) ** 2 for x, y in candidates])
+    errors[0][~np.broadcast_to(both_ok, shape)] = np.inf
+    pick = np.argmin(errors, axis=0)
+    return (np.choose(pick, [c[0] for c in candidates]), np.choose(pick, [c[1] for c in candidates]))
+
+
+def bootstrap_t_draws(fit: ImputationFit, column: int, s2: np.ndarray, cell_weights: np.ndarray,
+                      case_variance: float, model: ShockModel, *, draws: int = 199, seed: int = 0,
+                      maker: ResidualMaker | None = None) -> np.ndarray | None:
+    """``|t*|`` of the court-month interval of ``theta = sum v Y`` in ``draws`` parametric
+    bootstrap samples from the fitted shock ``model`` (None when no shock was detected).
+
+    Six courts inform the shock model poorly: its estimated variance is noisy and, being
+    truncated at zero, biased upwards when shocks are small, so ``(theta - theta*) / se`` is not
+    standard normal. Each draw simulates one court-month shock path per unit from ``model``'s
+    covariance and each cell's case noise (``s2 / N``), forms the estimator's error
+    ``sum_ut V_ut (eta_ut + c * ebar_ut)`` (``V``: ``cell_weights`` (U, T); ``c`` rescales the
+    cell noise to the case-level variance ``case_variance``, which covariates make differ from
+    ``sum V^2 s2 / N``) and re-estimates the shock model from the untreated cells' residuals
+    ``M (eta + ebar)``; ``t* = error / sqrt(case_variance + V' Gamma* V)``. The 95% quantile of
+    ``|t*|`` replaces 1.96 (a parametric bootstrap-t; the simulation analogue of Kenward and
+    Roger's 1997 small-sample correction for estimated variance components).
+
+    When the fitted model has no shock the true variance sits on the boundary of its parameter
+    space, where the parametric bootstrap is inconsistent (Andrews 2000, *Econometrica* 68(2)):
+    the caller keeps the normal critical value there."""
+    if model.variance <= 0 and model.drift <= 0:
+        return None
+    maker = residual_maker(fit) if maker is None else maker
+    n = fit.stats.n
+    n_units, n_periods = n.shape
+    cell_sd = np.sqrt(np.where(n > 0, np.nan_to_num(s2) / np.maximum(n, 1), 0.0))
+    v = np.where(n > 0, cell_weights, 0.0)
+    noise_variance = float((v**2 * cell_sd**2).sum())
+    scale = np.sqrt(case_variance / noise_variance) if noise_variance > 0 else 0.0
+    values, vectors = np.linalg.eigh(model.covariance(n_periods))
+    root = vectors * np.sqrt(np.clip(values, 0.0, None))
+    uu, tt = maker.cells[:, 0], maker.cells[:, 1]
+    noise_moments = maker.noise_moments(cell_sd[uu, tt] ** 2)
+    rng = np.random.default_rng(seed)
+    eta = rng.standard_normal((draws, n_units, n_periods)) @ root.T
+    ebar = rng.standard_normal((draws, n_units, n_periods)) * cell_sd
+    error = np.einsum("ut,but->b", v, eta + scale * ebar)
+    residuals = (eta + ebar)[:, uu, tt] @ maker.m.T
+    sigma2, rho, delta = _moment_solutions(maker, maker.moments(residuals), noise_moments)
+    # v' Gamma v by lag: sum over courts of products of weights |t - s| periods apart
+    lags = np.abs(np.subtract.outer(np.arange(n_periods), np.arange(n_periods)))
+    by_lag = np.bincount(lags.ravel(), np.einsum("ut,us->ts", v, v).ravel(), minlength=n_periods)
+    k = np.arange(n_periods)
+    shock = sigma2 * (rho[:, None] ** k[None, :] @ by_lag) + delta * float((n_periods - k) / 2 @ by_lag)
+    return np.abs(error) / np.sqrt(case_variance + shock)
 
 
 def shock_covariance(weights: LinearWeights, model: ShockModel) -> np.ndarray:
