@@ -31,7 +31,7 @@ def _rows() -> pd.DataFrame:
     ]
     frame = pd.DataFrame(rows, columns=["outcome", "method", "estimate", "std_error", "event_time", "term"])
     frame["unit"] = np.where(frame["outcome"] == "appealed", "risk_difference", "days")
-    frame["inference"] = np.where(frame["method"].str.startswith("rollout"), "court_month", "")
+    frame["inference"] = np.where(frame["method"].str.startswith("rollout"), "court_month_t", "")
     frame.loc[8, "inference"] = "randomization"
     return study_tidy(frame)
 
@@ -41,7 +41,7 @@ def test_preferred_is_the_wald_aggregate_or_aipw_without_a_rollout():
     chosen = marked[marked["preferred"]]
     assert sorted(chosen["outcome"]) == ["appealed", "days_capped_365"]
     assert set(chosen["method"]) == {"rollout_wald"} and chosen["event_time"].isna().all()
-    assert (chosen["term"] == "overall").all() and (chosen["inference"] == "court_month").all()
+    assert (chosen["term"] == "overall").all() and (chosen["inference"] == "court_month_t").all()
     ri = mark_preferred(_rows(), has_rollout=True, inference="randomization")
     assert ri.loc[ri["preferred"], "std_error"].tolist() == [2.9]
     assert marked.set_index("method").loc["aipw", "rests_on"].iloc[0] == "selection_on_observables"

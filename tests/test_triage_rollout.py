@@ -62,8 +62,17 @@ def test_ratio_and_split_add_up(hidden):
     assert channel < 0  # small claims are final: routing more cases there removes appeals
     # Every inference gives the same point estimate; the randomisation interval is its own.
     w = overall[(overall["method"] == "rollout_wald") & (overall["outcome"] == "appealed")]
-    assert set(w["inference"]) == {"case", "court_month", "randomization"}
+    assert set(w["inference"]) == {"case", "court_month", "court_month_t", "randomization"}
     assert w["estimate"].nunique() == 1
+    # the headline keeps the court-month standard error and widens or narrows only its critical value
+    by = w.set_index("inference")
+    ratio = study.rollout.diagnostics["ratios"]["appealed"]
+    assert by.loc["court_month_t", "std_error"] == by.loc["court_month", "std_error"]
+    half = (by.loc["court_month_t", "ci_high"] - by.loc["court_month_t", "ci_low"]) / 2
+    assert half == pytest.approx(ratio.t_critical * by.loc["court_month", "std_error"], rel=1e-12)
+    assert study.rollout.inference == "court_month_t"
+    headline = study.rollout.headline()
+    assert (headline["inference"] == "court_month_t").all() and len(headline) == 5
     assert set(rows.loc[rows["method"] == "did_multiplegt", "outcome"]) == set(study.rollout.sample.outcomes)
 
 

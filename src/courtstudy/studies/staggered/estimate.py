@@ -54,6 +54,7 @@ from courtstudy.studies.staggered.randomization import (
 )
 from courtstudy.studies.staggered.variance import (
     ShockModel,
+    bootstrap_t_draws,
     estimate_shock_model,
     residual_maker,
     shock_covariance,
@@ -541,22 +542,38 @@ class RatioResult:
     #: shock model they come from.
     variance_parts: dict[str, float] = field(default_factory=dict)
     shock_model: ShockModel | None = None
+    #: ``court_month_t``: the court-month interval with the parametric bootstrap-t critical value
+    #: (:func:`courtstudy.studies.staggered.variance.bootstrap_t_draws`; the normal one when no
+    #: shock was detected or ``bootstrap_draws=0``), its p-value (H0: ratio = 0) and draws used.
+    t_critical: float = np.nan
+    p_value_t: float = np.nan
+    t_draws: int = 0
 
     def interval(self, variance: str = "court_month", alpha: float = 0.05) -> tuple[float, float]:
-        z = sps.norm.ppf(1 - alpha / 2)
-        se = self.std_errors[variance]
-        return (self.estimate - z * se, self.estimate + z * se)
+        """``estimate -/+ c * se``: ``c`` the normal quantile, or for ``court_month_t`` the
+        bootstrap-t critical value of the court-month standard error (computed at the ``alpha``
+        :func:`wald_ratio` was given)."""
+        if variance == "court_month_t":
+            c, se = self.t_critical, self.std_errors["court_month"]
+        else:
+            c, se = sps.norm.ppf(1 - alpha / 2), self.std_errors[variance]
+        return (self.estimate - c * se, self.estimate + c * se)
 
 
 def wald_ratio(data: StaggeredData, numerator: str, denominator: str, *, covariates: bool = True,
                anticipation: int = 0, randomization: bool = True, ri_draws: int = 999,
-               seed: int = 0, alpha: float = 0.05, grid: np.ndarray | None = None) -> RatioResult:
+               seed: int = 0, alpha: float = 0.05, grid: np.ndarray | None = None,
+               bootstrap_draws: int = 1999) -> RatioResult:
     """Ratio of two imputation rollout effects on the same cases (e.g. intention-to-treat
     effect on an outcome over the change in the share of cases routed: a Wald-DiD), with
     delta-method variances from the joint linear weights (``psi_i = v_i (Y_num - r Y_den) /
     effect_den``; case level and case + court-month) and randomisation inference by inverting
     no-effect tests of ``Y_num - r0 * Y_den`` over ``grid`` (default: 401 points around the
-    estimate, refined)."""
+    estimate, refined).
+
+    ``bootstrap_draws``: parametric bootstrap-t draws of the court-month interval
+    (:func:`courtstudy.studies.staggered.variance.bootstrap_t_draws`), whose ``1 - alpha``
+    quantile of ``|t*|`` is ``t_critical``; 0 skips it (``t_critical`` is then the normal one)."""
     y = np.column_stack([data.outcomes[numerator], data.outcomes[denominator]])
     rows = np.isfinite(y).all(axis=1)
     use_x = bool(covariates and data.covariates.shape[1])
@@ -581,6 +598,16 @@ def wald_ratio(data: StaggeredData, numerator: str, denominator: str, *, covaria
     ses = {"case": float(np.sqrt(case) / abs(eff[1])),
            "court_month": float(np.sqrt(case + shock) / abs(eff[1]))}
     parts = {"case": float(case / eff[1] ** 2), "ar": float(ar / eff[1] ** 2), "drift": float((shock - ar) / eff[1] ** 2)}
+    z = float(sps.norm.ppf(1 - alpha / 2))
+    t_obs = abs(ratio) / ses["court_month"] if ses["court_month"] > 0 else np.nan
+    t_draws = None
+    if bootstrap_draws > 0 and np.isfinite(t_obs):
+        t_draws = bootstrap_t_draws(lfit, 0, s2, lw.cell_sum[0], case, model, draws=bootstrap_draws, seed=seed)
+    if t_draws is None:
+        t_crit, p_t = z, float(2 * sps.norm.sf(t_obs)) if np.isfinite(t_obs) else np.nan
+    else:
+        t_crit = float(np.quantile(t_draws, 1 - alpha))
+        p_t = float((1 + np.sum(t_draws >= t_obs)) / (len(t_draws) + 1))
     p_ri, ci, n_assign, exact = np.nan, (np.nan, np.nan), 0, False
     if randomization:
         assign, exact = reassignments(stats.cohort, ri_draws, seed)
@@ -600,7 +627,7 @@ def wald_ratio(data: StaggeredData, numerator: str, denominator: str, *, covaria
         if accepted:
             ci = (float(min(accepted)), float(max(accepted)))
     return RatioResult(numerator, denominator, ratio, float(eff[0]), float(eff[1]), ses, p_ri, ci,
-                       n_assign, exact, parts, model)
+                       n_assign, exact, parts, model, t_crit, p_t, 0 if t_draws is None else len(t_draws))
 
 
 def _cross(data: StaggeredData, rows: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -57,7 +57,7 @@ RESTS_ON_LABELS: dict[str, tuple[str, str]] = {
 }
 
 
-def mark_preferred(tidy: pd.DataFrame, has_rollout: bool, inference: str = "court_month") -> pd.DataFrame:
+def mark_preferred(tidy: pd.DataFrame, has_rollout: bool, inference: str = "court_month_t") -> pd.DataFrame:
     """``tidy`` with ``preferred`` (one True per outcome the headline states) and ``rests_on``.
 
     With a rollout, the preferred row of an outcome is its ``rollout_wald`` aggregate (term

@@ -55,6 +55,8 @@ ESTIMAND_NAMES: dict[str, tuple[str, str]] = {
 INFERENCE_NAMES: dict[str, tuple[str, str]] = {
     "case": ("案件层面方差", "case-level variance"),
     "court_month": ("案件层面方差＋法院-月份共同冲击", "case-level variance plus court-month shocks"),
+    "court_month_t": ("案件层面方差＋法院-月份共同冲击（自助法临界值）",
+                      "case-level variance plus court-month shocks (bootstrap-t critical value)"),
     "randomization": ("对开始日期的随机化推断", "randomisation inference over start dates"),
 }
 #: Aggregations of the tidy table (heterogeneity dimensions, event study, cross-check).
@@ -82,6 +84,11 @@ UNIT_NAMES: dict[str, tuple[str, str]] = {
 _CI_METHODS: tuple[tuple[str, tuple[str, str]], ...] = (
     (r"^randomization inference", ("对开始日期的随机化推断（安德森-鲁宾）",
                                    "randomisation inference over start dates (Anderson-Rubin)")),
+    (r"^delta method, court-month variance, parametric bootstrap-t", (
+        "德尔塔法，法院-月份方差，临界值由参数自助法模拟", "delta method, court-month variance, bootstrap-t critical value")),
+    (r"^delta method, court-month variance, normal critical value", (
+        "德尔塔法，法院-月份方差（未发现共同冲击，正态临界值）",
+        "delta method, court-month variance (no shock detected: normal critical value)")),
     (r"^delta method, court-month", ("德尔塔法，法院-月份方差", "delta method, court-month variance")),
     (r"^delta method, case", ("德尔塔法，案件层面方差", "delta method, case-level variance")),
     (r"^delta method", ("德尔塔法", "delta method")),

@@ -78,14 +78,18 @@ from courtstudy.studies.triage.sample import COVARIATE_LABELS, covariate_design,
 
 logger = logging.getLogger(__name__)
 
-#: Inference of the headline interval: "court_month" (delta method, case + court-month
-#: variance), "case" (delta method, case-level variance) or "randomization" (over start dates).
-INFERENCES: tuple[str, ...] = ("case", "court_month", "randomization")
+#: Inference of the headline interval: "court_month_t" (delta method, case + court-month
+#: variance, parametric bootstrap-t critical value), "court_month" (the same variance, normal
+#: critical value), "case" (delta method, case-level variance) or "randomization" (over start dates).
+INFERENCES: tuple[str, ...] = ("case", "court_month", "court_month_t", "randomization")
 #: The default headline inference (see docs/triage_montecarlo.md for its coverage).
-HEADLINE_INFERENCE = "court_month"
+HEADLINE_INFERENCE = "court_month_t"
 #: Columns of the rollout's data known at filing, for the imputation model and the composition test.
 FILING_COVARIATES: tuple[str, ...] = ("cause", "log_claim", "n_parties")
 ALWAYS_COMPLEX_BELOW = 0.10
+#: Parametric bootstrap draws of the court-month_t interval (its critical value varies by about
+#: 0.02 between seeds at this many; at 500 by 0.1).
+BOOTSTRAP_DRAWS = 1999
 UNITS = {"binary": "risk_difference", "continuous": "days"}
 
 
@@ -136,8 +140,7 @@ class RolloutResult:
         level = text.interval_label(self.alpha, lang)
         for r in self.headline().itertuples(index=False):
             s, zh, en = _scale(r.unit)
-            itt = rows.loc[(r.outcome, "rollout_itt", self.inference if self.inference != "randomization"
-                            else "court_month", "overall")]
+            itt = rows.loc[(r.outcome, "rollout_itt", inference_or_cm(self.inference), "overall")]
             fs = rows.loc[(r.outcome, "rollout_first_stage", "court_month", "overall")]
             label = outcome_label(r.outcome, lang)
             sure = r.ci_low > 0 or r.ci_high < 0
@@ -323,6 +326,11 @@ INFERENCE_TEXT: dict[str, tuple[str, str]] = {
     "case": ("采用案件层面的方差（每件案件视为独立观测）", "use the case-level variance (cases as independent draws)"),
     "court_month": ("采用案件层面方差加上法院-月份共同冲击（由未实施的法院-月份估计）",
                     "add court-month shocks (estimated from untreated court-months) to the case-level variance"),
+    "court_month_t": ("采用案件层面方差加上法院-月份共同冲击（由未实施的法院-月份估计），临界值由参数自助法模拟"
+                      "（法院少时冲击方差估计不准，正态临界值不再适用）",
+                      "add court-month shocks (estimated from untreated court-months) to the case-level variance, "
+                      "with a critical value simulated by parametric bootstrap (with so few courts the shock variance "
+                      "is itself uncertain, so 1.96 no longer applies)"),
     "randomization": ("来自对开始日期的随机化推断（把实际的开始日期在法院之间重新分配）",
                       "come from randomisation inference over start dates (the observed dates reassigned across courts)"),
 }
@@ -439,13 +447,13 @@ def _routing_score(sample: RolloutSample) -> np.ndarray:
 
 def _ratio_rows(data: StaggeredData, outcome: str, numerator: str, denominator: str, *, unit: str,
                 method: str, term: str, randomization: bool, ri_draws: int, seed: int, alpha: float,
-                sign: float = 1.0) -> tuple[list[dict], Any]:
+                sign: float = 1.0, inferences: tuple[str, ...] = INFERENCES) -> tuple[list[dict], Any]:
     ratio = wald_ratio(data, numerator, denominator, randomization=randomization, ri_draws=ri_draws, seed=seed,
-                       alpha=alpha)
+                       alpha=alpha, bootstrap_draws=BOOTSTRAP_DRAWS if "court_month_t" in inferences else 0)
     n_tr = int(np.isfinite(data.outcomes[numerator])[data.treated()].sum())
     n_all = int(np.isfinite(data.outcomes[numerator]).sum())
     rows = []
-    for inference in INFERENCES:
+    for inference in inferences:
         if inference == "randomization":
             if not randomization:
                 continue
@@ -455,6 +463,15 @@ def _ratio_rows(data: StaggeredData, outcome: str, numerator: str, denominator: 
             row = estimate_row(outcome=outcome, method=method, estimand="routed_cases", estimate=sign * ratio.estimate,
                                std_error=se, ci=ci, ci_method="randomization inference over start dates (Anderson-Rubin)",
                                p_value=ratio.p_value_ri, n_treated=n_tr, n_control=n_all - n_tr, alpha=alpha)
+        elif inference == "court_month_t":
+            lo, hi = ratio.interval("court_month_t")
+            ci = (sign * lo, sign * hi) if sign > 0 else (sign * hi, sign * lo)
+            how = (f"parametric bootstrap-t critical value {ratio.t_critical:.3f} ({ratio.t_draws} draws)"
+                   if ratio.t_draws else "normal critical value (no court-month shock detected)")
+            row = estimate_row(outcome=outcome, method=method, estimand="routed_cases", estimate=sign * ratio.estimate,
+                               std_error=ratio.std_errors["court_month"], ci=ci, p_value=ratio.p_value_t,
+                               ci_method=f"delta method, court-month variance, {how}",
+                               n_treated=n_tr, n_control=n_all - n_tr, alpha=alpha)
         else:
             se = ratio.std_errors[inference]
             row = estimate_row(outcome=outcome, method=method, estimand="routed_cases", estimate=sign * ratio.estimate,
@@ -534,9 +551,10 @@ def run_rollout(sample: RolloutSample, *, inference: str = HEADLINE_INFERENCE, r
         for col, term, sign in (("appeals_ruled_out", "small_claims_channel", -1.0),
                                 ("appealed_plus_ruled_out", "other_channels", 1.0)):
             data = data.with_outcomes({f"routed__{col}": _masked(data, data.outcomes["routed"], col)})
+            # the split adds the appeal model's variance, so its intervals stay normal-based
             r, ratio = _ratio_rows(data, "appealed", col, f"routed__{col}", unit="risk_difference",
                                    method="rollout_wald_channel", term=term, randomization=False, ri_draws=ri_draws,
-                                   seed=seed, alpha=alpha, sign=sign)
+                                   seed=seed, alpha=alpha, sign=sign, inferences=("case", "court_month"))
             extra = _appeal_model_variance(data, appeal_model, sample.frame["small_claims"].to_numpy(dtype=float),
                                            col, ratio.denominator_effect)
             z = sps.norm.ppf(1 - alpha / 2)
@@ -548,7 +566,7 @@ def run_rollout(sample: RolloutSample, *, inference: str = HEADLINE_INFERENCE, r
             split_rows += r
         rows += split_rows
         sc = wald_ratio(data.with_outcomes({"small_claims": sample.frame["small_claims"].to_numpy()[_order(data)]}),
-                        "small_claims", "routed", randomization=False)
+                        "small_claims", "routed", randomization=False, bootstrap_draws=0)
         chosen = inference_or_cm(inference)
         parts = {r["term"]: r for r in split_rows if r["inference"] == chosen}
         parts["total"] = next(r for r in rows if r["outcome"] == "appealed" and r["method"] == "rollout_wald"
