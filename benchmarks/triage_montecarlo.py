@@ -125,9 +125,11 @@ def _run_one(args: tuple) -> pd.DataFrame:
     return out
 
 
-def _save(path: Path, draws: dict[int, pd.DataFrame], args: argparse.Namespace, seconds: float) -> int:
+def _save(path: Path, draws: dict[int, pd.DataFrame], args: argparse.Namespace, seconds: float,
+          earlier: tuple[pd.DataFrame, dict] | None = None) -> int:
     """Write the draws of the replications completed so far, keeping the unbroken run 0 ... k-1
-    (a replication that took longer is never dropped in favour of later, quicker ones). Returns k."""
+    (a replication that took longer is never dropped in favour of later, quicker ones), after
+    ``earlier`` draws and their metadata when appending. Returns k."""
     import json
 
     k = 0
@@ -135,18 +137,25 @@ def _save(path: Path, draws: dict[int, pd.DataFrame], args: argparse.Namespace, 
         k += 1
     if not k:
         return 0
-    pd.concat([draws[r] for r in range(k)], ignore_index=True).to_csv(path, index=False)
-    path.with_suffix(".json").write_text(json.dumps(
-        {"courts": args.courts, "hidden": int(args.hidden), "reps": k, "reps_requested": args.reps,
-         "scale": args.scale, "seed": args.seed, "jobs": args.jobs, "randomization": not args.no_randomization,
-         "headline_only": bool(args.headline_only), "shocks": args.shocks,
-         "minutes": round(seconds / 60, 1), "max_minutes": args.max_minutes,
-         "command": "nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run "
-                    f"--courts {args.courts} --hidden {int(args.hidden)} --reps {args.reps} "
-                    f"--scale {args.scale} --seed {args.seed} --jobs {args.jobs} --max-minutes {args.max_minutes}"
-                    + (" --no-randomization" if args.no_randomization else "")
-                    + (" --headline-only" if args.headline_only else "")
-                    + (f" --shocks {args.shocks}" if args.shocks else "")}, indent=1), encoding="utf-8")
+    command = ("nice -n 10 .venv/bin/python benchmarks/triage_montecarlo.py run "
+               f"--courts {args.courts} --hidden {int(args.hidden)} --reps {args.reps} "
+               f"--scale {args.scale} --seed {args.seed} --jobs {args.jobs} --max-minutes {args.max_minutes}"
+               + (" --no-randomization" if args.no_randomization else "")
+               + (" --headline-only" if args.headline_only else "")
+               + (f" --shocks {args.shocks}" if args.shocks else ""))
+    new = pd.concat([draws[r] for r in range(k)], ignore_index=True)
+    meta = {"courts": args.courts, "hidden": int(args.hidden), "reps": k, "reps_requested": args.reps,
+            "scale": args.scale, "seed": args.seed, "jobs": args.jobs, "randomization": not args.no_randomization,
+            "headline_only": bool(args.headline_only), "shocks": args.shocks,
+            "minutes": round(seconds / 60, 1), "max_minutes": args.max_minutes, "command": command}
+    if earlier is not None:
+        old, old_meta = earlier
+        new = pd.concat([old, new.assign(rep=new["rep"] + old_meta["reps"])], ignore_index=True)
+        meta.update(reps=old_meta["reps"] + k, reps_requested=old_meta["reps_requested"] + args.reps,
+                    minutes=round(old_meta["minutes"] + seconds / 60, 1),
+                    command=f"{old_meta['command']}; then {command} --append")
+    new.to_csv(path, index=False)
+    path.with_suffix(".json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
     return k
 
 
@@ -159,6 +168,15 @@ def run(args: argparse.Namespace) -> Path:
     RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / (f"triage_mc_{args.courts}_h{int(args.hidden)}" + ("_shocks" if args.shocks else "")
                       + ("_headline.csv" if args.headline_only else ".csv"))
+    earlier = None
+    if args.append and path.exists():
+        import json
+
+        old = _read_draws(path)
+        old_meta = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        if set(old["seed"]) & set(range(args.seed, args.seed + args.reps)):
+            raise SystemExit(f"--append: seeds {args.seed}...{args.seed + args.reps - 1} overlap {path.name}'s")
+        earlier = (old, old_meta)
     tasks = [(r, args.seed + r, args.scale, args.courts, bool(args.hidden), not args.no_randomization,
               bool(args.headline_only), args.shocks) for r in range(args.reps)]
     start = time.perf_counter()
@@ -182,9 +200,9 @@ def run(args: argparse.Namespace) -> Path:
                     if len(pending) >= args.jobs:
                         break
             if len(draws) % 10 == 0 or not pending:
-                k = _save(path, draws, args, elapsed)
+                k = _save(path, draws, args, elapsed, earlier)
                 print(f"{len(draws)}/{args.reps} replications ({k} saved), {elapsed:.0f} s", flush=True)
-    k = _save(path, draws, args, time.perf_counter() - start)
+    k = _save(path, draws, args, time.perf_counter() - start, earlier)
     print(f"written {path}: {k} replications ({(time.perf_counter() - start) / 60:.1f} minutes)")
     return path
 
@@ -423,6 +441,8 @@ def main() -> int:
     r.add_argument("--shocks", type=float, default=0.0,
                    help="court-by-month shocks on log trial days (sd; AR(1) 0.5 within a court), as the fast-track "
                         "Monte Carlo's 'shocks' scenario (0.10); saved as a setting of its own")
+    r.add_argument("--append", action="store_true",
+                   help="add these replications (new seeds) to the setting's saved draws instead of replacing them")
     r.add_argument("--headline-only", action="store_true",
                    help="the rollout design only (ITT, first stage, Wald-DiD; no cross-check, no like-for-like): "
                         "new seeds pooled into the rollout rows of the full run of the same setting")
