@@ -22,6 +22,11 @@ covariance of one unit's shocks over time. Three estimates:
 * ``unit_cluster``: the usual cluster-robust (CR1) variance by unit, ``U/(U-1) sum_u S_u S_u'``
   with ``S_u`` the unit's score; shown for comparison: with few units, one per adoption date, it
   is unstable and too small on average.
+
+With six courts the shock model rests on a few dozen untreated court-months, so ``court_month``
+is itself uncertain, and (its variances truncated at zero) too large on average where shocks are
+small. :func:`bootstrap_t_draws` gives the interval a critical value that accounts for both: a
+parametric bootstrap-t from the fitted shock model.
 """
 
 from __future__ import annotations
