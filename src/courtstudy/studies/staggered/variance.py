@@ -25,8 +25,9 @@ covariance of one unit's shocks over time. Three estimates:
 
 With six courts the shock model rests on a few dozen untreated court-months, so ``court_month``
 is itself uncertain, and (its variances truncated at zero) too large on average where shocks are
-small. :func:`bootstrap_t_draws` gives the interval a critical value that accounts for both: a
-parametric bootstrap-t from the fitted shock model.
+small. :func:`bootstrap_t_draws` gives the interval a critical value that accounts for the first
+(a parametric bootstrap-t from the fitted shock model); the second it offsets only in part
+(docs/triage_montecarlo.md).
 """
 
 from __future__ import annotations
