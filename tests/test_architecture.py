@@ -188,3 +188,23 @@ def test_readme_and_architecture_doc_match_the_tree():
     for module in sorted((SRC / "core").glob("*.py")):
         if module.name != "__init__.py":
             assert f"`{module.name}`" in architecture or module.stem in architecture, module.name
+
+
+def test_ci_runs_the_readme_test_command_and_fails_with_it(tmp_path):
+    """.ci/run must run the README's test command verbatim, and a failure anywhere in that
+    chain must fail CI (``set -e`` alone ignores a failed install inside an && list)."""
+    import subprocess
+
+    root = SRC.parents[1]
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    command = next(line for line in readme.splitlines() if line.startswith("python3 -m venv .venv") and "pytest" in line)
+    ci = (root / ".ci" / "run").read_text(encoding="utf-8")
+    assert command in ci
+    line = next(i for i, text in enumerate(ci.splitlines()) if command in text)
+    guard = ci.splitlines()[line + 1].strip()
+    assert guard.startswith("|| {") and "exit" in guard
+    # the same shell construct with a failing first step stops the script with its status
+    script = tmp_path / "run"
+    script.write_text("set -euo pipefail\nfalse && true \\\n    " + guard + "\necho reached\n", encoding="utf-8")
+    done = subprocess.run(["bash", str(script)], capture_output=True, text=True)
+    assert done.returncode != 0 and "reached" not in done.stdout
