@@ -215,7 +215,7 @@ def _shock_panel(seed: int, shock_sd: float, n_t: int = 48, per_cell: int = 10):
     case = lw.case_covariance(stats, s2)[0, 0]
     model = estimate_shock_model(fit, 0, s2, residual_maker(fit))
     variance = case + shock_covariance(lw, model)[0, 0]
-    draws = bootstrap_t_draws(fit, 0, s2, lw.cell_sum[0], case, model, draws=499, seed=seed)
+    draws = bootstrap_t_draws(fit, s2, lw.cell_sum[0], case, model, draws=499, seed=seed)
     if model.variance <= 0 and model.drift <= 0:
         assert draws is None  # no shock detected: the boundary, where the bootstrap is not used
     critical = 1.959964 if draws is None else float(np.quantile(draws, 0.95))

@@ -602,7 +602,7 @@ def wald_ratio(data: StaggeredData, numerator: str, denominator: str, *, covaria
     t_obs = abs(ratio) / ses["court_month"] if ses["court_month"] > 0 else np.nan
     t_draws = None
     if bootstrap_draws > 0 and np.isfinite(t_obs):
-        t_draws = bootstrap_t_draws(lfit, 0, s2, lw.cell_sum[0], case, model, draws=bootstrap_draws, seed=seed)
+        t_draws = bootstrap_t_draws(lfit, s2, lw.cell_sum[0], case, model, draws=bootstrap_draws, seed=seed)
     if t_draws is None:
         t_crit, p_t = z, float(2 * sps.norm.sf(t_obs)) if np.isfinite(t_obs) else np.nan
     else:

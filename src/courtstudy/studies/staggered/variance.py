@@ -217,11 +217,12 @@ def _nonnegative_solve(a00: np.ndarray, a01: np.ndarray, a10: np.ndarray, a11: n
     return (np.choose(pick, [c[0] for c in candidates]), np.choose(pick, [c[1] for c in candidates]))
 
 
-def bootstrap_t_draws(fit: ImputationFit, column: int, s2: np.ndarray, cell_weights: np.ndarray,
+def bootstrap_t_draws(fit: ImputationFit, s2: np.ndarray, cell_weights: np.ndarray,
                       case_variance: float, model: ShockModel, *, draws: int = 199, seed: int = 0,
                       maker: ResidualMaker | None = None) -> np.ndarray | None:
     """``|t*|`` of the court-month interval of ``theta = sum v Y`` in ``draws`` parametric
-    bootstrap samples from the fitted shock ``model`` (None when no shock was detected).
+    bootstrap samples from the fitted shock ``model`` (None when no shock was detected); ``s2``:
+    the outcome's within-cell variance (U, T), as for :func:`estimate_shock_model`.
 
     Six courts inform the shock model poorly: its estimated variance is noisy and, being
     truncated at zero, biased upwards when shocks are small, so ``(theta - theta*) / se`` is not

@@ -446,6 +446,12 @@ def _routing_score(sample: RolloutSample) -> np.ndarray:
     return expit(add_intercept(x[:, keep]) @ fit.coef)
 
 
+def _signed(interval: tuple[float, float], sign: float) -> tuple[float, float]:
+    """``interval`` of ``sign * estimate`` (the ends swap when the sign flips)."""
+    lo, hi = sign * interval[0], sign * interval[1]
+    return (lo, hi) if lo <= hi else (hi, lo)
+
+
 def _ratio_rows(data: StaggeredData, outcome: str, numerator: str, denominator: str, *, unit: str,
                 method: str, term: str, randomization: bool, ri_draws: int, seed: int, alpha: float,
                 sign: float = 1.0, inferences: tuple[str, ...] = INFERENCES) -> tuple[list[dict], Any]:
@@ -458,15 +464,13 @@ def _ratio_rows(data: StaggeredData, outcome: str, numerator: str, denominator: 
         if inference == "randomization":
             if not randomization:
                 continue
-            lo, hi = ratio.ci_ri
-            ci = (sign * lo, sign * hi) if sign > 0 else (sign * hi, sign * lo)
-            se = (hi - lo) / (2 * sps.norm.ppf(1 - alpha / 2))
+            ci = _signed(ratio.ci_ri, sign)
+            se = (ci[1] - ci[0]) / (2 * sps.norm.ppf(1 - alpha / 2))
             row = estimate_row(outcome=outcome, method=method, estimand="routed_cases", estimate=sign * ratio.estimate,
                                std_error=se, ci=ci, ci_method="randomization inference over start dates (Anderson-Rubin)",
                                p_value=ratio.p_value_ri, n_treated=n_tr, n_control=n_all - n_tr, alpha=alpha)
         elif inference == "court_month_t":
-            lo, hi = ratio.interval("court_month_t")
-            ci = (sign * lo, sign * hi) if sign > 0 else (sign * hi, sign * lo)
+            ci = _signed(ratio.interval("court_month_t"), sign)
             how = (f"parametric bootstrap-t critical value {ratio.t_critical:.3f} ({ratio.t_draws} draws)"
                    if ratio.t_draws else "normal critical value (no court-month shock detected)")
             row = estimate_row(outcome=outcome, method=method, estimand="routed_cases", estimate=sign * ratio.estimate,
