@@ -45,12 +45,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 OUTCOMES = ("closed_90", "closed_180", "rmst")
 
 
-def _part(v: np.ndarray, model) -> float:
-    """``v' Gamma v`` summed over courts: the court-month variance of the estimate ``v`` (U, T)
-    under ``model``'s covariance."""
-    return float(np.einsum("ut,ts,us->", v, model.covariance(v.shape[1]), v))
-
-
 def replicate(task: tuple[str, str, int, float]) -> list[dict]:
     setting, scenario, seed, scale = task
     warnings.simplefilter("ignore")
@@ -59,7 +53,6 @@ def replicate(task: tuple[str, str, int, float]) -> list[dict]:
     from courtstudy.simulate.rollout import simulate_rollout
     from courtstudy.studies.fasttrack.cases import build_case_sample
     from courtstudy.studies.staggered import staggered_effects
-    from courtstudy.studies.staggered.variance import ShockModel
 
     worlds = simulate_rollout(seed=seed, scale=scale, **mc.SETTINGS[setting],
                               court_month_shock_sd=mc.SCENARIOS[scenario])
@@ -71,14 +64,10 @@ def replicate(task: tuple[str, str, int, float]) -> list[dict]:
     for outcome in OUTCOMES:
         eff = result.effects[outcome]
         tau = np.nan_to_num(data.cell_means(sample.data.outcomes[outcome] - null.data.outcomes[outcome]))
-        v = eff.weights[eff.index("overall")]
-        model = eff.shock_model
-
+        parts, model = eff.variance_parts(), eff.shock_model
         rows.append({"setting": setting, "scenario": scenario, "seed": seed, "outcome": outcome,
                      "estimate": eff.estimate, "truth": float((eff.truth_weights * tau).sum()),
-                     "var_case": float(eff.covariances["case"][0, 0]),
-                     "var_ar": _part(v, ShockModel(model.variance, model.rho, model.n_cells, model.raw_excess)),
-                     "var_drift": _part(v, ShockModel(0.0, 0.0, model.n_cells, model.raw_excess, model.drift)),
+                     "var_case": parts["case"], "var_ar": parts["ar"], "var_drift": parts["drift"],
                      "var_headline": float(eff.covariances["court_month"][0, 0]),
                      "rho": model.rho, "drift": model.drift})
     return rows

@@ -187,6 +187,33 @@ def test_shock_model_recovers_a_known_ar1_process():
     assert rho == pytest.approx(0.6, abs=0.1)
 
 
+def test_the_court_month_variance_splits_into_ar1_and_drift_parts():
+    """The AR(1) and drift parts are the court-month component under each half of the shock
+    model's covariance (computed the long way, v' Gamma v), for any weights; an estimator's
+    parts add up to its court-month variance, estimand by estimand."""
+    from courtstudy.studies.staggered.variance import ShockModel, shock_variance_parts
+
+    rng = np.random.default_rng(1)
+    v = rng.normal(size=(5, 14))
+    model = ShockModel(variance=0.3, rho=0.7, n_cells=40, raw_excess=1.0, drift=0.02)
+    parts = shock_variance_parts(v, model)
+    ar_only = ShockModel(0.3, 0.7, 40, 1.0).covariance(14)
+    drift_only = ShockModel(0.0, 0.0, 40, 1.0, 0.02).covariance(14)
+    assert parts["ar"] == pytest.approx(np.einsum("ut,ts,us->", v, ar_only, v), rel=1e-12)
+    assert parts["drift"] == pytest.approx(np.einsum("ut,ts,us->", v, drift_only, v), rel=1e-12)
+    assert shock_variance_parts(v, ShockModel(0.0, 0.0, 40, -1.0)) == {"ar": 0.0, "drift": 0.0}
+    shocked = prepare_staggered_data(_frame(shock_sd=0.5), unit="court", time="filed", adoption=_adoption(),
+                                     outcomes=["y"], covariates=["cat", "amt"])
+    for estimator in ("imputation", "callaway_santanna"):
+        effect = staggered_effects(shocked, ["y"], estimator=estimator, randomization=False).effects["y"]
+        assert effect.shock_model.variance > 0  # court-month shocks simulated and found
+        for name in ("overall", next(n for n in effect.names if n.startswith("event:"))):
+            split = effect.variance_parts(name)
+            assert split["case"] == pytest.approx(effect.std_error("case", name) ** 2, rel=1e-12)
+            assert sum(split.values()) == pytest.approx(effect.std_error("court_month", name) ** 2, rel=1e-9)
+            assert min(split.values()) >= 0
+
+
 def _shock_panel(seed: int, shock_sd: float, n_t: int = 48, per_cell: int = 10):
     """Six courts (four start dates, two never), AR(1) 0.5 court-month shocks, no effect: the
     imputation estimate's ``|t|`` with the court-month variance, the bootstrap-t critical value

@@ -27,7 +27,7 @@ share of cases routed, a Wald-DiD) use :func:`wald_ratio`; :func:`reestimate` an
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -58,6 +58,7 @@ from courtstudy.studies.staggered.variance import (
     estimate_shock_model,
     residual_maker,
     shock_covariance,
+    shock_variance_parts,
     unit_cluster_covariance,
 )
 
@@ -126,6 +127,14 @@ class OutcomeEffects:
             return (np.nan, np.nan, np.nan)
         return (self.estimate - z * se, self.estimate + z * se,
                 float(2 * sps.norm.sf(abs(self.estimate) / se)))
+
+    def variance_parts(self, name: str = "overall") -> dict[str, float]:
+        """The court-month variance of estimand ``name`` split into its parts: ``case`` (the
+        case-level variance), ``ar`` (the AR(1) court-month shocks) and ``drift`` (the courts'
+        slow drift); they add up to ``std_error("court_month", name) ** 2``."""
+        j = self.index(name)
+        return {"case": float(self.covariances["case"][j, j]),
+                **shock_variance_parts(self.weights[j], self.shock_model)}
 
     def minimum_detectable_effect(self, variance: str = "court_month", alpha: float = 0.05,
                                   power: float = 0.8) -> float:
@@ -594,10 +603,10 @@ def wald_ratio(data: StaggeredData, numerator: str, denominator: str, *, covaria
     model = estimate_shock_model(lfit, 0, s2)
     case = lw.case_covariance(lin, s2)[0, 0]
     shock = shock_covariance(lw, model)[0, 0]
-    ar = shock_covariance(lw, replace(model, drift=0.0))[0, 0]
+    split = shock_variance_parts(lw.cell_sum[0], model)
     ses = {"case": float(np.sqrt(case) / abs(eff[1])),
            "court_month": float(np.sqrt(case + shock) / abs(eff[1]))}
-    parts = {"case": float(case / eff[1] ** 2), "ar": float(ar / eff[1] ** 2), "drift": float((shock - ar) / eff[1] ** 2)}
+    parts = {"case": float(case / eff[1] ** 2), "ar": split["ar"] / eff[1] ** 2, "drift": split["drift"] / eff[1] ** 2}
     z = float(sps.norm.ppf(1 - alpha / 2))
     t_obs = abs(ratio) / ses["court_month"] if ses["court_month"] > 0 else np.nan
     t_draws = None

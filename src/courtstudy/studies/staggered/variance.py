@@ -257,9 +257,7 @@ def bootstrap_t_draws(fit: ImputationFit, s2: np.ndarray, cell_weights: np.ndarr
     error = np.einsum("ut,but->b", v, eta + scale * ebar)
     residuals = (eta + ebar)[:, uu, tt] @ maker.m.T
     sigma2, rho, delta = _moment_solutions(maker, maker.moments(residuals), noise_moments)
-    # v' Gamma v by lag: sum over courts of products of weights |t - s| periods apart
-    lags = np.abs(np.subtract.outer(np.arange(n_periods), np.arange(n_periods)))
-    by_lag = np.bincount(lags.ravel(), np.einsum("ut,us->ts", v, v).ravel(), minlength=n_periods)
+    by_lag = _products_by_lag(v)
     k = np.arange(n_periods)
     shock = sigma2 * (rho[:, None] ** k[None, :] @ by_lag) + delta * float((n_periods - k) / 2 @ by_lag)
     return np.abs(error) / np.sqrt(case_variance + shock)
@@ -274,6 +272,26 @@ def shock_covariance(weights: LinearWeights, model: ShockModel) -> np.ndarray:
     v = weights.cell_sum
     vg = np.einsum("jut,ts->jus", v, gamma)
     return np.tensordot(vg, v, axes=([1, 2], [1, 2]))
+
+
+def shock_variance_parts(cell_sum: np.ndarray, model: ShockModel) -> dict[str, float]:
+    """The court-month variance ``sum_u V_u' Gamma V_u`` of one estimand with per-cell weights
+    ``cell_sum`` (U, T), split into the AR(1) part (``sigma2 rho^|t-s|``) and the drift part
+    (``drift (T - |t-s|) / 2``); ``Gamma`` is linear in the two, so they add up to the whole."""
+    v = np.asarray(cell_sum, dtype=float)
+    by_lag = _products_by_lag(v)
+    k = np.arange(v.shape[1])
+    ar = model.variance * float(model.rho ** k @ by_lag) if model.variance > 0 else 0.0
+    drift = model.drift * float((v.shape[1] - k) / 2 @ by_lag) if model.drift > 0 else 0.0
+    return {"ar": ar, "drift": drift}
+
+
+def _products_by_lag(v: np.ndarray) -> np.ndarray:
+    """Per lag ``k``, the sum over units of ``v_ut v_us`` with ``|t - s| = k`` (T,): what ``v'
+    Gamma v`` needs of the weights when ``Gamma`` depends on the lag only."""
+    n_periods = v.shape[1]
+    lags = np.abs(np.subtract.outer(np.arange(n_periods), np.arange(n_periods)))
+    return np.bincount(lags.ravel(), np.einsum("ut,us->ts", v, v).ravel(), minlength=n_periods)
 
 
 def unit_cluster_covariance(fit: ImputationFit, weights: LinearWeights, column: int) -> np.ndarray:
