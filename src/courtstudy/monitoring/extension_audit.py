@@ -302,7 +302,7 @@ def audit_extensions(cases: pd.DataFrame, *, as_of: pd.Timestamp | str | None = 
         flag_frames.append(rows.assign(rule=rule, detail_zh=[d[0] for d in details],
                                        detail_en=[d[1] for d in details]))
     if flag_frames:
-        flags = pd.concat(flag_frames)
+        flags = pd.concat(flag_frames, ignore_index=True)   # an index named court or case_id: ambiguous sort
         flags = flags[[c for c in FLAG_COLUMNS if c in flags]].sort_values(["court", "rule", "case_id"])
     else:
         flags = pd.DataFrame(columns=list(FLAG_COLUMNS))
