@@ -195,7 +195,8 @@ def long_pending_list(cases: pd.DataFrame, end: pd.Timestamp, as_of: pd.Timestam
     pending = pending_at(cases, end, as_of)
     over = calendar.over_months(calendar.day_numbers(pending["filed_date"]),
                                 calendar.day_number(end), months)
-    old = pending[over].sort_values(["age_days", "case_id"],
+    # positions, not the caller's labels: an index named case_id would make the sort ambiguous
+    old = pending[over].reset_index(drop=True).sort_values(["age_days", "case_id"],
                                                                ascending=[False, True])
     columns = ["case_id", "court", "team", "judge", "cause", "procedure", "filed_date",
                "age_days", "extension_days", "suspended_days"]

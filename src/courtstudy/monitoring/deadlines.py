@@ -133,7 +133,8 @@ def deadline_watch(cases: pd.DataFrame, as_of: pd.Timestamp | str, by: str | Seq
         summary = flags.groupby([keys[c] for c in by]).sum().reset_index()
     else:
         summary = flags.sum().to_frame().T
-    urgent = status[(days < 0) | (days <= max(horizons))].copy()
+    # positions, not the caller's labels: an index named case_id would make the sort ambiguous
+    urgent = status[(days < 0) | (days <= max(horizons))].reset_index(drop=True)
     urgent = urgent.sort_values(["days_left", "case_id"], kind="stable")
     columns = [c for c in CASE_COLUMNS if c in urgent]
     case_list = urgent[columns].reset_index(drop=True)

@@ -188,6 +188,10 @@ def bunching_test(frame: pd.DataFrame, by: Sequence[str] = ("court",), last_days
     ``chance`` (NaN for other cases)."""
     by = list(by)
     rows = []
+    labels = frame.index
+    # The cases of each group are picked out by index below: work on row positions, since the
+    # caller's labels may repeat (a concat of two exports) and would pick up other rows.
+    frame = frame.reset_index(drop=True)
     chance = pd.Series(np.nan, index=frame.index)
     closed = frame[frame["closed_date"].notna() & frame["deadline"].notna()]
     adjustment = closed["extension_days"] + closed["suspended_days"]
@@ -216,7 +220,7 @@ def bunching_test(frame: pd.DataFrame, by: Sequence[str] = ("court",), last_days
                      "last_days": observed, "expected": expected, "excess": observed - expected,
                      "z": z, "p_value": float(stats.norm.sf(z)) if np.isfinite(z) else np.nan,
                      "unadjusted_share_last_days": float(cdf[k])})
-    return pd.DataFrame(rows), chance
+    return pd.DataFrame(rows), chance.set_axis(labels)
 
 
 def audit_extensions(cases: pd.DataFrame, *, as_of: pd.Timestamp | str | None = None,
@@ -298,7 +302,7 @@ def audit_extensions(cases: pd.DataFrame, *, as_of: pd.Timestamp | str | None = 
         flag_frames.append(rows.assign(rule=rule, detail_zh=[d[0] for d in details],
                                        detail_en=[d[1] for d in details]))
     if flag_frames:
-        flags = pd.concat(flag_frames)
+        flags = pd.concat(flag_frames, ignore_index=True)   # an index named court or case_id: ambiguous sort
         flags = flags[[c for c in FLAG_COLUMNS if c in flags]].sort_values(["court", "rule", "case_id"])
     else:
         flags = pd.DataFrame(columns=list(FLAG_COLUMNS))

@@ -185,7 +185,7 @@ def build_rollout_sample(cases: pd.DataFrame, courts: pd.DataFrame | None, *,
     base = pd.DataFrame({
         "case_id": frame["case_id"].to_numpy(), "court": frame["court"].astype("string").to_numpy(),
         "filed_date": frame["filed_date"].to_numpy(), "month": month, "cohort": cohort, "started": started,
-        "routed": routed}, index=frame.index)
+        "routed": routed})
     starts = _court_starts(courts, "triage_start")
     table = _court_table(base, starts)
     always = table.loc[table["role"] == "always", "court"].tolist()
