@@ -143,3 +143,24 @@ def test_pretrend_test_is_sane_when_courts_start_soon_after_the_data_begin():
     assert (pre["p_value"] > 0.001).all() and (pre["df"] >= 1).all()
     leads = res.diagnostics["event_study"]["days_capped_365"].query("kind == 'lead'")
     assert leads["estimate"].abs().max() < 4 * leads["std_error"].max()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_event_study_figure_counts_whole_months_with_one_grid(hidden, lang):
+    """Publication details a reader notices: month ticks are whole months, the y axis states the
+    unit only (the title names the outcome, whose label may carry a unit of its own), and only
+    the left axis draws a grid."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    _, study = hidden
+    ax = study.rollout.plot_event_study("days_capped_365", lang=lang)
+    ax.figure.canvas.draw()
+    ticks = [t for t in ax.get_xticks() if ax.get_xlim()[0] <= t <= ax.get_xlim()[1]]
+    assert ticks and all(float(t).is_integer() for t in ticks)
+    assert ax.get_ylabel() == ("变化（天）" if lang == "zh" else "Change (days)")
+    twin = [a for a in ax.figure.axes if a is not ax]
+    assert len(twin) == 1 and not any(line.get_visible() for line in twin[0].get_ygridlines())
+    plt.close(ax.figure)

@@ -290,6 +290,7 @@ class RolloutResult:
         """The ITT by months since the start (pre-period coefficients left of the line) and the
         first stage on a second axis."""
         import matplotlib.pyplot as plt
+        from matplotlib.ticker import MaxNLocator
 
         es = self.diagnostics["event_study"].get(outcome)
         fs = self.diagnostics["event_study"].get(f"routed__{outcome}")
@@ -305,10 +306,13 @@ class RolloutResult:
         ax.figure.suptitle(text.pick(f"{outcome_label(outcome, 'zh')}：开始分流前后各月的效果",
                                      f"{outcome_label(outcome, 'en')}: effect by month around the start of triage", lang))
         ax.set_xlabel(text.pick("距开始分流的月数", "months since the start of triage", lang))
-        ax.set_ylabel(f"{outcome_label(outcome, lang)}（{'百分点' if s == 100 else '天'}）" if lang == "zh"
-                      else f"{outcome_label(outcome, lang)} ({'pp' if s == 100 else 'days'})")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # event time counts whole months
+        # the title names the outcome (whose label may carry its own unit): the axis says only the unit
+        ax.set_ylabel(text.pick(f"变化（{'百分点' if s == 100 else '天'}）",
+                                f"Change ({'percentage points' if s == 100 else 'days'})", lang))
         if fs is not None and len(fs):
             ax2 = ax.twinx()
+            ax2.grid(False)  # one grid, the left axis's: two unaligned grids read as clutter
             post = fs[fs["event_time"] >= 0]
             ax2.plot(post["event_time"], post["estimate"], color="#de8f05", lw=1.5,
                      label=text.pick("分为简案的比例（右轴）", "share routed simple (right axis)", lang))
