@@ -321,9 +321,11 @@ class RolloutResult:
             ax2.set_xlabel(ax.get_xlabel())
             lines = ax.get_legend_handles_labels()
             lines2 = ax2.get_legend_handles_labels()
-            ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], frameon=False, fontsize=8, loc="lower left")
+            handles, labels = lines[0] + lines2[0], lines[1] + lines2[1]
         else:
-            ax.legend(frameon=False, fontsize=8, loc="lower left")
+            handles, labels = ax.get_legend_handles_labels()
+        # below the axes, as in the fast-track figures: inside, it covered the earliest months' bars
+        ax.legend(handles, labels, frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=3)
         return ax
 
 
