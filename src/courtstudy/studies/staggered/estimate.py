@@ -602,8 +602,8 @@ def wald_ratio(data: StaggeredData, numerator: str, denominator: str, *, covaria
     s2 = lfit.within_variance()[..., 0]
     model = estimate_shock_model(lfit, 0, s2)
     case = lw.case_covariance(lin, s2)[0, 0]
-    shock = shock_covariance(lw, model)[0, 0]
     split = shock_variance_parts(lw.cell_sum[0], model)
+    shock = split["ar"] + split["drift"]
     ses = {"case": float(np.sqrt(case) / abs(eff[1])),
            "court_month": float(np.sqrt(case + shock) / abs(eff[1]))}
     parts = {"case": float(case / eff[1] ** 2), "ar": split["ar"] / eff[1] ** 2, "drift": split["drift"] / eff[1] ** 2}

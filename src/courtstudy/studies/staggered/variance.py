@@ -257,10 +257,8 @@ def bootstrap_t_draws(fit: ImputationFit, s2: np.ndarray, cell_weights: np.ndarr
     error = np.einsum("ut,but->b", v, eta + scale * ebar)
     residuals = (eta + ebar)[:, uu, tt] @ maker.m.T
     sigma2, rho, delta = _moment_solutions(maker, maker.moments(residuals), noise_moments)
-    by_lag = _products_by_lag(v)
-    k = np.arange(n_periods)
-    shock = sigma2 * (rho[:, None] ** k[None, :] @ by_lag) + delta * float((n_periods - k) / 2 @ by_lag)
-    return np.abs(error) / np.sqrt(case_variance + shock)
+    ar, drift = _ar_and_drift(_products_by_lag(v), sigma2, rho, delta)
+    return np.abs(error) / np.sqrt(case_variance + ar + drift)
 
 
 def shock_covariance(weights: LinearWeights, model: ShockModel) -> np.ndarray:
@@ -278,12 +276,17 @@ def shock_variance_parts(cell_sum: np.ndarray, model: ShockModel) -> dict[str, f
     """The court-month variance ``sum_u V_u' Gamma V_u`` of one estimand with per-cell weights
     ``cell_sum`` (U, T), split into the AR(1) part (``sigma2 rho^|t-s|``) and the drift part
     (``drift (T - |t-s|) / 2``); ``Gamma`` is linear in the two, so they add up to the whole."""
-    v = np.asarray(cell_sum, dtype=float)
-    by_lag = _products_by_lag(v)
-    k = np.arange(v.shape[1])
-    ar = model.variance * float(model.rho ** k @ by_lag) if model.variance > 0 else 0.0
-    drift = model.drift * float((v.shape[1] - k) / 2 @ by_lag) if model.drift > 0 else 0.0
-    return {"ar": ar, "drift": drift}
+    ar, drift = _ar_and_drift(_products_by_lag(np.asarray(cell_sum, dtype=float)),
+                              np.array([model.variance]), np.array([model.rho]), np.array([model.drift]))
+    return {"ar": float(ar[0]), "drift": float(drift[0])}
+
+
+def _ar_and_drift(by_lag: np.ndarray, sigma2: np.ndarray, rho: np.ndarray, delta: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """``v' Gamma v`` of the AR(1) part and of the drift part for each shock model
+    ``(sigma2, rho, delta)`` (arrays of one length), from the weights' :func:`_products_by_lag`."""
+    k = np.arange(len(by_lag))
+    return sigma2 * (np.power.outer(rho, k) @ by_lag), delta * float((len(by_lag) - k) / 2 @ by_lag)
 
 
 def _products_by_lag(v: np.ndarray) -> np.ndarray:
